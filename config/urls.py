@@ -1,0 +1,17 @@
+"""Every URL Waymark serves."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from waymark.api.api import api
+
+urlpatterns = [
+    path("", include("waymark.core.urls")),
+    path("account/", include("allauth.urls")),
+    path("", include("waymark.accounts.urls")),
+    path("audit/", include("waymark.audit.urls")),
+    path("api-tokens/", include("waymark.api.urls")),
+    path("jobs/", include("waymark.jobs.urls")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,27 @@
+"""`manage.py demo` (also `waymark demo`): load the demo world and say how to sign in."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from waymark.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, PEOPLE, demo_load
+
+
+class Command(BaseCommand):
+    help = "Create the demo organisations, services, teams and one user per role (idempotent)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--quiet", action="store_true", help="Do not print the demo users.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        created = demo_load()
+        summary = ", ".join(f"{n} {k}" for k, n in created.items())
+        self.stdout.write(self.style.SUCCESS(f"Demo data loaded (created: {summary})."))
+        if options["quiet"]:
+            return
+        self.stdout.write("\nDemo users (all with the same password and authenticator secret):")
+        for person in PEOPLE:
+            self.stdout.write(f"  {person.email:<40} {person.role:<18} {person.organisation}")
+        self.stdout.write(f"\n  Password:             {DEMO_PASSWORD}")
+        self.stdout.write(f"  Authenticator secret: {DEMO_TOTP_SECRET}")
+        self.stdout.write("  Current code:         run `.venv/bin/waymark demo_code` (or add the secret to an app)")

@@ -1,0 +1,82 @@
+"""Writing to the access log: the only way entries are made."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from .models import AccessLog, actor_organisation_for, record_id_of, record_type_of
+
+
+def session_reference(request: HttpRequest | None) -> str:
+    """A one-way hash of the session key (or API token id) that groups a session's entries."""
+    if request is None:
+        return ""
+    token = getattr(request, "auth_token_ref", None)
+    key = token or getattr(getattr(request, "session", None), "session_key", None)
+    if not key:
+        return ""
+    return hashlib.sha256(str(key).encode()).hexdigest()[:32]
+
+
+def access_log_record(
+    *,
+    actor: Any,
+    action: AccessLog.Action | str,
+    obj: models.Model | None = None,
+    organisation: Any = None,
+    request: HttpRequest | None = None,
+    detail: str = "",
+    record_label: str = "",
+    actor_label: str = "",
+) -> AccessLog:
+    """Append one entry: `actor` did `action` to `obj` (owned by `organisation`)."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    if organisation is None and obj is not None:
+        organisation = getattr(obj, "owning_organisation", None) or getattr(obj, "organisation", None)
+    return AccessLog.objects.create(
+        actor=user,
+        actor_label=actor_label or (user.email if user is not None else ""),
+        actor_organisation=actor_organisation_for(user) if user is not None else None,
+        action=action,
+        record_type=record_type_of(obj) if obj is not None else "",
+        record_id=record_id_of(obj) if obj is not None else "",
+        record_label=(record_label or (str(obj) if obj is not None else ""))[:200],
+        organisation=organisation,
+        session_ref=session_reference(request),
+        detail=detail[:500],
+    )
+
+
+def access_log_record_many(
+    *,
+    actor: Any,
+    action: AccessLog.Action | str,
+    objects: list[models.Model],
+    request: HttpRequest | None = None,
+    detail: str = "",
+) -> int:
+    """Append one entry per record shown in a list or export, in one insert."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    actor_org = actor_organisation_for(user) if user is not None else None
+    ref = session_reference(request)
+    entries = [
+        AccessLog(
+            actor=user,
+            actor_label=user.email if user is not None else "",
+            actor_organisation=actor_org,
+            action=action,
+            record_type=record_type_of(obj),
+            record_id=record_id_of(obj),
+            record_label=str(obj)[:200],
+            organisation=getattr(obj, "owning_organisation", None) or getattr(obj, "organisation", None),
+            session_ref=ref,
+            detail=detail[:500],
+        )
+        for obj in objects
+    ]
+    AccessLog.objects.bulk_create(entries)
+    return len(entries)

@@ -1,0 +1,38 @@
+"""Helpers for form pages: one template, and service errors shown against their fields."""
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: against a field where it names one."""
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            field = name if name in form.fields else None
+            for message in messages:
+                form.add_error(field, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def form_page(
+    request: HttpRequest,
+    *,
+    form: forms.Form,
+    title: str,
+    submit: str,
+    back_url: str,
+    caption: str = "",
+    status: int | None = None,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """Render a one-form page; a form with errors is answered with 400."""
+    if status is None:
+        status = 400 if form.is_bound and form.errors else 200
+    context = {"form": form, "page_title": title, "submit": submit, "back_url": back_url, "caption": caption}
+    return render(request, "core/form_page.html", {**context, **(extra or {})}, status=status)

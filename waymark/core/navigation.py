@@ -1,0 +1,57 @@
+"""The service navigation: each item shows only to people whose role may use it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One link in the service navigation and on the home page."""
+
+    label: str
+    url_name: str
+    permission: str
+    description: str
+
+
+# In the order they appear. Later apps add their sections here.
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("Home", "home", "accounts.use_waymark", "What needs your attention."),
+    NavItem(
+        "Directory",
+        "accounts:directory",
+        "accounts.view_directory",
+        "Organisations and the services they run.",
+    ),
+    NavItem(
+        "Organisations",
+        "accounts:organisation_list",
+        "accounts.manage_organisations",
+        "Add and change organisations, services and teams.",
+    ),
+    NavItem("People", "accounts:user_list", "accounts.manage_users", "Add people, give them roles and teams."),
+    NavItem("API tokens", "api_tokens:list", "api.manage_tokens", "Tokens for systems that send data to Waymark."),
+    NavItem("Access log", "audit:search", "audit.view_access_log", "Who viewed or changed which record, and when."),
+)
+
+
+def nav_items_for(user: Any) -> list[NavItem]:
+    """The items `user` may use, in order."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [item for item in NAV_ITEMS if user.has_perm(item.permission)]
+
+
+def navigation_context(request: HttpRequest) -> list[dict[str, Any]]:
+    """The service navigation as govukServiceNavigation expects it."""
+    items = []
+    for item in nav_items_for(request.user):
+        href = reverse(item.url_name)
+        active = request.path == href if href == "/" else request.path.startswith(href)
+        items.append({"text": item.label, "href": href, "active": active})
+    return items

@@ -1,0 +1,78 @@
+"""Factories for the organisations and people every test needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import factory
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+
+from waymark.accounts.models import Membership, Organisation, Service, Team, User
+
+TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 - test-only credential
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # noqa: S105 - test-only base32 secret
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory[Organisation]):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    type = Organisation.Type.PROVIDER
+
+
+class ServiceFactory(factory.django.DjangoModelFactory[Service]):
+    class Meta:
+        model = Service
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Service {n}")
+    type = Service.Type.GENERAL
+
+
+class TeamFactory(factory.django.DjangoModelFactory[Team]):
+    class Meta:
+        model = Team
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    """A person with a password and, unless `mfa=False`, an authenticator app enrolled."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Sequence(lambda n: f"Person {n}")
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+
+    @factory.post_generation
+    def mfa(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        self.save()
+        if create and extracted is not False:
+            enrol_totp(self, TEST_TOTP_SECRET)
+
+
+def enrol_totp(user: User, secret: str) -> Authenticator:
+    """Give `user` an authenticator app with a known secret (tests and the demo only)."""
+    Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).delete()
+    return TOTP.activate(user, secret).instance
+
+
+def make_member(
+    *,
+    role: str,
+    organisation: Organisation,
+    teams: list[Team] | None = None,
+    **user_fields: Any,
+) -> User:
+    """A person holding `role` in `organisation` (and in `teams`)."""
+    user = UserFactory(**user_fields)
+    membership = Membership.objects.create(user=user, organisation=organisation, role=role)
+    if teams:
+        membership.teams.set(teams)
+    return user
