@@ -12,7 +12,7 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # The placeholder is refused by production settings; local and test settings accept it.
-DEFAULT_SECRET_KEY = "waymark-insecure-development-key-change-me"
+DEFAULT_SECRET_KEY = "waymark-insecure-development-key-change-me"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=DEFAULT_SECRET_KEY)
 SECRET_KEY_FALLBACKS: list[str] = env.list("SECRET_KEY_FALLBACKS", default=[])
 # Encrypted fields derive their keys from SECRET_KEY (and its fallbacks) x SALT_KEY.
@@ -138,6 +138,9 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# django-axes is the account lockout (it keeps records a DPO can inspect); allauth's own
+# failed-login limit stays as a wider net against one address trying many accounts.
+ACCOUNT_RATE_LIMITS = {"login_failed": "20/5m/ip,10/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Waymark"
 MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"

@@ -116,7 +116,10 @@ PEOPLE: list[DemoPerson] = [
         ("Birmingham and Solihull IDVAs",),
     ),
     DemoPerson(
-        "partner@demo.waymark.test", "Sam Turner", "Housing association (demo partner agency)", Role.CASEWORKER
+        "partner@demo.waymark.test",
+        "Sam Turner",
+        "Housing association (demo partner agency)",
+        Role.CASEWORKER,
     ),
 ]
 
@@ -137,7 +140,9 @@ def demo_load() -> dict[str, int]:
     services: dict[str, Service] = {}
     for org_name, name, service_type, description in SERVICES:
         services[name], made = Service.objects.get_or_create(
-            organisation=orgs[org_name], name=name, defaults={"type": service_type, "description": description}
+            organisation=orgs[org_name],
+            name=name,
+            defaults={"type": service_type, "description": description},
         )
         created["services"] += made
     teams: dict[str, Team] = {}

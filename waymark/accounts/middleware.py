@@ -10,7 +10,14 @@ from django.urls import reverse
 
 # Paths a signed-in person without a second factor may still reach: setting one up,
 # signing out, static files and the health check.
-_OPEN_PREFIXES = ("/account/2fa/", "/account/logout/", "/account/reauthenticate/", "/static/", "/healthz", "/api/")
+_OPEN_PREFIXES = (
+    "/account/2fa/",
+    "/account/logout/",
+    "/account/reauthenticate/",
+    "/static/",
+    "/healthz",
+    "/api/",
+)
 
 
 class RequireMFAMiddleware:

@@ -88,7 +88,9 @@ class Service(TimeStampedModel):
     class Meta:
         ordering = ["organisation__name", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "name"], name="service_unique_name_per_organisation"),
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="service_unique_name_per_organisation"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -116,7 +118,9 @@ class Team(TimeStampedModel):
     class Meta:
         ordering = ["organisation__name", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "name"], name="team_unique_name_per_organisation"),
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="team_unique_name_per_organisation"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -117,7 +117,10 @@ def home_panels_for_user(*, user: Any) -> list[HomePanel]:
             HomePanel(
                 title="Your organisation",
                 rows=[
-                    ("Services", str(Service.objects.filter(organisation_id__in=managed, is_active=True).count())),
+                    (
+                        "Services",
+                        str(Service.objects.filter(organisation_id__in=managed, is_active=True).count()),
+                    ),
                     ("Teams", str(Team.objects.filter(organisation_id__in=managed).count())),
                     (
                         "Staff",

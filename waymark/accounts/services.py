@@ -137,7 +137,9 @@ def team_update(*, by: User, team: Team, name: str, service: Service | None) -> 
     if changed:
         team.full_clean()
         team.save()
-        access_log_record(actor=by, action=AccessLog.Action.CHANGE, obj=team, detail="changed " + ", ".join(changed))
+        access_log_record(
+            actor=by, action=AccessLog.Action.CHANGE, obj=team, detail="changed " + ", ".join(changed)
+        )
     return team
 
 

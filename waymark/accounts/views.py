@@ -8,7 +8,7 @@ from allauth.account.forms import ResetPasswordForm
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record
 from waymark.core.forms import add_service_errors, form_page
+from waymark.core.http import AuthenticatedHttpRequest
 
 from . import selectors, services
 from .forms import (
@@ -34,7 +35,7 @@ manage_users = permission_required("accounts.manage_users", raise_exception=True
 
 @login_required
 @permission_required("accounts.view_directory", raise_exception=True)
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every active service, by provider: where a referral can go."""
     return render(
         request,
@@ -45,7 +46,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @manage_organisations
-def organisation_list(request: HttpRequest) -> HttpResponse:
+def organisation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """All organisations, for the OPCC admin."""
     return render(
         request,
@@ -56,13 +57,13 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @manage_organisations
-def organisation_create(request: HttpRequest) -> HttpResponse:
+def organisation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Add an organisation."""
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             organisation = services.organisation_create(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 name=form.cleaned_data["name"],
                 type=form.cleaned_data["type"],
                 short_name=form.cleaned_data["short_name"],
@@ -83,12 +84,10 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @manage_organisations
-def organisation_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def organisation_detail(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """An organisation with its services, teams and members."""
     organisation = selectors.organisation_get(user=request.user, public_id=public_id)
-    members = (
-        organisation.memberships.filter(is_active=True).select_related("user").prefetch_related("teams")
-    )
+    members = organisation.memberships.filter(is_active=True).select_related("user").prefetch_related("teams")
     return render(
         request,
         "accounts/organisation_detail.html",
@@ -103,7 +102,7 @@ def organisation_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @login_required
 @manage_organisations
-def organisation_update(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def organisation_update(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Change an organisation."""
     organisation = selectors.organisation_get(user=request.user, public_id=public_id)
     initial = {
@@ -115,7 +114,7 @@ def organisation_update(request: HttpRequest, public_id: UUID) -> HttpResponse:
     form = OrganisationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.organisation_update(by=request.user, organisation=organisation, **form.cleaned_data)  # type: ignore[arg-type]
+            services.organisation_update(by=request.user, organisation=organisation, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -133,14 +132,14 @@ def organisation_update(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @login_required
 @manage_organisations
-def service_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def service_create(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Add a service to a provider."""
     organisation = selectors.organisation_get(user=request.user, public_id=public_id)
     form = ServiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "is_active"}
         try:
-            services.service_create(by=request.user, organisation=organisation, **data)  # type: ignore[arg-type]
+            services.service_create(by=request.user, organisation=organisation, **data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -158,16 +157,17 @@ def service_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @login_required
 @manage_organisations
-def service_update(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def service_update(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Change a service."""
     service = selectors.service_get(user=request.user, public_id=public_id)
     initial = {
-        f: getattr(service, f) for f in ("name", "type", "description", "first_contact_working_days", "is_active")
+        f: getattr(service, f)
+        for f in ("name", "type", "description", "first_contact_working_days", "is_active")
     }
     form = ServiceForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.service_update(by=request.user, service=service, **form.cleaned_data)  # type: ignore[arg-type]
+            services.service_update(by=request.user, service=service, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -185,13 +185,13 @@ def service_update(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @login_required
 @manage_organisations
-def team_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def team_create(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Add a team to an organisation."""
     organisation = selectors.organisation_get(user=request.user, public_id=public_id)
     form = TeamForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         try:
-            services.team_create(by=request.user, organisation=organisation, **form.cleaned_data)  # type: ignore[arg-type]
+            services.team_create(by=request.user, organisation=organisation, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -209,7 +209,7 @@ def team_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @login_required
 @manage_organisations
-def team_update(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def team_update(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Rename a team or change its service."""
     team = selectors.team_get(user=request.user, public_id=public_id)
     form = TeamForm(
@@ -219,7 +219,7 @@ def team_update(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.team_update(by=request.user, team=team, **form.cleaned_data)  # type: ignore[arg-type]
+            services.team_update(by=request.user, team=team, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -237,7 +237,7 @@ def team_update(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @login_required
 @manage_users
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everyone who can sign in, searchable by name or e-mail."""
     search = request.GET.get("q", "").strip()[:100]
     people = selectors.user_list_for_user(user=request.user, search=search)
@@ -246,19 +246,21 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @manage_users
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Add a person with a role; they get an e-mail to set their password."""
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            person = services.user_create(by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            person = services.user_create(by=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             reset = ResetPasswordForm(data={"email": person.email})
             if reset.is_valid():
                 reset.save(request)
-            messages.success(request, f"{person.full_name} added. They have been sent a link to set a password.")
+            messages.success(
+                request, f"{person.full_name} added. They have been sent a link to set a password."
+            )
             return redirect(person)
     return form_page(
         request, form=form, title="Add a person", submit="Add person", back_url=reverse("accounts:user_list")
@@ -266,7 +268,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def user_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def user_detail(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """A person's details and roles; visible to whoever may see that person, or 404."""
     person = selectors.user_get(user=request.user, public_id=public_id)
     access_log_record(actor=request.user, action=AccessLog.Action.VIEW, obj=person, request=request)
@@ -283,12 +285,14 @@ def user_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @login_required
 @manage_users
-def user_update(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def user_update(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Change a person's name or phone."""
     person = selectors.user_get(user=request.user, public_id=public_id)
-    form = UserUpdateForm(request.POST or None, initial={"full_name": person.full_name, "phone": person.phone})
+    form = UserUpdateForm(
+        request.POST or None, initial={"full_name": person.full_name, "phone": person.phone}
+    )
     if request.method == "POST" and form.is_valid():
-        services.user_update(by=request.user, person=person, **form.cleaned_data)  # type: ignore[arg-type]
+        services.user_update(by=request.user, person=person, **form.cleaned_data)
         messages.success(request, "Changes saved.")
         return redirect(person)
     return form_page(
@@ -304,12 +308,12 @@ def user_update(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @login_required
 @manage_users
 @require_POST
-def user_set_active(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def user_set_active(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Stop a person signing in, or let them again."""
     person = selectors.user_get(user=request.user, public_id=public_id)
     active = request.POST.get("active") == "1"
     try:
-        services.user_set_active(by=request.user, person=person, active=active)  # type: ignore[arg-type]
+        services.user_set_active(by=request.user, person=person, active=active)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -319,13 +323,13 @@ def user_set_active(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @login_required
 @manage_users
-def membership_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def membership_create(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Give a person another role."""
     person = selectors.user_get(user=request.user, public_id=public_id)
     form = MembershipForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_add(by=request.user, person=person, **form.cleaned_data)  # type: ignore[arg-type]
+            services.membership_add(by=request.user, person=person, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -343,7 +347,7 @@ def membership_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @login_required
 @manage_users
-def membership_teams(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def membership_teams(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Change the teams of one of a person's roles."""
     membership = selectors.membership_get(user=request.user, public_id=public_id)
     form = MembershipTeamsForm(
@@ -353,7 +357,9 @@ def membership_teams(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_set_teams(by=request.user, membership=membership, teams=form.cleaned_data["teams"])  # type: ignore[arg-type]
+            services.membership_set_teams(
+                by=request.user, membership=membership, teams=form.cleaned_data["teams"]
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -363,7 +369,9 @@ def membership_teams(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request,
         form=form,
         title="Change teams",
-        caption=f"{membership.user.full_name}, {membership.get_role_display()}, {membership.organisation.name}",
+        caption=(
+            f"{membership.user.full_name}, {membership.get_role_display()}, {membership.organisation.name}"
+        ),
         submit="Save teams",
         back_url=membership.user.get_absolute_url(),
     )
@@ -372,15 +380,13 @@ def membership_teams(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @login_required
 @manage_users
 @require_POST
-def membership_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def membership_end(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """End one of a person's roles."""
     membership = selectors.membership_get(user=request.user, public_id=public_id)
     try:
-        services.membership_end(by=request.user, membership=membership)  # type: ignore[arg-type]
+        services.membership_end(by=request.user, membership=membership)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, "Role ended.")
     return redirect(membership.user)
-
-

@@ -25,7 +25,9 @@ class AccessLogSearchForm(forms.Form):
 
     def __init__(self, *args: Any, record_types: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["record_type"].choices = [("", "Any type"), *((t, t) for t in record_types)]
+        field = self.fields["record_type"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Any type"), *((t, t) for t in record_types)]
 
     def clean(self) -> dict[str, Any]:
         """The period must not end before it starts."""

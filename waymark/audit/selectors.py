@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -43,7 +44,9 @@ def access_log_search(*, user: Any, filters: AccessLogFilters) -> QuerySet[Acces
     if filters.date_from:
         entries = entries.filter(at__gte=datetime.combine(filters.date_from, time.min, tzinfo=tz))
     if filters.date_to:
-        entries = entries.filter(at__lt=datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=tz))
+        entries = entries.filter(
+            at__lt=datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=tz)
+        )
     return entries
 
 
@@ -79,9 +82,5 @@ def _record_visible_to(user: Any, record_type: str, record_id: str) -> bool:
     lookup = "public_id" if any(f.name == "public_id" for f in model._meta.fields) else "pk"
     try:
         return queryset.visible_to(user).filter(**{lookup: record_id}).exists()
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, ValidationError):  # a malformed id (not a UUID) is simply not visible
         return False
-    except Exception as exc:  # noqa: BLE001 - a malformed id (e.g. not a UUID) is simply not visible
-        if exc.__class__.__name__ == "ValidationError":
-            return False
-        raise

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -17,14 +18,17 @@ PAGE_SIZE = 50
 @permission_required("audit.view_access_log", raise_exception=True)
 def search(request: HttpRequest) -> HttpResponse:
     """Search the access log of the auditor's organisation."""
-    form = AccessLogSearchForm(request.GET or None, record_types=selectors.record_types_in_log(user=request.user))
-    entries = AccessLog.objects.none()
+    form = AccessLogSearchForm(
+        request.GET or None, record_types=selectors.record_types_in_log(user=request.user)
+    )
+    entries: QuerySet[AccessLog] = AccessLog.objects.none()
     if form.is_bound and form.is_valid():
         filters = selectors.AccessLogFilters(**form.cleaned_data)
         entries = selectors.access_log_search(user=request.user, filters=filters)
     elif not form.is_bound:
         entries = selectors.access_log_search(user=request.user, filters=selectors.AccessLogFilters())
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # read before this search adds its own entry
     access_log_record(
         actor=request.user,
         action=AccessLog.Action.SEARCH,

@@ -38,7 +38,6 @@ def environment(**options: Any) -> jinja2.Environment:
             jinja2.PrefixLoader({"govuk_frontend_jinja": jinja2.PackageLoader("govuk_frontend_jinja")}),
         ]
     )
-    options.setdefault("undefined", jinja2.ChainableUndefined)
     options["extensions"] = [*options.get("extensions", []), "jinja2.ext.do"]
     env = jinja2.Environment(**options)  # noqa: S701 - Django's backend turns autoescape on
     env.globals.update(

@@ -1,7 +1,7 @@
 """The home page and the health check."""
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -23,6 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@transaction.non_atomic_requests
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """Whether the app can reach its database; for load balancers and monitoring."""

@@ -6,34 +6,112 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccessLog',
+            name="AccessLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('actor_label', models.CharField(blank=True, help_text="Who did it, as text that survives the person's account (e-mail or API token name).", max_length=254)),
-                ('action', models.CharField(choices=[('view', 'Viewed'), ('list', 'Listed'), ('search', 'Searched'), ('create', 'Created'), ('change', 'Changed'), ('delete', 'Deleted'), ('export', 'Exported'), ('print', 'Printed'), ('share', 'Shared'), ('sign_in', 'Signed in'), ('sign_out', 'Signed out'), ('sign_in_failed', 'Failed to sign in')], max_length=20)),
-                ('record_type', models.CharField(blank=True, db_index=True, max_length=100)),
-                ('record_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('record_label', models.CharField(blank=True, help_text="A non-identifying label for the record (a reference, never a victim's name).", max_length=200)),
-                ('session_ref', models.CharField(blank=True, help_text='A one-way hash of the session or API token, so entries from one session group together.', max_length=64)),
-                ('detail', models.CharField(blank=True, max_length=500)),
-                ('actor', models.ForeignKey(blank=True, help_text='Who did it; empty for an API client acting on its own or an unknown sign-in.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='access_log_entries', to=settings.AUTH_USER_MODEL)),
-                ('actor_organisation', models.ForeignKey(blank=True, help_text='The organisation the actor acted for.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.organisation')),
-                ('organisation', models.ForeignKey(blank=True, help_text='The organisation whose record it is.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "actor_label",
+                    models.CharField(
+                        blank=True,
+                        help_text="Who did it, as text that survives the person's account (e-mail or API token name).",
+                        max_length=254,
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("view", "Viewed"),
+                            ("list", "Listed"),
+                            ("search", "Searched"),
+                            ("create", "Created"),
+                            ("change", "Changed"),
+                            ("delete", "Deleted"),
+                            ("export", "Exported"),
+                            ("print", "Printed"),
+                            ("share", "Shared"),
+                            ("sign_in", "Signed in"),
+                            ("sign_out", "Signed out"),
+                            ("sign_in_failed", "Failed to sign in"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("record_type", models.CharField(blank=True, db_index=True, max_length=100)),
+                ("record_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                (
+                    "record_label",
+                    models.CharField(
+                        blank=True,
+                        help_text="A non-identifying label for the record (a reference, never a victim's name).",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "session_ref",
+                    models.CharField(
+                        blank=True,
+                        help_text="A one-way hash of the session or API token, so entries from one session group together.",
+                        max_length=64,
+                    ),
+                ),
+                ("detail", models.CharField(blank=True, max_length=500)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Who did it; empty for an API client acting on its own or an unknown sign-in.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="access_log_entries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "actor_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The organisation the actor acted for.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The organisation whose record it is.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['record_type', 'record_id', 'at'], name='audit_acces_record__be109f_idx')],
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["record_type", "record_id", "at"], name="audit_acces_record__be109f_idx"
+                    )
+                ],
             },
         ),
     ]

@@ -40,7 +40,7 @@ class World:
         if key == "anonymous":
             return None
         if key == "no_membership":
-            return UserFactory()
+            return UserFactory.create()
         role, organisation, teams = ROLE_KEYS[key](self)
         return make_member(role=role, organisation=organisation, teams=teams)
 
@@ -64,13 +64,13 @@ ALL_ROLE_KEYS: tuple[str, ...] = (*ROLE_KEYS, "no_membership", "anonymous")
 
 def build_world() -> World:
     """Create the organisations, services and teams of a test world."""
-    opcc = OrganisationFactory(name="Test OPCC", type=Organisation.Type.OPCC)
-    force = OrganisationFactory(name="Test Police", type=Organisation.Type.POLICE_FORCE)
-    provider = OrganisationFactory(name="Home Provider", type=Organisation.Type.PROVIDER)
-    other_provider = OrganisationFactory(name="Other Provider", type=Organisation.Type.PROVIDER)
-    partner = OrganisationFactory(name="Partner Agency", type=Organisation.Type.PARTNER_AGENCY)
-    service = ServiceFactory(organisation=provider, name="Home Service", type="hate_crime")
-    other_service = ServiceFactory(organisation=other_provider, name="Other Service", type="idva")
+    opcc = OrganisationFactory.create(name="Test OPCC", type=Organisation.Type.OPCC)
+    force = OrganisationFactory.create(name="Test Police", type=Organisation.Type.POLICE_FORCE)
+    provider = OrganisationFactory.create(name="Home Provider", type=Organisation.Type.PROVIDER)
+    other_provider = OrganisationFactory.create(name="Other Provider", type=Organisation.Type.PROVIDER)
+    partner = OrganisationFactory.create(name="Partner Agency", type=Organisation.Type.PARTNER_AGENCY)
+    service = ServiceFactory.create(organisation=provider, name="Home Service", type="hate_crime")
+    other_service = ServiceFactory.create(organisation=other_provider, name="Other Service", type="idva")
     return World(
         opcc=opcc,
         force=force,
@@ -79,6 +79,6 @@ def build_world() -> World:
         partner=partner,
         service=service,
         other_service=other_service,
-        team=TeamFactory(organisation=provider, service=service, name="Home Team"),
-        other_team=TeamFactory(organisation=other_provider, service=other_service, name="Other Team"),
+        team=TeamFactory.create(organisation=provider, service=service, name="Home Team"),
+        other_team=TeamFactory.create(organisation=other_provider, service=other_service, name="Other Team"),
     )

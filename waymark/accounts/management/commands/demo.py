@@ -24,4 +24,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {person.email:<40} {person.role:<18} {person.organisation}")
         self.stdout.write(f"\n  Password:             {DEMO_PASSWORD}")
         self.stdout.write(f"  Authenticator secret: {DEMO_TOTP_SECRET}")
-        self.stdout.write("  Current code:         run `.venv/bin/waymark demo_code` (or add the secret to an app)")
+        self.stdout.write(
+            "  Current code:         run `.venv/bin/waymark demo_code` (or add the secret to an app)"
+        )

@@ -1,0 +1,82 @@
+"""A person signs in with password and authenticator code, and the pages they use are accessible."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from waymark.core.testing.factories import TEST_PASSWORD, totp_code
+from waymark.core.testing.world import build_world
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _sign_in(page, live_server, email, axe):
+    page.goto(f"{live_server.url}/account/login/")
+    axe.check(page)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Enter your security code")).to_be_visible()
+    axe.check(page)
+    page.get_by_label("Code from your authenticator app").fill(totp_code())
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Home", exact=True)).to_be_visible()
+
+
+def test_admin_signs_in_with_mfa_and_the_pages_pass_axe(page, live_server, axe, console_errors):
+    world = build_world()
+    admin = world.person("opcc_admin")
+    _sign_in(page, live_server, admin.email, axe)
+    axe.check(page)
+    # GOV.UK Frontend's JavaScript ran (from our own static file, under the CSP).
+    expect(page.locator("body")).to_have_class(re.compile("govuk-frontend-supported"))
+
+    page.get_by_role("link", name="Organisations", exact=True).first.click()
+    expect(page.get_by_role("heading", name="Organisations")).to_be_visible()
+    axe.check(page)
+
+    page.get_by_role("link", name="Home Provider").click()
+    expect(page.get_by_role("heading", name="Home Provider")).to_be_visible()
+    axe.check(page)
+
+    # A form with an error shows the GOV.UK error summary, which is focused and accessible.
+    page.goto(f"{live_server.url}/organisations/new/")
+    page.get_by_role("button", name="Add organisation").click()
+    expect(page.get_by_role("alert").get_by_text("There is a problem")).to_be_visible()
+    axe.check(page)
+
+    page.get_by_role("link", name="People", exact=True).first.click()
+    expect(page.get_by_role("heading", name="People")).to_be_visible()
+    axe.check(page)
+
+    page.goto(f"{live_server.url}/account/2fa/")
+    expect(page.get_by_role("heading", name="Account security")).to_be_visible()
+    axe.check(page)
+
+    assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
+
+
+def test_auditor_and_caseworker_pages_pass_axe(page, live_server, axe):
+    world = build_world()
+    auditor = world.person("auditor")
+    _sign_in(page, live_server, auditor.email, axe)
+    page.get_by_role("link", name="Access log").first.click()
+    expect(page.get_by_role("heading", name="Access log")).to_be_visible()
+    axe.check(page)
+    page.goto(f"{live_server.url}/directory/")
+    axe.check(page)
+    # The caseworker's navigation has no admin sections.
+    page.goto(f"{live_server.url}/account/logout/")
+    page.get_by_role("button", name="Sign out").click()
+    caseworker = world.person("caseworker")
+    _sign_in(page, live_server, caseworker.email, axe)
+    axe.check(page)
+    expect(page.get_by_role("link", name="Organisations", exact=True)).to_have_count(0)
+
+
+def test_the_axe_check_fails_on_an_inaccessible_page(page, axe):
+    """The checker itself: a page with an unlabelled input and no language must fail."""
+    page.set_content("<html><body><input type='text'><img src='x.png'></body></html>")
+    with pytest.raises(AssertionError, match="axe found violations"):
+        axe.check(page)
