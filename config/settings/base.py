@@ -143,7 +143,9 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "20/5m/ip,10/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Waymark"
-MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
+# Accept the code of the 30-second step before or after, for phones whose clocks drift.
+MFA_TOTP_TOLERANCE = 1
+MFA_ADAPTER = "waymark.accounts.adapters.MFAAdapter"
 
 # Axes: lock an account and address pair after repeated failures; a DPO can see the records.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

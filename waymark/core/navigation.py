@@ -34,9 +34,22 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "accounts.manage_organisations",
         "Add and change organisations, services and teams.",
     ),
-    NavItem("People", "accounts:user_list", "accounts.manage_users", "Add people, give them roles and teams."),
-    NavItem("API tokens", "api_tokens:list", "api.manage_tokens", "Tokens for systems that send data to Waymark."),
-    NavItem("Access log", "audit:search", "audit.view_access_log", "Who viewed or changed which record, and when."),
+    NavItem(
+        "People", "accounts:user_list", "accounts.manage_users", "Add people, give them roles and teams."
+    ),
+    NavItem(
+        "API tokens", "api_tokens:list", "api.manage_tokens", "Tokens for systems that send data to Waymark."
+    ),
+    NavItem(
+        "Access log", "audit:search", "audit.view_access_log", "Who viewed or changed which record, and when."
+    ),
+    NavItem("Jobs", "jobs:list", "accounts.use_waymark", "Background jobs you started and their progress."),
+    NavItem(
+        "Maintenance",
+        "jobs:maintenance",
+        "core.run_maintenance",
+        "Re-encrypt sensitive fields after a key change.",
+    ),
 )
 
 

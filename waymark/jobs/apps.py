@@ -1,3 +1,5 @@
+"""Background jobs: the progress of long-running tasks, shown in the page."""
+
 from django.apps import AppConfig
 
 

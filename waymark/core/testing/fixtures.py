@@ -30,3 +30,12 @@ def login_as(client: Client, world: World) -> Callable[[str], User | None]:
         return person
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    """Start each test with an empty cache: allauth keeps used MFA codes and rate limits there,
+    keyed by user id, and ids are reused after each test's rollback."""
+    from django.core.cache import cache
+
+    cache.clear()

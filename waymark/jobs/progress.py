@@ -1,0 +1,54 @@
+"""What a task uses to report its progress to the page.
+
+    @task(takes_context=True)
+    def import_extract(context: TaskContext, *, upload_id: str) -> None:
+        report = ProgressReporter(context.task_result.id)
+        for done, row in enumerate(rows, start=1):
+            ...
+            report(done=done, total=len(rows), message="Checking rows")
+        report.finish(succeeded=True, message="40,000 rows imported.")
+
+See docs/background-jobs.md.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from .services import job_progress_finish, job_progress_update
+
+
+class ProgressReporter:
+    """Passes one task run's progress to its JobProgress row, at most once per `min_interval`.
+
+    Callable as `report(done=..., total=..., message=...)`, so it fits anything that takes a
+    progress callback (such as `waymark.core.encryption.reencrypt_all`). Calls in between
+    are dropped, so a task may report every row without writing to the database every row;
+    the last one (`done >= total`) and `finish` are always written.
+    """
+
+    def __init__(
+        self,
+        task_result_id: str,
+        *,
+        min_interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.task_result_id = str(task_result_id)
+        self.min_interval = min_interval
+        self._clock = clock
+        self._last_written: float | None = None
+
+    def __call__(self, *, done: int, total: int | None = None, message: str = "") -> None:
+        """Record that `done` of `total` rows are finished (if it is time to write)."""
+        now = self._clock()
+        complete = total is not None and done >= total
+        if not complete and self._last_written is not None and now - self._last_written < self.min_interval:
+            return
+        self._last_written = now
+        job_progress_update(task_result_id=self.task_result_id, done=done, total=total, message=message)
+
+    def finish(self, *, succeeded: bool, message: str = "") -> None:
+        """Mark the run succeeded or failed, with the message the page ends on."""
+        job_progress_finish(task_result_id=self.task_result_id, succeeded=succeeded, message=message)

@@ -1,0 +1,228 @@
+"""Job progress: the services, the reporter, and what the progress page says."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django_tasks_db.models import DBTaskResult
+
+from waymark.accounts.models import User
+from waymark.core.testing.matrix import permission_matrix
+from waymark.core.testing.world import World
+from waymark.jobs.models import JobProgress
+from waymark.jobs.progress import ProgressReporter
+from waymark.jobs.selectors import job_state, progress_text
+from waymark.jobs.services import job_enqueue, job_progress_finish, job_progress_start, job_progress_update
+
+from .tasks import count_to
+
+REFRESH = '<meta http-equiv="refresh" content="3">'
+
+
+def person(world: World, key: str) -> User:
+    """The person for a role key, who must exist (not "anonymous")."""
+    found = world.person(key)
+    assert found is not None
+    return found
+
+
+def enqueue_count(started_by: Any, n: int = 3, **kwargs: Any) -> JobProgress:
+    return job_enqueue(task=count_to, name="Counting", started_by=started_by, kwargs={"n": n, **kwargs})
+
+
+def claim(job: JobProgress) -> None:
+    """What the worker does when it picks a task up."""
+    DBTaskResult.objects.get(id=job.task_result_id).claim("test-worker")
+
+
+@pytest.mark.django_db
+def test_progress_updates_show_in_the_page(client: Client, world: World) -> None:
+    manager = person(world, "provider_manager")
+    job = enqueue_count(manager)
+    claim(job)
+    job_progress_update(task_result_id=job.task_result_id, done=12_000, total=40_000, message="Checking rows")
+    client.force_login(manager)
+
+    page = client.get(job.get_absolute_url()).content.decode()
+
+    assert "12,000 of 40,000 rows (30%)" in page
+    assert '<progress id="job-progress" class="govuk-!-width-full" max="40000" value="12000"' in page
+    assert "Running" in page
+    assert "Checking rows" in page
+    assert REFRESH in page
+
+
+@pytest.mark.django_db
+def test_a_job_the_worker_has_not_picked_up_is_waiting_for_the_worker(client: Client, world: World) -> None:
+    manager = person(world, "provider_manager")
+    job = enqueue_count(manager)
+    client.force_login(manager)
+
+    page = client.get(job.get_absolute_url()).content.decode()
+
+    assert "Waiting for the worker" in page
+    assert "Not started yet" in page
+    assert REFRESH in page
+
+
+@pytest.mark.django_db
+def test_automatic_refresh_can_be_switched_off(client: Client, world: World) -> None:
+    manager = person(world, "provider_manager")
+    job = enqueue_count(manager)
+    claim(job)
+    client.force_login(manager)
+
+    page = client.get(job.get_absolute_url() + "?refresh=off").content.decode()
+
+    assert REFRESH not in page
+    assert "Update this page automatically" in page
+
+
+@pytest.mark.django_db
+def test_a_finished_job_shows_its_result_and_stops_refreshing(client: Client, world: World) -> None:
+    manager = person(world, "provider_manager")
+    job = enqueue_count(manager)
+    claim(job)
+    job_progress_update(task_result_id=job.task_result_id, done=3, total=3)
+    job_progress_finish(task_result_id=job.task_result_id, succeeded=True, message="Counted to 3.")
+    client.force_login(manager)
+
+    page = client.get(job.get_absolute_url()).content.decode()
+
+    assert "Succeeded" in page
+    assert "Counted to 3." in page
+    assert "3 of 3 rows (100%)" in page
+    assert REFRESH not in page
+
+
+@pytest.mark.django_db
+def test_a_task_that_failed_without_saying_so_shows_failed(world: World) -> None:
+    job = enqueue_count(person(world, "provider_manager"))
+    DBTaskResult.objects.get(id=job.task_result_id).set_failed(RuntimeError("worker died"))
+    job.refresh_from_db()
+
+    state = job_state(job=job)
+
+    assert state.status == JobProgress.Status.FAILED
+    assert not state.active
+
+
+@pytest.mark.django_db
+def test_a_job_whose_task_result_was_pruned_stops_refreshing(world: World) -> None:
+    job = job_progress_start(
+        task_result_id="00000000-0000-0000-0000-000000000000",
+        name="Gone",
+        started_by=person(world, "provider_manager"),
+        organisation=None,
+    )
+    state = job_state(job=job)
+    assert not state.active
+    assert "no record" in state.label
+
+
+@permission_matrix({"provider_manager": 200, "opcc_admin": 200, "anonymous": 302}, default=404)
+@pytest.mark.django_db
+def test_only_the_starter_and_the_opcc_admin_see_a_job(
+    client: Client, world: World, login_as: Callable[[str], Any], role: str, expected: int
+) -> None:
+    """Anyone else cannot tell that the job exists."""
+    job = enqueue_count(person(world, "provider_manager"))
+    login_as(role)
+    assert client.get(job.get_absolute_url()).status_code == expected
+
+
+@pytest.mark.django_db
+def test_the_list_shows_my_jobs_and_not_other_peoples(client: Client, world: World) -> None:
+    mine = job_enqueue(
+        task=count_to, name="My count", started_by=person(world, "caseworker"), kwargs={"n": 1}
+    )
+    job_enqueue(
+        task=count_to, name="Their count", started_by=person(world, "caseworker_other"), kwargs={"n": 1}
+    )
+    client.force_login(person(world, "caseworker"))
+
+    page = client.get("/jobs/").content.decode()
+
+    assert "My count" in page
+    assert mine.get_absolute_url() in page
+    assert "Their count" not in page
+
+
+@pytest.mark.django_db
+def test_updates_never_move_a_finished_job_back(world: World) -> None:
+    job = enqueue_count(person(world, "provider_manager"))
+    job_progress_finish(task_result_id=job.task_result_id, succeeded=False, message="Stopped.")
+    job_progress_update(task_result_id=job.task_result_id, done=2, total=3, message="Late news")
+    job.refresh_from_db()
+    assert job.status == JobProgress.Status.FAILED
+    assert job.message == "Stopped."
+    assert job.finished_at is not None
+
+
+@pytest.mark.django_db
+def test_the_reporter_writes_at_most_once_an_interval_but_always_the_last(world: World) -> None:
+    job = enqueue_count(person(world, "provider_manager"))
+    now = [0.0]
+    report = ProgressReporter(job.task_result_id, min_interval=1.0, clock=lambda: now[0])
+
+    def done() -> int:
+        job.refresh_from_db()
+        return job.done
+
+    report(done=1, total=10)
+    assert done() == 1
+    now[0] = 0.5
+    report(done=5, total=10)
+    assert done() == 1
+    now[0] = 1.6
+    report(done=6, total=10)
+    assert done() == 6
+    now[0] = 1.7
+    report(done=10, total=10)
+    assert done() == 10
+
+
+def test_progress_text() -> None:
+    assert progress_text(done=12_000, total=40_000) == "12,000 of 40,000 rows (30%)"
+    assert progress_text(done=0, total=0) == "Not started yet"
+    assert progress_text(done=7, total=0) == "7 rows done so far"
+    assert progress_text(done=5, total=3) == "5 of 3 rows (100%)"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_run_by_the_worker_reports_through_to_the_page(
+    client: Client, world: World, run_worker: Callable[[], None]
+) -> None:
+    manager = person(world, "provider_manager")
+    job = enqueue_count(manager, n=4)
+
+    run_worker()
+
+    job.refresh_from_db()
+    assert job.status == JobProgress.Status.SUCCEEDED
+    assert (job.done, job.total) == (4, 4)
+    client.force_login(manager)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "Succeeded" in page
+    assert "4 of 4 rows (100%)" in page
+    assert "Counted to 4." in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_that_raises_in_the_worker_shows_failed(
+    client: Client, world: World, run_worker: Callable[[], None]
+) -> None:
+    manager = person(world, "provider_manager")
+    job = enqueue_count(manager, n=2, fail=True)
+
+    run_worker()
+
+    assert DBTaskResult.objects.get(id=job.task_result_id).status == "FAILED"
+    client.force_login(manager)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "Failed" in page
+    assert "2 of 2 rows (100%)" in page
+    assert REFRESH not in page
