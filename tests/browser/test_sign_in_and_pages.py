@@ -26,7 +26,7 @@ def _sign_in(page, live_server, email, axe):
 
 def test_admin_signs_in_with_mfa_and_the_pages_pass_axe(page, live_server, axe, console_errors):
     world = build_world()
-    admin = world.person("opcc_admin")
+    admin = world.member("opcc_admin")
     _sign_in(page, live_server, admin.email, axe)
     axe.check(page)
     # GOV.UK Frontend's JavaScript ran (from our own static file, under the CSP).
@@ -59,7 +59,7 @@ def test_admin_signs_in_with_mfa_and_the_pages_pass_axe(page, live_server, axe, 
 
 def test_auditor_and_caseworker_pages_pass_axe(page, live_server, axe):
     world = build_world()
-    auditor = world.person("auditor")
+    auditor = world.member("auditor")
     _sign_in(page, live_server, auditor.email, axe)
     page.get_by_role("link", name="Access log").first.click()
     expect(page.get_by_role("heading", name="Access log")).to_be_visible()
@@ -69,7 +69,7 @@ def test_auditor_and_caseworker_pages_pass_axe(page, live_server, axe):
     # The caseworker's navigation has no admin sections.
     page.goto(f"{live_server.url}/account/logout/")
     page.get_by_role("button", name="Sign out").click()
-    caseworker = world.person("caseworker")
+    caseworker = world.member("caseworker")
     _sign_in(page, live_server, caseworker.email, axe)
     axe.check(page)
     expect(page.get_by_role("link", name="Organisations", exact=True)).to_have_count(0)

@@ -30,6 +30,13 @@ def active_memberships(user: Any) -> list[Membership]:
     return cached
 
 
+def has_authenticator_app(user: Any) -> bool:
+    """Whether the user has enrolled an authenticator app (required of all staff)."""
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
 def forget_memberships(user: Any) -> None:
     """Drop the cached memberships after they change."""
     if hasattr(user, _CACHE_ATTR):

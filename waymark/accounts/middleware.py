@@ -2,11 +2,12 @@
 
 from collections.abc import Callable
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+
+from .access import has_authenticator_app
 
 # Paths a signed-in person without a second factor may still reach: setting one up,
 # signing out, static files and the health check.
@@ -33,7 +34,7 @@ class RequireMFAMiddleware:
             and user is not None
             and user.is_authenticated
             and not request.path.startswith(_OPEN_PREFIXES)
-            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+            and not has_authenticator_app(user)
         ):
             return redirect(reverse("mfa_activate_totp") + "?next=" + request.get_full_path())
         return self.get_response(request)

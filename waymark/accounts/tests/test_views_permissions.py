@@ -90,3 +90,51 @@ def test_navigation_shows_only_what_the_role_may_use(client, login_as):
     page = client.get("/").content.decode()
     assert 'href="/organisations/"' in page
     assert 'href="/people/"' in page
+
+
+ADMIN_PAGES = {
+    "organisation_create": lambda w: "/organisations/new/",
+    "organisation_update": lambda w: f"/organisations/{w.provider.public_id}/edit/",
+    "service_create": lambda w: f"/organisations/{w.provider.public_id}/services/new/",
+    "service_update": lambda w: f"/services/{w.service.public_id}/edit/",
+    "team_create": lambda w: f"/organisations/{w.provider.public_id}/teams/new/",
+    "team_update": lambda w: f"/teams/{w.team.public_id}/edit/",
+    "user_create": lambda w: "/people/new/",
+    "user_update": lambda w: f"/people/{w.person('caseworker').public_id}/edit/",
+    "membership_create": lambda w: f"/people/{w.person('caseworker').public_id}/roles/new/",
+    "membership_teams": lambda w: f"/roles/{w.person('caseworker').memberships.get().public_id}/teams/",
+}
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+@permission_matrix(ADMIN_ONLY, default=403)
+def test_every_admin_form_page(client, world, login_as, page, role, expected):
+    """Each page where organisations, services, teams and people are changed is the OPCC admin's."""
+    url = ADMIN_PAGES[page](world)
+    login_as(role)
+    assert client.get(url).status_code == expected
+
+
+ADMIN_ACTIONS = {
+    "user_set_active": lambda w: (f"/people/{w.person('caseworker').public_id}/active/", {"active": "0"}),
+    "membership_end": lambda w: (f"/roles/{w.person('caseworker').memberships.get().public_id}/end/", {}),
+}
+
+
+@pytest.mark.parametrize("action", ADMIN_ACTIONS)
+@permission_matrix(
+    {"opcc_admin": 302, "anonymous": 302, "caseworker": 403},
+    default=403,
+)
+def test_every_admin_action_refuses_other_roles_and_changes_nothing(
+    client, world, login_as, action, role, expected
+):
+    url, data = ADMIN_ACTIONS[action](world)
+    caseworker = world.person("caseworker")
+    login_as(role)
+    response = client.post(url, data)
+    assert response.status_code == expected
+    caseworker.refresh_from_db()
+    membership = caseworker.memberships.get()
+    changed = not caseworker.is_active or not membership.is_active
+    assert changed == (role == "opcc_admin")

@@ -99,3 +99,25 @@ def test_unknown_record_types_are_404(client, login_as):
     login_as("opcc_admin")
     assert client.get("/audit/records/nope.model/123/").status_code == 404
     assert client.get("/audit/records/accounts.user/not-a-uuid/").status_code == 404
+
+
+def test_postgresql_refuses_raw_updates_and_deletes(world):
+    """On PostgreSQL a trigger stops even raw SQL from rewriting the log."""
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the append-only trigger exists on PostgreSQL only")
+    entry = access_log_record(
+        actor=world.person("caseworker"), action=AccessLog.Action.VIEW, obj=world.provider
+    )
+    for sql in (
+        "UPDATE audit_accesslog SET detail = 'x' WHERE id = %s",
+        "DELETE FROM audit_accesslog WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [entry.pk])
+    assert AccessLog.objects.filter(pk=entry.pk, detail="").exists()

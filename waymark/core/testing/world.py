@@ -36,6 +36,13 @@ class World:
             self.people[key] = self._make(key)
         return self.people[key]
 
+    def member(self, key: str) -> User:
+        """The signed-in person for a role key (never "anonymous")."""
+        person = self.person(key)
+        if person is None:
+            raise ValueError(f"{key!r} is not a person who signs in")
+        return person
+
     def _make(self, key: str) -> User | None:
         if key == "anonymous":
             return None

@@ -1,0 +1,1 @@
+"""One router per domain; each is mounted on the API in `waymark/api/api.py`."""
