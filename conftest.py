@@ -1,3 +1,21 @@
-"""Root conftest: shared fixtures for every app."""
+"""Root conftest: shared fixtures for every app, and transactional tests last."""
+
+import pytest
 
 pytest_plugins = ["waymark.core.testing.fixtures"]
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(marker and marker.kwargs.get("transaction")) or "live_server" in fixtures
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run transactional tests (live server, worker) after the rest, as Django's runner does.
+
+    They end by flushing the database, which also removes reference data that migrations
+    loaded; run last, no later test depends on it having been restored.
+    """
+    items.sort(key=_is_transactional)

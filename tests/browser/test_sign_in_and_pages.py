@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from waymark.core.testing.factories import TEST_PASSWORD, totp_code
 from waymark.core.testing.world import build_world
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _sign_in(page, live_server, email, axe):

@@ -39,3 +39,4 @@ def _clear_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+

@@ -24,7 +24,7 @@ def run_worker() -> Callable[[], None]:
     """Run `manage.py db_worker --batch` here: every queued task, then stop.
 
     The worker installs its own Ctrl-C handlers; they are put back afterwards so that
-    pytest can still be interrupted. Needs `django_db(transaction=True)`: the worker
+    pytest can still be interrupted. Needs `django_db(transaction=True, serialized_rollback=True)`: the worker
     closes a connection it finds inside a transaction, as the test's would be.
     """
 

@@ -192,7 +192,7 @@ def test_progress_text() -> None:
     assert progress_text(done=5, total=3) == "5 of 3 rows (100%)"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_task_run_by_the_worker_reports_through_to_the_page(
     client: Client, world: World, run_worker: Callable[[], None]
 ) -> None:
@@ -211,7 +211,7 @@ def test_a_task_run_by_the_worker_reports_through_to_the_page(
     assert "Counted to 4." in page
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_task_that_raises_in_the_worker_shows_failed(
     client: Client, world: World, run_worker: Callable[[], None]
 ) -> None:
