@@ -39,4 +39,3 @@ def _clear_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
-
