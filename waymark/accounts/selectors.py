@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from django.db.models import Count, Q, QuerySet
 
+from waymark.core.home import HomePanel
 from waymark.core.visibility import get_visible_or_404
 
 from .access import active_memberships, has_role, organisation_ids_with_role, team_ids
@@ -80,15 +80,6 @@ def membership_get(*, user: Any, public_id: UUID) -> Membership:
     return get_visible_or_404(
         Membership.objects.select_related("user", "organisation"), user=user, public_id=public_id
     )
-
-
-@dataclass
-class HomePanel:
-    """A box on the home page: a heading and a few lines, links optional."""
-
-    title: str
-    rows: list[tuple[str, str]] = field(default_factory=list)  # (label, value)
-    links: list[tuple[str, str]] = field(default_factory=list)  # (text, href)
 
 
 def home_panels_for_user(*, user: Any) -> list[HomePanel]:

@@ -6,11 +6,14 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from waymark.accounts.access import has_role, organisation_ids_with_role
 from waymark.accounts.models import Organisation, Service
 from waymark.accounts.roles import Role
 from waymark.accounts.selectors import service_directory_for_user
+from waymark.core.home import HomePanel
+from waymark.core.jinja import format_datetime
 from waymark.core.visibility import get_visible_or_404
 
 from .models import TOKEN_MANAGER_ROLES, ApiToken
@@ -66,3 +69,22 @@ def service_directory_for_caller(
     if type is not None:
         services = services.filter(type=type)
     return services.order_by("organisation__name", "name")
+
+
+def home_panels_for_user(*, user: Any) -> list[HomePanel]:
+    """For whoever manages API tokens: how many are live and when one was last used."""
+    if not user.has_perm("api.manage_tokens"):
+        return []
+    tokens = api_token_list_for_user(user=user)
+    live = [t for t in tokens.select_related("organisation") if t.is_usable()]
+    last_used = max((t.last_used_at for t in live if t.last_used_at), default=None)
+    return [
+        HomePanel(
+            title="API tokens",
+            rows=[
+                ("Tokens that work", str(len(live))),
+                ("Last used", format_datetime(last_used) if last_used else "Never"),
+            ],
+            links=[("Manage API tokens", reverse("api_tokens:list"))],
+        )
+    ]

@@ -10,8 +10,10 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
+from waymark.core.home import HomePanel
 from waymark.core.visibility import VisibleQuerySet
 
 from .models import AccessLog
@@ -84,3 +86,25 @@ def _record_visible_to(user: Any, record_type: str, record_id: str) -> bool:
         return queryset.visible_to(user).filter(**{lookup: record_id}).exists()
     except (ValueError, TypeError, ValidationError):  # a malformed id (not a UUID) is simply not visible
         return False
+
+
+def home_panels_for_user(*, user: Any) -> list[HomePanel]:
+    """For an auditor: the last week's activity on their organisation's records, and lockouts."""
+    if not user.has_perm("audit.view_access_log"):
+        return []
+    from axes.models import AccessAttempt
+
+    since = timezone.now() - timedelta(days=7)
+    week = AccessLog.objects.visible_to(user).filter(at__gte=since)
+    return [
+        HomePanel(
+            title="Access in the last 7 days",
+            rows=[
+                ("Records viewed", f"{week.filter(action=AccessLog.Action.VIEW).count():,}"),
+                ("Records exported", f"{week.filter(action=AccessLog.Action.EXPORT).count():,}"),
+                ("Records changed", f"{week.filter(action=AccessLog.Action.CHANGE).count():,}"),
+                ("Sign-in lockouts in force", f"{AccessAttempt.objects.count():,}"),
+            ],
+            links=[("Search the access log", reverse("audit:search"))],
+        )
+    ]

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from waymark.accounts.selectors import home_panels_for_user
+from waymark.core.home import home_panels
 from waymark.core.navigation import nav_items_for
 
 
@@ -17,7 +17,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "core/home.html",
         {
-            "panels": home_panels_for_user(user=request.user),
+            "panels": home_panels(user=request.user),
             "actions": [item for item in nav_items_for(request.user) if item.url_name != "home"],
         },
     )

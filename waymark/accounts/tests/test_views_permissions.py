@@ -138,3 +138,28 @@ def test_every_admin_action_refuses_other_roles_and_changes_nothing(
     membership = caseworker.memberships.get()
     changed = not caseworker.is_active or not membership.is_active
     assert changed == (role == "opcc_admin")
+
+
+@permission_matrix({"anonymous": 302}, default=200)
+def test_home_page(client, login_as, role, expected):
+    """Everyone signed in has a home page (with no panels beyond their roles if they hold none)."""
+    login_as(role)
+    assert client.get("/").status_code == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "panel", "absent"),
+    [
+        ("auditor", "Access in the last 7 days", "Organisations and people"),
+        ("force_code_lead", "API tokens", "Access in the last 7 days"),
+        ("provider_manager", "Your organisation", "Access in the last 7 days"),
+        ("opcc_analyst", "Commissioned services", "API tokens"),
+        ("board_member", "Commissioned services", "Organisations and people"),
+        ("opcc_admin", "Organisations and people", "Your teams"),
+    ],
+)
+def test_each_role_gets_its_own_home_panel(client, login_as, role, panel, absent):
+    login_as(role)
+    page = client.get("/").content.decode()
+    assert panel in page
+    assert absent not in page
