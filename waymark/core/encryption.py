@@ -354,7 +354,10 @@ def reencrypt_all(
     `progress` sees one running count over all tables together.
     """
     by_model = sorted(encrypted_fields_by_model().items(), key=lambda item: item[0]._meta.label)
-    grand_total = sum(_Table(model, fields).count_rows_with_values() for model, fields in by_model)
+    from allauth.mfa.models import Authenticator
+
+    mfa_rows = Authenticator.objects.filter(type__in=MFA_SECRET_KEYS).count()
+    grand_total = mfa_rows + sum(_Table(model, fields).count_rows_with_values() for model, fields in by_model)
     results: list[ReencryptResult] = []
     offset = 0
     for model, fields in by_model:
@@ -366,7 +369,9 @@ def reencrypt_all(
         result = reencrypt_model(model, fields, batch_size=batch_size, progress=model_progress)
         results.append(result)
         offset += result.rows_scanned
-    results.append(reencrypt_mfa_secrets())
+    mfa_result = reencrypt_mfa_secrets()
+    results.append(mfa_result)
+    offset += mfa_result.rows_scanned
     if progress is not None:
         progress(done=offset, total=max(grand_total, offset), message="Finished checking every table.")
     return results

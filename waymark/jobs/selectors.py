@@ -90,13 +90,15 @@ def job_state(*, job: JobProgress) -> JobState:
         waiting_for_worker=waiting,
         active=status not in JobProgress.FINISHED and not lost,
         percent=job.percent,
-        progress_text=progress_text(done=job.done, total=job.total),
+        progress_text=progress_text(done=job.done, total=job.total, finished=status in JobProgress.FINISHED),
     )
 
 
-def progress_text(*, done: int, total: int) -> str:
+def progress_text(*, done: int, total: int, finished: bool = False) -> str:
     """The words for a progress bar: "12,000 of 40,000 rows (30%)"."""
     if not total:
+        if finished:
+            return f"Finished: {done:,} rows" if done else "Finished: there was nothing to process"
         return f"{done:,} rows done so far" if done else "Not started yet"
     percent = max(0, min(100, done * 100 // total))
     return f"{done:,} of {total:,} rows ({percent}%)"

@@ -190,6 +190,7 @@ def test_progress_text() -> None:
     assert progress_text(done=0, total=0) == "Not started yet"
     assert progress_text(done=7, total=0) == "7 rows done so far"
     assert progress_text(done=5, total=3) == "5 of 3 rows (100%)"
+    assert progress_text(done=0, total=0, finished=True) == "Finished: there was nothing to process"
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
