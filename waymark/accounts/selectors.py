@@ -75,6 +75,16 @@ def membership_list_for_person(*, user: Any, person: User) -> QuerySet[Membershi
     )
 
 
+def membership_list_for_organisation(*, user: Any, organisation: Organisation) -> QuerySet[Membership]:
+    """An organisation's active memberships that the user may see."""
+    return (
+        Membership.objects.visible_to(user)
+        .filter(organisation=organisation, is_active=True)
+        .select_related("user")
+        .prefetch_related("teams")
+    )
+
+
 def membership_get(*, user: Any, public_id: UUID) -> Membership:
     """One membership the user may see, or 404."""
     return get_visible_or_404(

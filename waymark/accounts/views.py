@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from allauth.account.forms import ResetPasswordForm
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record
-from waymark.core.forms import add_service_errors, form_page
+from waymark.core.forms import form_flow
 from waymark.core.http import AuthenticatedHttpRequest
 
 from . import selectors, services
@@ -28,9 +29,15 @@ from .forms import (
     UserCreateForm,
     UserUpdateForm,
 )
+from .models import User
 
 manage_organisations = permission_required("accounts.manage_organisations", raise_exception=True)
 manage_users = permission_required("accounts.manage_users", raise_exception=True)
+
+
+def _fields(obj: Any, *names: str) -> dict[str, Any]:
+    """A form's initial data from a model instance."""
+    return {name: getattr(obj, name) for name in names}
 
 
 @login_required
@@ -59,23 +66,14 @@ def organisation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @manage_organisations
 def organisation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Add an organisation."""
-    form = OrganisationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            organisation = services.organisation_create(
-                by=request.user,
-                name=form.cleaned_data["name"],
-                type=form.cleaned_data["type"],
-                short_name=form.cleaned_data["short_name"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{organisation.name} added.")
-            return redirect(organisation)
-    return form_page(
+    return form_flow(
         request,
-        form=form,
+        form=OrganisationForm(request.POST or None),
+        save=lambda data: services.organisation_create(
+            by=request.user, name=data["name"], type=data["type"], short_name=data["short_name"]
+        ),
+        success=lambda organisation: f"{organisation.name} added.",
+        then=lambda organisation: organisation,
         title="Add an organisation",
         submit="Add organisation",
         back_url=reverse("accounts:organisation_list"),
@@ -87,7 +85,6 @@ def organisation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 def organisation_detail(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """An organisation with its services, teams and members."""
     organisation = selectors.organisation_get(user=request.user, public_id=public_id)
-    members = organisation.memberships.filter(is_active=True).select_related("user").prefetch_related("teams")
     return render(
         request,
         "accounts/organisation_detail.html",
@@ -95,7 +92,9 @@ def organisation_detail(request: AuthenticatedHttpRequest, public_id: UUID) -> H
             "organisation": organisation,
             "services": organisation.services.all(),
             "teams": selectors.team_list_for_organisation(user=request.user, organisation=organisation),
-            "members": members,
+            "members": selectors.membership_list_for_organisation(
+                user=request.user, organisation=organisation
+            ),
         },
     )
 
@@ -105,24 +104,14 @@ def organisation_detail(request: AuthenticatedHttpRequest, public_id: UUID) -> H
 def organisation_update(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Change an organisation."""
     organisation = selectors.organisation_get(user=request.user, public_id=public_id)
-    initial = {
-        "name": organisation.name,
-        "short_name": organisation.short_name,
-        "type": organisation.type,
-        "is_active": organisation.is_active,
-    }
-    form = OrganisationForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.organisation_update(by=request.user, organisation=organisation, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Changes saved.")
-            return redirect(organisation)
-    return form_page(
+    return form_flow(
         request,
-        form=form,
+        form=OrganisationForm(
+            request.POST or None, initial=_fields(organisation, "name", "short_name", "type", "is_active")
+        ),
+        save=lambda data: services.organisation_update(by=request.user, organisation=organisation, **data),
+        success="Changes saved.",
+        then=lambda _: organisation,
         title="Change organisation",
         caption=organisation.name,
         submit="Save changes",
@@ -135,19 +124,19 @@ def organisation_update(request: AuthenticatedHttpRequest, public_id: UUID) -> H
 def service_create(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Add a service to a provider."""
     organisation = selectors.organisation_get(user=request.user, public_id=public_id)
-    form = ServiceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "is_active"}
-        try:
-            services.service_create(by=request.user, organisation=organisation, **data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{data['name']} added.")
-            return redirect(organisation)
-    return form_page(
+    return form_flow(
         request,
-        form=form,
+        form=ServiceForm(request.POST or None),
+        save=lambda data: services.service_create(
+            by=request.user,
+            organisation=organisation,
+            name=data["name"],
+            type=data["type"],
+            description=data["description"],
+            first_contact_working_days=data["first_contact_working_days"],
+        ),
+        success=lambda service: f"{service.name} added.",
+        then=lambda _: organisation,
         title="Add a service",
         caption=organisation.name,
         submit="Add service",
@@ -160,22 +149,13 @@ def service_create(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpRe
 def service_update(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Change a service."""
     service = selectors.service_get(user=request.user, public_id=public_id)
-    initial = {
-        f: getattr(service, f)
-        for f in ("name", "type", "description", "first_contact_working_days", "is_active")
-    }
-    form = ServiceForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.service_update(by=request.user, service=service, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Changes saved.")
-            return redirect(service.organisation)
-    return form_page(
+    initial = _fields(service, "name", "type", "description", "first_contact_working_days", "is_active")
+    return form_flow(
         request,
-        form=form,
+        form=ServiceForm(request.POST or None, initial=initial),
+        save=lambda data: services.service_update(by=request.user, service=service, **data),
+        success="Changes saved.",
+        then=lambda _: service.organisation,
         title="Change service",
         caption=service.organisation.name,
         submit="Save changes",
@@ -188,18 +168,12 @@ def service_update(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpRe
 def team_create(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Add a team to an organisation."""
     organisation = selectors.organisation_get(user=request.user, public_id=public_id)
-    form = TeamForm(request.POST or None, organisation=organisation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.team_create(by=request.user, organisation=organisation, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{form.cleaned_data['name']} added.")
-            return redirect(organisation)
-    return form_page(
+    return form_flow(
         request,
-        form=form,
+        form=TeamForm(request.POST or None, organisation=organisation),
+        save=lambda data: services.team_create(by=request.user, organisation=organisation, **data),
+        success=lambda team: f"{team.name} added.",
+        then=lambda _: organisation,
         title="Add a team",
         caption=organisation.name,
         submit="Add team",
@@ -212,22 +186,16 @@ def team_create(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpRespo
 def team_update(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Rename a team or change its service."""
     team = selectors.team_get(user=request.user, public_id=public_id)
-    form = TeamForm(
-        request.POST or None,
-        organisation=team.organisation,
-        initial={"name": team.name, "service": team.service_id},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.team_update(by=request.user, team=team, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Changes saved.")
-            return redirect(team.organisation)
-    return form_page(
+    return form_flow(
         request,
-        form=form,
+        form=TeamForm(
+            request.POST or None,
+            organisation=team.organisation,
+            initial={"name": team.name, "service": team.service_id},
+        ),
+        save=lambda data: services.team_update(by=request.user, team=team, **data),
+        success="Changes saved.",
+        then=lambda _: team.organisation,
         title="Change team",
         caption=team.organisation.name,
         submit="Save changes",
@@ -248,22 +216,23 @@ def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @manage_users
 def user_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Add a person with a role; they get an e-mail to set their password."""
-    form = UserCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.user_create(by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            reset = ResetPasswordForm(data={"email": person.email})
-            if reset.is_valid():
-                reset.save(request)
-            messages.success(
-                request, f"{person.full_name} added. They have been sent a link to set a password."
-            )
-            return redirect(person)
-    return form_page(
-        request, form=form, title="Add a person", submit="Add person", back_url=reverse("accounts:user_list")
+
+    def save(data: dict[str, Any]) -> User:
+        person = services.user_create(by=request.user, **data)
+        reset = ResetPasswordForm(data={"email": person.email})
+        if reset.is_valid():
+            reset.save(request)
+        return person
+
+    return form_flow(
+        request,
+        form=UserCreateForm(request.POST or None),
+        save=save,
+        success=lambda person: f"{person.full_name} added. They have been sent a link to set a password.",
+        then=lambda person: person,
+        title="Add a person",
+        submit="Add person",
+        back_url=reverse("accounts:user_list"),
     )
 
 
@@ -288,16 +257,12 @@ def user_detail(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpRespo
 def user_update(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Change a person's name or phone."""
     person = selectors.user_get(user=request.user, public_id=public_id)
-    form = UserUpdateForm(
-        request.POST or None, initial={"full_name": person.full_name, "phone": person.phone}
-    )
-    if request.method == "POST" and form.is_valid():
-        services.user_update(by=request.user, person=person, **form.cleaned_data)
-        messages.success(request, "Changes saved.")
-        return redirect(person)
-    return form_page(
+    return form_flow(
         request,
-        form=form,
+        form=UserUpdateForm(request.POST or None, initial=_fields(person, "full_name", "phone")),
+        save=lambda data: services.user_update(by=request.user, person=person, **data),
+        success="Changes saved.",
+        then=lambda _: person,
         title="Change details",
         caption=person.full_name,
         submit="Save changes",
@@ -326,18 +291,12 @@ def user_set_active(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpR
 def membership_create(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Give a person another role."""
     person = selectors.user_get(user=request.user, public_id=public_id)
-    form = MembershipForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.membership_add(by=request.user, person=person, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Role added.")
-            return redirect(person)
-    return form_page(
+    return form_flow(
         request,
-        form=form,
+        form=MembershipForm(request.POST or None),
+        save=lambda data: services.membership_add(by=request.user, person=person, **data),
+        success="Role added.",
+        then=lambda _: person,
         title="Add a role",
         caption=person.full_name,
         submit="Add role",
@@ -350,24 +309,18 @@ def membership_create(request: AuthenticatedHttpRequest, public_id: UUID) -> Htt
 def membership_teams(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Change the teams of one of a person's roles."""
     membership = selectors.membership_get(user=request.user, public_id=public_id)
-    form = MembershipTeamsForm(
-        request.POST or None,
-        organisation=membership.organisation,
-        initial={"teams": [t.pk for t in membership.teams.all()]},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.membership_set_teams(
-                by=request.user, membership=membership, teams=form.cleaned_data["teams"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Teams saved.")
-            return redirect(membership.user)
-    return form_page(
+    return form_flow(
         request,
-        form=form,
+        form=MembershipTeamsForm(
+            request.POST or None,
+            organisation=membership.organisation,
+            initial={"teams": [t.pk for t in membership.teams.all()]},
+        ),
+        save=lambda data: services.membership_set_teams(
+            by=request.user, membership=membership, teams=data["teams"]
+        ),
+        success="Teams saved.",
+        then=lambda _: membership.user,
         title="Change teams",
         caption=(
             f"{membership.user.full_name}, {membership.get_role_display()}, {membership.organisation.name}"

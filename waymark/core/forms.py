@@ -1,11 +1,13 @@
 """Helpers for form pages: one template, and service errors shown against their fields."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -36,3 +38,29 @@ def form_page(
         status = 400 if form.is_bound and form.errors else 200
     context = {"form": form, "page_title": title, "submit": submit, "back_url": back_url, "caption": caption}
     return render(request, "core/form_page.html", {**context, **(extra or {})}, status=status)
+
+
+def form_flow(
+    request: HttpRequest,
+    *,
+    form: forms.Form,
+    save: Callable[[dict[str, Any]], Any],
+    success: Callable[[Any], str] | str,
+    then: Callable[[Any], Any],
+    **page: Any,
+) -> HttpResponse:
+    """The whole life of a one-form page: show it; on a valid POST call the service.
+
+    `save(cleaned_data)` calls the service; a ValidationError it raises is shown on the form
+    and nothing is saved. On success the person sees `success` (text, or a function of what
+    `save` returned) and is redirected to `then(result)`.
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = save(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, success(result) if callable(success) else success)
+            return redirect(then(result))
+    return form_page(request, form=form, **page)
