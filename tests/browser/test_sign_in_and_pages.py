@@ -54,6 +54,25 @@ def test_admin_signs_in_with_mfa_and_the_pages_pass_axe(page, live_server, axe, 
     expect(page.get_by_role("heading", name="Account security")).to_be_visible()
     axe.check(page)
 
+    # API tokens: make one; the secret is shown once.
+    page.get_by_role("link", name="API tokens", exact=True).first.click()
+    axe.check(page)
+    page.get_by_role("button", name="Make an API token").click()
+    axe.check(page)
+    page.get_by_label("Name", exact=True).fill("Force referral feed")
+    page.get_by_label("Organisation", exact=True).select_option(label="Test Police")
+    page.get_by_role("button", name=re.compile("Make")).click()
+    expect(page.get_by_label("Your new API token")).to_have_value(re.compile(r"^wm_[0-9a-f]{8}_"))
+    axe.check(page)
+
+    # Maintenance and the job list.
+    page.goto(f"{live_server.url}/jobs/maintenance/")
+    axe.check(page)
+    page.goto(f"{live_server.url}/jobs/")
+    axe.check(page)
+    page.goto(f"{live_server.url}/api/v1/docs")
+    expect(page.get_by_text("Who is calling").first).to_be_visible(timeout=15000)
+
     assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
 
 
