@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "waymark.audit",
     "waymark.api",
     "waymark.jobs",
+    "waymark.referrals",
+    "waymark.cases",
 ]
 
 MIDDLEWARE = [

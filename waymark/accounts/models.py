@@ -80,6 +80,14 @@ class Service(TimeStampedModel):
         default=2,
         help_text="Working days from receipt of a referral by which first contact is due.",
     )
+    requires_closure_approval = models.BooleanField(
+        default=True,
+        help_text="If set, a case closes only when a manager other than the requester approves.",
+    )
+    pseudonymous_lists = models.BooleanField(
+        default=False,
+        help_text="If set, case lists show the case code instead of the person's name.",
+    )
     is_active = models.BooleanField(default=True)
 
     history = HistoricalRecords()
