@@ -12,6 +12,10 @@ urlpatterns = [
     path("audit/", include("waymark.audit.urls")),
     path("api-tokens/", include("waymark.api.urls")),
     path("jobs/", include("waymark.jobs.urls")),
+    path("referrals/", include("waymark.referrals.urls")),
+    path("cases/", include("waymark.cases.urls")),
+    path("risk/", include("waymark.risk.urls")),
+    path("get-support/", include("waymark.referrals.urls_public")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

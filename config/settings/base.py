@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "waymark.jobs",
     "waymark.referrals",
     "waymark.cases",
+    "waymark.risk",
 ]
 
 MIDDLEWARE = [
