@@ -120,8 +120,12 @@ class ServiceFilters(Schema):
 
     organisation: UUID | None = Field(None, description="The public id of the organisation that runs it.")
     # A plain string checked below, rather than the Service.Type enum, which would appear
-    # in the schema under the bare name "Type".
-    type: str | None = Field(None, description=f"One of: {', '.join(Service.Type.values)}.")
+    # in the schema under the bare name "Type"; the schema still lists the allowed values.
+    type: str | None = Field(
+        None,
+        description=f"One of: {', '.join(Service.Type.values)}.",
+        json_schema_extra={"enum": Service.Type.values},
+    )
 
     @field_validator("type")
     @classmethod

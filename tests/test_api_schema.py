@@ -1,0 +1,50 @@
+"""Property-based tests of the whole API against its own OpenAPI document (schemathesis).
+
+Schemathesis generates requests from the schema, valid and invalid, for every operation, and
+checks that no answer is a server error and that each answer matches what the schema
+documents (status codes, content type, body shape).
+"""
+
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+
+from waymark.api.api import api
+from waymark.api.models import ApiToken
+from waymark.api.services import api_token_create
+
+# Built from the code at collection (pytest-django has configured Django by then), not fetched
+# over HTTP, because every request needs the database and collection has none.
+schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/v1/"))
+schema.app = get_wsgi_application()
+
+
+@pytest.fixture
+def token_headers(world: Any) -> dict[str, str]:
+    """A police force's token that may read and send referrals, as a machine client has."""
+    _, secret = api_token_create(
+        by=world.member("opcc_admin"),
+        organisation=world.force,
+        name="schema tests",
+        scopes=[ApiToken.Scope.READ, ApiToken.Scope.REFERRALS_WRITE],
+        expires_at=None,
+    )
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@schema.parametrize()
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
+@pytest.mark.django_db
+def test_every_operation_matches_its_schema(case: Any, token_headers: dict[str, str]) -> None:
+    case.call_and_validate(headers=token_headers)
