@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "waymark.referrals",
     "waymark.cases",
     "waymark.risk",
+    "waymark.returns",
 ]
 
 MIDDLEWARE = [

@@ -61,7 +61,9 @@ class ErrorOut(Schema):
 
 
 # Documented on every operation, so generated clients know the error shape.
-ERROR_RESPONSES: dict[frozenset[int], type[ErrorOut]] = {frozenset({401, 403, 404, 422, 429, 500}): ErrorOut}
+ERROR_RESPONSES: dict[frozenset[int], type[ErrorOut]] = {
+    frozenset({400, 401, 403, 404, 422, 429, 500}): ErrorOut
+}
 
 
 class ApiError(HttpError):

@@ -32,6 +32,22 @@ class CaseQuerySet(VisibleQuerySet["Case"]):
         restricted = Q(person__is_restricted=True) & ~Q(owner_id=user.pk) & ~granted
         return self.filter(in_scope | granted).exclude(restricted)
 
+    def visible_to_token(self, token: Any) -> Self:
+        """Cases an API token may read: its provider organisation's, or shared with it by a live grant.
+
+        A token acts for one organisation, not a person, so it reads what that organisation
+        holds. Tokens of the OPCC, a police force or anyone else who holds no casework see nothing.
+        """
+        from waymark.accounts.roles import OrganisationType
+
+        organisation = token.organisation
+        if organisation.type not in (OrganisationType.PROVIDER, OrganisationType.PARTNER_AGENCY):
+            return self.none()
+        granted = CaseAccessGrant.objects.live().filter(organisation_id=organisation.pk).values("case_id")
+        return self.filter(Q(organisation_id=organisation.pk) | Q(pk__in=granted)).exclude(
+            person__is_restricted=True
+        )
+
 
 class Case(TimeStampedModel):
     """The support one service gives one person, opened when a referral is accepted.
@@ -228,7 +244,13 @@ class OtherHostility(TimeStampedModel):
     """A hostility a service records beyond the five strands (configurable: e.g. sex, age)."""
 
     name = models.CharField(max_length=100, unique=True)
+    source = models.CharField(
+        max_length=300, blank=True, help_text="Where the category comes from (cite it)."
+    )
     is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
 
     def __str__(self) -> str:
         """The name."""
@@ -272,6 +294,12 @@ class HateCrimeDetail(TimeStampedModel):
     def __str__(self) -> str:
         """The case and its strands."""
         return f"{self.case}: {', '.join(self.strands)}"
+
+    @property
+    def strand_labels(self) -> list[str]:
+        """The strands in words."""
+        labels = dict(HateStrand.choices)
+        return [str(labels.get(s, s)) for s in self.strands]
 
 
 class NeedsDomain(TimeStampedModel):
@@ -364,6 +392,7 @@ class SafetyPlan(TimeStampedModel):
     notes = EncryptedTextField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_due = models.DateField(null=True, blank=True, help_text="When the plan is next to be reviewed.")
 
     history = HistoricalRecords()
 
@@ -436,6 +465,21 @@ class ConsentRecord(TimeStampedModel):
         return f"{self.get_purpose_display()}: {'given' if self.given else 'not given'}"
 
 
+class OnwardReferralQuerySet(VisibleQuerySet["OnwardReferral"]):
+    """Onward referrals: those on cases the user may see, and those sent to a service they manage."""
+
+    def visible_to(self, user: Any) -> Self:
+        """Outgoing referrals on visible cases; incoming ones (sent onwards) for the receiving managers."""
+        from waymark.accounts.access import organisation_ids_with_role
+        from waymark.accounts.roles import Role
+
+        managed = organisation_ids_with_role(user, [Role.PROVIDER_MANAGER])
+        if casework_scope(user).is_empty:
+            return self.none()
+        incoming = Q(to_service__organisation_id__in=managed) & ~Q(status="draft")
+        return self.filter(Q(case__in=Case.objects.visible_to(user)) | incoming)
+
+
 class OnwardReferral(TimeStampedModel):
     """A referral or transfer of a case to another service, behind the consent gate."""
 
@@ -470,15 +514,58 @@ class OnwardReferral(TimeStampedModel):
     basis = models.CharField(max_length=20, choices=Basis.choices)
     override_reason = models.TextField(blank=True, help_text="Required for every basis other than consent.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    consent_record = models.ForeignKey(
+        "ConsentRecord",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The consent the referral was sent on; empty when sent on an override basis.",
+    )
     responded_at = models.DateTimeField(null=True, blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     rejection_reason = models.CharField(max_length=500, blank=True)
+    access_grant = models.OneToOneField(
+        CaseAccessGrant,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="onward_referral",
+        help_text="The share made when the receiving service accepted; ended when this is revoked.",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     history = HistoricalRecords()
+    objects = OnwardReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         """Kind and status."""
         return f"{self.case} {self.get_kind_display()} ({self.get_status_display()})"
+
+    @property
+    def owning_organisation(self) -> Any:
+        """For the access log."""
+        return self.case.organisation
+
+    @property
+    def destination(self) -> str:
+        """Where it goes: a Waymark service or an outside one."""
+        if self.to_service_id is not None and self.to_service is not None:
+            return f"{self.to_service.name} ({self.to_service.organisation.name})"
+        return self.to_external
 
 
 class OutcomeFramework(TimeStampedModel):
@@ -543,6 +630,24 @@ class OutcomeReading(TimeStampedModel):
         return f"{self.measure} at {self.timepoint}: {self.value}"
 
 
+class DisclosureRequestQuerySet(VisibleQuerySet["DisclosureRequest"]):
+    """Disclosure requests: staff who may see the case, and the case organisation's auditor (DPO)."""
+
+    def visible_to(self, user: Any) -> Self:
+        """Requests about cases the user may see, or of an organisation where they are the auditor.
+
+        The auditor (DPO) decides requests without seeing the case file itself, so the register
+        shows them the request, never the case's other records.
+        """
+        from waymark.accounts.access import organisation_ids_with_role
+        from waymark.accounts.roles import Role
+
+        audited = organisation_ids_with_role(user, [Role.AUDITOR])
+        if casework_scope(user).is_empty and not audited:
+            return self.none()
+        return self.filter(Q(case__in=Case.objects.visible_to(user)) | Q(case__organisation_id__in=audited))
+
+
 class DisclosureRequest(TimeStampedModel):
     """A request from the police, CPS or a court for a person's records (third-party material)."""
 
@@ -572,6 +677,15 @@ class DisclosureRequest(TimeStampedModel):
     is_counselling_information = models.BooleanField(
         default=False, help_text="Counselling material carries a higher test (PCSCA 2022 ch. 3A)."
     )
+    counselling_test = EncryptedTextField(
+        null=True,
+        blank=True,
+        help_text="For counselling material: why the higher safeguards are (or are not) met. Required "
+        "for a decision to disclose counselling information.",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     decision = models.CharField(max_length=25, choices=Decision.choices, default=Decision.PENDING)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -584,7 +698,20 @@ class DisclosureRequest(TimeStampedModel):
     items_disclosed = EncryptedTextField(null=True, blank=True)
 
     history = HistoricalRecords()
+    objects = DisclosureRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at"]
 
     def __str__(self) -> str:
         """Case, requester and decision."""
         return f"{self.case} request from {self.get_requester_type_display()} ({self.get_decision_display()})"
+
+    @property
+    def owning_organisation(self) -> Any:
+        """For the access log."""
+        return self.case.organisation
+
+    def get_absolute_url(self) -> str:
+        """The request's page in the register."""
+        return reverse("cases:disclosure_detail", kwargs={"public_id": self.public_id})

@@ -22,6 +22,9 @@ class HomePanel:
 # only figures the person may see, and nothing for roles it does not serve.
 HOME_PANEL_PROVIDERS: tuple[str, ...] = (
     "waymark.accounts.selectors.home_panels_for_user",
+    "waymark.referrals.selectors.home_panels_for_user",
+    "waymark.cases.selectors.home_panels_for_user",
+    "waymark.risk.selectors.home_panels_for_user",
     "waymark.audit.selectors.home_panels_for_user",
     "waymark.api.selectors.home_panels_for_user",
 )

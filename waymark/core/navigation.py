@@ -29,6 +29,47 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "Organisations and the services they run.",
     ),
     NavItem(
+        "Referrals",
+        "referrals:list",
+        "referrals.view_referrals",
+        "Referrals received and made; contact and triage.",
+    ),
+    NavItem(
+        "My cases", "cases:my_cases", "cases.view_cases", "Your cases, your team's queue and the case pages."
+    ),
+    NavItem(
+        "Case management",
+        "cases:closures",
+        "cases.manage_cases",
+        "Closures to approve, overdue first contacts, risk lists, incoming referrals.",
+    ),
+    NavItem("Risk reviews", "risk:review_list", "risk.view_risk", "Risk assessments due for review."),
+    NavItem("MARAC", "risk:marac_list", "risk.view_risk", "MARAC referrals due, and referrals made."),
+    NavItem(
+        "Outreach events",
+        "referrals:event_list",
+        "referrals.manage_outreach",
+        "Events where staff support people on the spot.",
+    ),
+    NavItem(
+        "Disclosure requests",
+        "cases:disclosure_register",
+        "cases.view_disclosure_register",
+        "Police, CPS and court requests for people's records, and the decisions.",
+    ),
+    NavItem(
+        "Upload police referrals",
+        "referrals:police_upload",
+        "referrals.upload_police_batch",
+        "Send the force's referrals as a CSV file.",
+    ),
+    NavItem(
+        "Returns",
+        "returns:provider_return",
+        "returns.view_provider_return",
+        "Quarterly provider returns: referrals, first contact, cases and outcomes.",
+    ),
+    NavItem(
         "Organisations",
         "accounts:organisation_list",
         "accounts.manage_organisations",

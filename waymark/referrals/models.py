@@ -28,17 +28,20 @@ def new_code(prefix: str, length: int = 6) -> str:
 
 
 class PersonQuerySet(VisibleQuerySet["Person"]):
-    """People: visible through a referral or case the user may see."""
+    """People: visible to the staff who received their referral or hold their case."""
 
     def visible_to(self, user: Any) -> Self:
         """People with a referral or case in the user's scope."""
         from waymark.cases.models import Case
 
-        if casework_scope(user).is_empty:
+        scope = casework_scope(user)
+        if scope.is_empty:
             return self.none()
-        return self.filter(
-            Q(referrals__in=Referral.objects.visible_to(user)) | Q(cases__in=Case.objects.visible_to(user))
-        ).distinct()
+        # Receiving staff only: a referring agency follows its referral's status, never the person.
+        received = Referral.objects.filter(
+            scope.q(organisation="organisation_id", service="service_id", team="team_id")
+        )
+        return self.filter(Q(referrals__in=received) | Q(cases__in=Case.objects.visible_to(user))).distinct()
 
 
 class Person(TimeStampedModel):
@@ -155,8 +158,23 @@ class ContactMethod(TimeStampedModel):
         return self.person.organisation
 
 
+class OutreachEventQuerySet(VisibleQuerySet["OutreachEvent"]):
+    """Outreach events: the running provider's staff whose scope covers the event's service."""
+
+    def visible_to(self, user: Any) -> Self:
+        """Events of services in the user's casework scope."""
+        scope = casework_scope(user)
+        if scope.is_empty:
+            return self.none()
+        return self.filter(scope.q(organisation="organisation_id", service="service_id"))
+
+
 class OutreachEvent(TimeStampedModel):
-    """An occasion where staff offer support on the spot, such as a football match."""
+    """An occasion where staff offer support on the spot, such as a football match.
+
+    Holds counts and an encrypted note, never anyone's identity: people referred at the event
+    are linked from their referral (`Referral.outreach_event`).
+    """
 
     class Kind(models.TextChoices):
         FOOTBALL_MATCH = "football_match", "Football match"
@@ -181,6 +199,7 @@ class OutreachEvent(TimeStampedModel):
     notes = EncryptedTextField(null=True, blank=True)
 
     history = HistoricalRecords()
+    objects = OutreachEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-held_on"]
@@ -188,6 +207,10 @@ class OutreachEvent(TimeStampedModel):
     def __str__(self) -> str:
         """Name and date."""
         return f"{self.name} ({self.held_on:%d %b %Y})"
+
+    def get_absolute_url(self) -> str:
+        """The event's page."""
+        return reverse("referrals:event_detail", kwargs={"public_id": self.public_id})
 
 
 class ReferralQuerySet(VisibleQuerySet["Referral"]):
@@ -343,8 +366,28 @@ class Referral(TimeStampedModel):
         return reverse("referrals:detail", kwargs={"public_id": self.public_id})
 
 
+class ContactAttemptQuerySet(VisibleQuerySet["ContactAttempt"]):
+    """Contact attempts: visible with the referral or case they were about, to receiving staff."""
+
+    def visible_to(self, user: Any) -> Self:
+        """Attempts about referrals or cases in the user's casework scope."""
+        from waymark.cases.models import Case
+
+        scope = casework_scope(user)
+        if scope.is_empty:
+            return self.none()
+        referrals = Referral.objects.filter(
+            scope.q(organisation="organisation_id", service="service_id", team="team_id")
+        )
+        return self.filter(Q(referral__in=referrals) | Q(case__in=Case.objects.visible_to(user)))
+
+
 class ContactAttempt(TimeStampedModel):
-    """One attempt to reach a person about a referral or case, through one contact method."""
+    """One attempt to reach a person about a referral or case, through one contact method.
+
+    Recorded only through `referrals.contact.contact_attempt_record`, which refuses a channel
+    the contact method is not marked safe for.
+    """
 
     class Channel(models.TextChoices):
         CALL = "call", "Phone call"
@@ -379,6 +422,8 @@ class ContactAttempt(TimeStampedModel):
     )
     notes = EncryptedTextField(null=True, blank=True)
 
+    objects = ContactAttemptQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at"]
         constraints = [
@@ -391,3 +436,10 @@ class ContactAttempt(TimeStampedModel):
     def __str__(self) -> str:
         """Channel and outcome."""
         return f"{self.get_channel_display()}: {self.get_outcome_display()}"
+
+    @property
+    def owning_organisation(self) -> Any:
+        """For the access log."""
+        if self.referral_id is not None:
+            return self.referral.organisation  # type: ignore[union-attr]
+        return self.case.organisation  # type: ignore[union-attr]

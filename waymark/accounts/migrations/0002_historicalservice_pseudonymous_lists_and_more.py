@@ -4,30 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalservice',
-            name='pseudonymous_lists',
-            field=models.BooleanField(default=False, help_text="If set, case lists show the case code instead of the person's name."),
+            model_name="historicalservice",
+            name="pseudonymous_lists",
+            field=models.BooleanField(
+                default=False, help_text="If set, case lists show the case code instead of the person's name."
+            ),
         ),
         migrations.AddField(
-            model_name='historicalservice',
-            name='requires_closure_approval',
-            field=models.BooleanField(default=True, help_text='If set, a case closes only when a manager other than the requester approves.'),
+            model_name="historicalservice",
+            name="requires_closure_approval",
+            field=models.BooleanField(
+                default=True,
+                help_text="If set, a case closes only when a manager other than the requester approves.",
+            ),
         ),
         migrations.AddField(
-            model_name='service',
-            name='pseudonymous_lists',
-            field=models.BooleanField(default=False, help_text="If set, case lists show the case code instead of the person's name."),
+            model_name="service",
+            name="pseudonymous_lists",
+            field=models.BooleanField(
+                default=False, help_text="If set, case lists show the case code instead of the person's name."
+            ),
         ),
         migrations.AddField(
-            model_name='service',
-            name='requires_closure_approval',
-            field=models.BooleanField(default=True, help_text='If set, a case closes only when a manager other than the requester approves.'),
+            model_name="service",
+            name="requires_closure_approval",
+            field=models.BooleanField(
+                default=True,
+                help_text="If set, a case closes only when a manager other than the requester approves.",
+            ),
         ),
     ]

@@ -11,7 +11,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import field_validator
+from pydantic import JsonValue, field_validator
 
 from waymark.accounts.access import active_memberships
 from waymark.accounts.models import Organisation, Service
@@ -124,7 +124,7 @@ class ServiceFilters(Schema):
     type: str | None = Field(
         None,
         description=f"One of: {', '.join(Service.Type.values)}.",
-        json_schema_extra={"enum": Service.Type.values},
+        json_schema_extra={"enum": list[JsonValue](Service.Type.values)},
     )
 
     @field_validator("type")

@@ -9,508 +9,1176 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_historicalservice_pseudonymous_lists_and_more'),
+        ("accounts", "0002_historicalservice_pseudonymous_lists_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CaseAccessGrant',
+            name="CaseAccessGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('reason', models.CharField(choices=[('onward_referral', 'Onward referral'), ('transfer', 'Transfer'), ('manager_override', 'Manager override'), ('break_glass', 'Break glass (urgent safeguarding)')], max_length=20)),
-                ('explanation', models.CharField(max_length=500)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("onward_referral", "Onward referral"),
+                            ("transfer", "Transfer"),
+                            ("manager_override", "Manager override"),
+                            ("break_glass", "Break glass (urgent safeguarding)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("explanation", models.CharField(max_length=500)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='ConsentRecord',
+            name="ConsentRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('purpose', models.CharField(choices=[('receive_service', 'Receive the service'), ('share_with_agency', 'Share with another agency'), ('marac', 'Referral to MARAC'), ('anonymised_reporting', 'Anonymised reporting'), ('contact_by_method', 'Contact by a method')], max_length=25)),
-                ('given', models.BooleanField()),
-                ('obtained_from', models.CharField(choices=[('person', 'The person'), ('parent_guardian', 'A parent or guardian'), ('advocate', 'An advocate')], default='person', max_length=20)),
-                ('at', models.DateTimeField()),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("receive_service", "Receive the service"),
+                            ("share_with_agency", "Share with another agency"),
+                            ("marac", "Referral to MARAC"),
+                            ("anonymised_reporting", "Anonymised reporting"),
+                            ("contact_by_method", "Contact by a method"),
+                        ],
+                        max_length=25,
+                    ),
+                ),
+                ("given", models.BooleanField()),
+                (
+                    "obtained_from",
+                    models.CharField(
+                        choices=[
+                            ("person", "The person"),
+                            ("parent_guardian", "A parent or guardian"),
+                            ("advocate", "An advocate"),
+                        ],
+                        default="person",
+                        max_length=20,
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='DisclosureRequest',
+            name="DisclosureRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('requester_type', models.CharField(choices=[('police', 'Police'), ('cps', 'Crown Prosecution Service'), ('court', 'Court'), ('solicitor', 'Solicitor'), ('other', 'Other')], max_length=10)),
-                ('requester_name', models.CharField(max_length=200)),
-                ('received_at', models.DateTimeField()),
-                ('legal_basis', models.CharField(max_length=500)),
-                ('scope_requested', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
-                ('necessity_and_proportionality', encrypted_fields.fields.EncryptedTextField(blank=True, help_text='Why the request is (or is not) necessary and proportionate.', null=True)),
-                ('is_counselling_information', models.BooleanField(default=False, help_text='Counselling material carries a higher test (PCSCA 2022 ch. 3A).')),
-                ('decision', models.CharField(choices=[('pending', 'Pending'), ('disclose_full', 'Disclose in full'), ('disclose_partial', 'Disclose in part'), ('refuse', 'Refuse'), ('court_order_required', 'Court order required')], default='pending', max_length=25)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('victim_informed_at', models.DateTimeField(blank=True, null=True)),
-                ('victim_not_informed_reason', models.CharField(blank=True, max_length=500)),
-                ('victim_view', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
-                ('disclosed_at', models.DateTimeField(blank=True, null=True)),
-                ('items_disclosed', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "requester_type",
+                    models.CharField(
+                        choices=[
+                            ("police", "Police"),
+                            ("cps", "Crown Prosecution Service"),
+                            ("court", "Court"),
+                            ("solicitor", "Solicitor"),
+                            ("other", "Other"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("requester_name", models.CharField(max_length=200)),
+                ("received_at", models.DateTimeField()),
+                ("legal_basis", models.CharField(max_length=500)),
+                ("scope_requested", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                (
+                    "necessity_and_proportionality",
+                    encrypted_fields.fields.EncryptedTextField(
+                        blank=True,
+                        help_text="Why the request is (or is not) necessary and proportionate.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "is_counselling_information",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Counselling material carries a higher test (PCSCA 2022 ch. 3A).",
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("disclose_full", "Disclose in full"),
+                            ("disclose_partial", "Disclose in part"),
+                            ("refuse", "Refuse"),
+                            ("court_order_required", "Court order required"),
+                        ],
+                        default="pending",
+                        max_length=25,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("victim_informed_at", models.DateTimeField(blank=True, null=True)),
+                ("victim_not_informed_reason", models.CharField(blank=True, max_length=500)),
+                ("victim_view", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                ("disclosed_at", models.DateTimeField(blank=True, null=True)),
+                ("items_disclosed", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='HateCrimeDetail',
+            name="HateCrimeDetail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('strands', models.JSONField(default=list, help_text='One or more HateStrand values.')),
-                ('crime_or_incident', models.CharField(choices=[('crime', 'Crime'), ('incident', 'Non-crime hate incident'), ('not_known', 'Not known')], default='not_known', max_length=10)),
-                ('perceived_by', models.CharField(choices=[('victim', 'The victim'), ('other_person', 'Another person'), ('both', 'Both')], default='victim', max_length=15)),
-                ('location_type', models.CharField(blank=True, choices=[('home', 'Home or neighbourhood'), ('public_place', 'Public place'), ('public_transport', 'Public transport'), ('online', 'Online'), ('workplace', 'Workplace'), ('education', 'School, college or university'), ('sports_venue', 'Sports venue'), ('other', 'Other')], max_length=20)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("strands", models.JSONField(default=list, help_text="One or more HateStrand values.")),
+                (
+                    "crime_or_incident",
+                    models.CharField(
+                        choices=[
+                            ("crime", "Crime"),
+                            ("incident", "Non-crime hate incident"),
+                            ("not_known", "Not known"),
+                        ],
+                        default="not_known",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "perceived_by",
+                    models.CharField(
+                        choices=[
+                            ("victim", "The victim"),
+                            ("other_person", "Another person"),
+                            ("both", "Both"),
+                        ],
+                        default="victim",
+                        max_length=15,
+                    ),
+                ),
+                (
+                    "location_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("home", "Home or neighbourhood"),
+                            ("public_place", "Public place"),
+                            ("public_transport", "Public transport"),
+                            ("online", "Online"),
+                            ("workplace", "Workplace"),
+                            ("education", "School, college or university"),
+                            ("sports_venue", "Sports venue"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='HistoricalCase',
+            name="HistoricalCase",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('public_id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('reference', models.CharField(db_index=True, help_text='A non-identifying case code, e.g. C-7Q2K9M.', max_length=20)),
-                ('status', models.CharField(choices=[('open_allocated', 'Open, allocated'), ('assessment', 'Assessment'), ('active_support', 'Active support'), ('on_hold', 'On hold'), ('review', 'Review'), ('closure_requested', 'Closure requested'), ('closed', 'Closed'), ('reopened', 'Reopened'), ('transferred_out', 'Transferred out')], default='open_allocated', max_length=20)),
-                ('support_tier', models.CharField(blank=True, choices=[('short_term', 'Short term'), ('long_term', 'Long term')], max_length=12)),
-                ('opened_at', models.DateTimeField()),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('closure_reason', models.CharField(blank=True, choices=[('goals_met', 'Support complete, goals met'), ('victim_ended', 'The person ended support'), ('unable_to_contact', 'Unable to contact'), ('moved_away', 'Moved out of area'), ('transferred', 'Transferred to another service'), ('referred_on', 'Referred on only'), ('safeguarding_handover', 'Safeguarding handover'), ('deceased', 'Deceased'), ('other', 'Other')], max_length=25)),
-                ('first_contact_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('first_contact_made_at', models.DateTimeField(blank=True, null=True)),
-                ('needs_assessed_at', models.DateTimeField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("public_id", models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                (
+                    "reference",
+                    models.CharField(
+                        db_index=True, help_text="A non-identifying case code, e.g. C-7Q2K9M.", max_length=20
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open_allocated", "Open, allocated"),
+                            ("assessment", "Assessment"),
+                            ("active_support", "Active support"),
+                            ("on_hold", "On hold"),
+                            ("review", "Review"),
+                            ("closure_requested", "Closure requested"),
+                            ("closed", "Closed"),
+                            ("reopened", "Reopened"),
+                            ("transferred_out", "Transferred out"),
+                        ],
+                        default="open_allocated",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "support_tier",
+                    models.CharField(
+                        blank=True,
+                        choices=[("short_term", "Short term"), ("long_term", "Long term")],
+                        max_length=12,
+                    ),
+                ),
+                ("opened_at", models.DateTimeField()),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "closure_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("goals_met", "Support complete, goals met"),
+                            ("victim_ended", "The person ended support"),
+                            ("unable_to_contact", "Unable to contact"),
+                            ("moved_away", "Moved out of area"),
+                            ("transferred", "Transferred to another service"),
+                            ("referred_on", "Referred on only"),
+                            ("safeguarding_handover", "Safeguarding handover"),
+                            ("deceased", "Deceased"),
+                            ("other", "Other"),
+                        ],
+                        max_length=25,
+                    ),
+                ),
+                ("first_contact_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("first_contact_made_at", models.DateTimeField(blank=True, null=True)),
+                ("needs_assessed_at", models.DateTimeField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical case',
-                'verbose_name_plural': 'historical cases',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalCaseAccessGrant',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('public_id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('reason', models.CharField(choices=[('onward_referral', 'Onward referral'), ('transfer', 'Transfer'), ('manager_override', 'Manager override'), ('break_glass', 'Break glass (urgent safeguarding)')], max_length=20)),
-                ('explanation', models.CharField(max_length=500)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-            ],
-            options={
-                'verbose_name': 'historical case access grant',
-                'verbose_name_plural': 'historical case access grants',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalConsentRecord',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('public_id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('purpose', models.CharField(choices=[('receive_service', 'Receive the service'), ('share_with_agency', 'Share with another agency'), ('marac', 'Referral to MARAC'), ('anonymised_reporting', 'Anonymised reporting'), ('contact_by_method', 'Contact by a method')], max_length=25)),
-                ('given', models.BooleanField()),
-                ('obtained_from', models.CharField(choices=[('person', 'The person'), ('parent_guardian', 'A parent or guardian'), ('advocate', 'An advocate')], default='person', max_length=20)),
-                ('at', models.DateTimeField()),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-            ],
-            options={
-                'verbose_name': 'historical consent record',
-                'verbose_name_plural': 'historical consent records',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalDisclosureRequest',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('public_id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('requester_type', models.CharField(choices=[('police', 'Police'), ('cps', 'Crown Prosecution Service'), ('court', 'Court'), ('solicitor', 'Solicitor'), ('other', 'Other')], max_length=10)),
-                ('requester_name', models.CharField(max_length=200)),
-                ('received_at', models.DateTimeField()),
-                ('legal_basis', models.CharField(max_length=500)),
-                ('scope_requested', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
-                ('necessity_and_proportionality', encrypted_fields.fields.EncryptedTextField(blank=True, help_text='Why the request is (or is not) necessary and proportionate.', null=True)),
-                ('is_counselling_information', models.BooleanField(default=False, help_text='Counselling material carries a higher test (PCSCA 2022 ch. 3A).')),
-                ('decision', models.CharField(choices=[('pending', 'Pending'), ('disclose_full', 'Disclose in full'), ('disclose_partial', 'Disclose in part'), ('refuse', 'Refuse'), ('court_order_required', 'Court order required')], default='pending', max_length=25)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('victim_informed_at', models.DateTimeField(blank=True, null=True)),
-                ('victim_not_informed_reason', models.CharField(blank=True, max_length=500)),
-                ('victim_view', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
-                ('disclosed_at', models.DateTimeField(blank=True, null=True)),
-                ('items_disclosed', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-            ],
-            options={
-                'verbose_name': 'historical disclosure request',
-                'verbose_name_plural': 'historical disclosure requests',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalHateCrimeDetail',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('public_id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('strands', models.JSONField(default=list, help_text='One or more HateStrand values.')),
-                ('crime_or_incident', models.CharField(choices=[('crime', 'Crime'), ('incident', 'Non-crime hate incident'), ('not_known', 'Not known')], default='not_known', max_length=10)),
-                ('perceived_by', models.CharField(choices=[('victim', 'The victim'), ('other_person', 'Another person'), ('both', 'Both')], default='victim', max_length=15)),
-                ('location_type', models.CharField(blank=True, choices=[('home', 'Home or neighbourhood'), ('public_place', 'Public place'), ('public_transport', 'Public transport'), ('online', 'Online'), ('workplace', 'Workplace'), ('education', 'School, college or university'), ('sports_venue', 'Sports venue'), ('other', 'Other')], max_length=20)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-            ],
-            options={
-                'verbose_name': 'historical hate crime detail',
-                'verbose_name_plural': 'historical hate crime details',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalNeedsAssessment',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('public_id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('assessed_at', models.DateTimeField()),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-            ],
-            options={
-                'verbose_name': 'historical needs assessment',
-                'verbose_name_plural': 'historical needs assessments',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalOnwardReferral',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('public_id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('kind', models.CharField(choices=[('referral', 'Referral (support alongside)'), ('transfer', 'Transfer (the case moves)')], max_length=10)),
-                ('to_external', models.CharField(blank=True, help_text='A service outside Waymark.', max_length=200)),
-                ('basis', models.CharField(choices=[('consent', 'Consent'), ('vital_interests', 'Override: risk to life (vital interests)'), ('safeguarding', 'Override: safeguarding'), ('crime_prevention', 'Override: prevention or detection of crime')], max_length=20)),
-                ('override_reason', models.TextField(blank=True, help_text='Required for every basis other than consent.')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('sent', 'Sent'), ('accepted', 'Accepted'), ('rejected', 'Rejected'), ('revoked', 'Revoked'), ('done', 'Done')], default='draft', max_length=10)),
-                ('responded_at', models.DateTimeField(blank=True, null=True)),
-                ('rejection_reason', models.CharField(blank=True, max_length=500)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-            ],
-            options={
-                'verbose_name': 'historical onward referral',
-                'verbose_name_plural': 'historical onward referrals',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalSafetyPlan',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('public_id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('needed', models.BooleanField(default=True)),
-                ('components', models.JSONField(default=list, help_text='Checklist keys covered by the plan.')),
-                ('notes', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-            ],
-            options={
-                'verbose_name': 'historical safety plan',
-                'verbose_name_plural': 'historical safety plans',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalSupportGoal',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('public_id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('description', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('not_started', 'Not started'), ('in_progress', 'In progress'), ('achieved', 'Achieved'), ('not_achieved', 'Not achieved'), ('not_applicable', 'No longer applies')], default='not_started', max_length=15)),
-                ('target_date', models.DateField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-            ],
-            options={
-                'verbose_name': 'historical support goal',
-                'verbose_name_plural': 'historical support goals',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical case",
+                "verbose_name_plural": "historical cases",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='NeedItem',
+            name="HistoricalCaseAccessGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('none', 'None'), ('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], max_length=8)),
-                ('notes', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("public_id", models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("onward_referral", "Onward referral"),
+                            ("transfer", "Transfer"),
+                            ("manager_override", "Manager override"),
+                            ("break_glass", "Break glass (urgent safeguarding)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("explanation", models.CharField(max_length=500)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical case access grant",
+                "verbose_name_plural": "historical case access grants",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalConsentRecord",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("public_id", models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("receive_service", "Receive the service"),
+                            ("share_with_agency", "Share with another agency"),
+                            ("marac", "Referral to MARAC"),
+                            ("anonymised_reporting", "Anonymised reporting"),
+                            ("contact_by_method", "Contact by a method"),
+                        ],
+                        max_length=25,
+                    ),
+                ),
+                ("given", models.BooleanField()),
+                (
+                    "obtained_from",
+                    models.CharField(
+                        choices=[
+                            ("person", "The person"),
+                            ("parent_guardian", "A parent or guardian"),
+                            ("advocate", "An advocate"),
+                        ],
+                        default="person",
+                        max_length=20,
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical consent record",
+                "verbose_name_plural": "historical consent records",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalDisclosureRequest",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("public_id", models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                (
+                    "requester_type",
+                    models.CharField(
+                        choices=[
+                            ("police", "Police"),
+                            ("cps", "Crown Prosecution Service"),
+                            ("court", "Court"),
+                            ("solicitor", "Solicitor"),
+                            ("other", "Other"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("requester_name", models.CharField(max_length=200)),
+                ("received_at", models.DateTimeField()),
+                ("legal_basis", models.CharField(max_length=500)),
+                ("scope_requested", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                (
+                    "necessity_and_proportionality",
+                    encrypted_fields.fields.EncryptedTextField(
+                        blank=True,
+                        help_text="Why the request is (or is not) necessary and proportionate.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "is_counselling_information",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Counselling material carries a higher test (PCSCA 2022 ch. 3A).",
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("disclose_full", "Disclose in full"),
+                            ("disclose_partial", "Disclose in part"),
+                            ("refuse", "Refuse"),
+                            ("court_order_required", "Court order required"),
+                        ],
+                        default="pending",
+                        max_length=25,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("victim_informed_at", models.DateTimeField(blank=True, null=True)),
+                ("victim_not_informed_reason", models.CharField(blank=True, max_length=500)),
+                ("victim_view", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                ("disclosed_at", models.DateTimeField(blank=True, null=True)),
+                ("items_disclosed", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical disclosure request",
+                "verbose_name_plural": "historical disclosure requests",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalHateCrimeDetail",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("public_id", models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("strands", models.JSONField(default=list, help_text="One or more HateStrand values.")),
+                (
+                    "crime_or_incident",
+                    models.CharField(
+                        choices=[
+                            ("crime", "Crime"),
+                            ("incident", "Non-crime hate incident"),
+                            ("not_known", "Not known"),
+                        ],
+                        default="not_known",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "perceived_by",
+                    models.CharField(
+                        choices=[
+                            ("victim", "The victim"),
+                            ("other_person", "Another person"),
+                            ("both", "Both"),
+                        ],
+                        default="victim",
+                        max_length=15,
+                    ),
+                ),
+                (
+                    "location_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("home", "Home or neighbourhood"),
+                            ("public_place", "Public place"),
+                            ("public_transport", "Public transport"),
+                            ("online", "Online"),
+                            ("workplace", "Workplace"),
+                            ("education", "School, college or university"),
+                            ("sports_venue", "Sports venue"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical hate crime detail",
+                "verbose_name_plural": "historical hate crime details",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalNeedsAssessment",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("public_id", models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("assessed_at", models.DateTimeField()),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical needs assessment",
+                "verbose_name_plural": "historical needs assessments",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalOnwardReferral",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("public_id", models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("referral", "Referral (support alongside)"),
+                            ("transfer", "Transfer (the case moves)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "to_external",
+                    models.CharField(blank=True, help_text="A service outside Waymark.", max_length=200),
+                ),
+                (
+                    "basis",
+                    models.CharField(
+                        choices=[
+                            ("consent", "Consent"),
+                            ("vital_interests", "Override: risk to life (vital interests)"),
+                            ("safeguarding", "Override: safeguarding"),
+                            ("crime_prevention", "Override: prevention or detection of crime"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "override_reason",
+                    models.TextField(blank=True, help_text="Required for every basis other than consent."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("sent", "Sent"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                            ("revoked", "Revoked"),
+                            ("done", "Done"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("responded_at", models.DateTimeField(blank=True, null=True)),
+                ("rejection_reason", models.CharField(blank=True, max_length=500)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical onward referral",
+                "verbose_name_plural": "historical onward referrals",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalSafetyPlan",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("public_id", models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("needed", models.BooleanField(default=True)),
+                (
+                    "components",
+                    models.JSONField(default=list, help_text="Checklist keys covered by the plan."),
+                ),
+                ("notes", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical safety plan",
+                "verbose_name_plural": "historical safety plans",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalSupportGoal",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("public_id", models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("description", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("not_started", "Not started"),
+                            ("in_progress", "In progress"),
+                            ("achieved", "Achieved"),
+                            ("not_achieved", "Not achieved"),
+                            ("not_applicable", "No longer applies"),
+                        ],
+                        default="not_started",
+                        max_length=15,
+                    ),
+                ),
+                ("target_date", models.DateField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical support goal",
+                "verbose_name_plural": "historical support goals",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="NeedItem",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("none", "None"), ("low", "Low"), ("medium", "Medium"), ("high", "High")],
+                        max_length=8,
+                    ),
+                ),
+                ("notes", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='NeedsAssessment',
+            name="NeedsAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('assessed_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("assessed_at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['-assessed_at'],
+                "ordering": ["-assessed_at"],
             },
         ),
         migrations.CreateModel(
-            name='NeedsDomain',
+            name="NeedsDomain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('key', models.SlugField(unique=True)),
-                ('label', models.CharField(max_length=100)),
-                ('source', models.CharField(blank=True, help_text='Where the domain comes from (cite it).', max_length=300)),
-                ('is_active', models.BooleanField(default=True)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("key", models.SlugField(unique=True)),
+                ("label", models.CharField(max_length=100)),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True, help_text="Where the domain comes from (cite it).", max_length=300
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['order', 'label'],
+                "ordering": ["order", "label"],
             },
         ),
         migrations.CreateModel(
-            name='OnwardReferral',
+            name="OnwardReferral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('referral', 'Referral (support alongside)'), ('transfer', 'Transfer (the case moves)')], max_length=10)),
-                ('to_external', models.CharField(blank=True, help_text='A service outside Waymark.', max_length=200)),
-                ('basis', models.CharField(choices=[('consent', 'Consent'), ('vital_interests', 'Override: risk to life (vital interests)'), ('safeguarding', 'Override: safeguarding'), ('crime_prevention', 'Override: prevention or detection of crime')], max_length=20)),
-                ('override_reason', models.TextField(blank=True, help_text='Required for every basis other than consent.')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('sent', 'Sent'), ('accepted', 'Accepted'), ('rejected', 'Rejected'), ('revoked', 'Revoked'), ('done', 'Done')], default='draft', max_length=10)),
-                ('responded_at', models.DateTimeField(blank=True, null=True)),
-                ('rejection_reason', models.CharField(blank=True, max_length=500)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("referral", "Referral (support alongside)"),
+                            ("transfer", "Transfer (the case moves)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "to_external",
+                    models.CharField(blank=True, help_text="A service outside Waymark.", max_length=200),
+                ),
+                (
+                    "basis",
+                    models.CharField(
+                        choices=[
+                            ("consent", "Consent"),
+                            ("vital_interests", "Override: risk to life (vital interests)"),
+                            ("safeguarding", "Override: safeguarding"),
+                            ("crime_prevention", "Override: prevention or detection of crime"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "override_reason",
+                    models.TextField(blank=True, help_text="Required for every basis other than consent."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("sent", "Sent"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                            ("revoked", "Revoked"),
+                            ("done", "Done"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("responded_at", models.DateTimeField(blank=True, null=True)),
+                ("rejection_reason", models.CharField(blank=True, max_length=500)),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='OtherHostility',
+            name="OtherHostility",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('is_active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='OutcomeFramework',
+            name="OutcomeFramework",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('key', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('source', models.CharField(blank=True, help_text='Where it comes from, and whether verified.', max_length=500)),
-                ('is_verified', models.BooleanField(default=False, help_text="False until checked against the funder's template.")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("key", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True, help_text="Where it comes from, and whether verified.", max_length=500
+                    ),
+                ),
+                (
+                    "is_verified",
+                    models.BooleanField(
+                        default=False, help_text="False until checked against the funder's template."
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='OutcomeMeasure',
+            name="OutcomeMeasure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField()),
-                ('label', models.CharField(max_length=200)),
-                ('scale', models.JSONField(default=list, help_text='The allowed answers, in order, e.g. [1, 2, 3, 4, 5].')),
-                ('improvement_is_higher', models.BooleanField(default=True)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField()),
+                ("label", models.CharField(max_length=200)),
+                (
+                    "scale",
+                    models.JSONField(
+                        default=list, help_text="The allowed answers, in order, e.g. [1, 2, 3, 4, 5]."
+                    ),
+                ),
+                ("improvement_is_higher", models.BooleanField(default=True)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['framework', 'order'],
+                "ordering": ["framework", "order"],
             },
         ),
         migrations.CreateModel(
-            name='OutcomeReading',
+            name="OutcomeReading",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('timepoint', models.CharField(choices=[('intake', 'Intake'), ('review', 'Review'), ('exit', 'Exit')], max_length=8)),
-                ('value', models.CharField(max_length=50)),
-                ('asked_person', models.BooleanField(default=True, help_text='False if the worker judged it without asking.')),
-                ('at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "timepoint",
+                    models.CharField(
+                        choices=[("intake", "Intake"), ("review", "Review"), ("exit", "Exit")], max_length=8
+                    ),
+                ),
+                ("value", models.CharField(max_length=50)),
+                (
+                    "asked_person",
+                    models.BooleanField(
+                        default=True, help_text="False if the worker judged it without asking."
+                    ),
+                ),
+                ("at", models.DateTimeField()),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='SafetyPlan',
+            name="SafetyPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('needed', models.BooleanField(default=True)),
-                ('components', models.JSONField(default=list, help_text='Checklist keys covered by the plan.')),
-                ('notes', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("needed", models.BooleanField(default=True)),
+                (
+                    "components",
+                    models.JSONField(default=list, help_text="Checklist keys covered by the plan."),
+                ),
+                ("notes", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='SupportActivity',
+            name="SupportActivity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('call', 'Phone call'), ('visit', 'Visit'), ('meeting', 'Meeting'), ('court_support', 'Court support'), ('police_liaison', 'Police liaison'), ('advocacy', 'Advocacy'), ('letter', 'Letter'), ('email', 'E-mail'), ('text', 'Text message'), ('on_the_spot', 'On-the-spot support')], max_length=15)),
-                ('at', models.DateTimeField()),
-                ('duration_minutes', models.PositiveIntegerField(blank=True, null=True)),
-                ('is_factual_note_only', models.BooleanField(default=False, help_text='ISVAs record facts only: they are not part of the evidence.')),
-                ('text', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("call", "Phone call"),
+                            ("visit", "Visit"),
+                            ("meeting", "Meeting"),
+                            ("court_support", "Court support"),
+                            ("police_liaison", "Police liaison"),
+                            ("advocacy", "Advocacy"),
+                            ("letter", "Letter"),
+                            ("email", "E-mail"),
+                            ("text", "Text message"),
+                            ("on_the_spot", "On-the-spot support"),
+                        ],
+                        max_length=15,
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("duration_minutes", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "is_factual_note_only",
+                    models.BooleanField(
+                        default=False, help_text="ISVAs record facts only: they are not part of the evidence."
+                    ),
+                ),
+                ("text", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-at'],
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='SupportGoal',
+            name="SupportGoal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('description', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('not_started', 'Not started'), ('in_progress', 'In progress'), ('achieved', 'Achieved'), ('not_achieved', 'Not achieved'), ('not_applicable', 'No longer applies')], default='not_started', max_length=15)),
-                ('target_date', models.DateField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("description", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("not_started", "Not started"),
+                            ("in_progress", "In progress"),
+                            ("achieved", "Achieved"),
+                            ("not_achieved", "Not achieved"),
+                            ("not_applicable", "No longer applies"),
+                        ],
+                        default="not_started",
+                        max_length=15,
+                    ),
+                ),
+                ("target_date", models.DateField(blank=True, null=True)),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('reference', models.CharField(help_text='A non-identifying case code, e.g. C-7Q2K9M.', max_length=20, unique=True)),
-                ('status', models.CharField(choices=[('open_allocated', 'Open, allocated'), ('assessment', 'Assessment'), ('active_support', 'Active support'), ('on_hold', 'On hold'), ('review', 'Review'), ('closure_requested', 'Closure requested'), ('closed', 'Closed'), ('reopened', 'Reopened'), ('transferred_out', 'Transferred out')], default='open_allocated', max_length=20)),
-                ('support_tier', models.CharField(blank=True, choices=[('short_term', 'Short term'), ('long_term', 'Long term')], max_length=12)),
-                ('opened_at', models.DateTimeField()),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('closure_reason', models.CharField(blank=True, choices=[('goals_met', 'Support complete, goals met'), ('victim_ended', 'The person ended support'), ('unable_to_contact', 'Unable to contact'), ('moved_away', 'Moved out of area'), ('transferred', 'Transferred to another service'), ('referred_on', 'Referred on only'), ('safeguarding_handover', 'Safeguarding handover'), ('deceased', 'Deceased'), ('other', 'Other')], max_length=25)),
-                ('first_contact_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('first_contact_made_at', models.DateTimeField(blank=True, null=True)),
-                ('needs_assessed_at', models.DateTimeField(blank=True, null=True)),
-                ('closure_approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('closure_requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(help_text="The provider (the service's organisation), kept here for scoping.", on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='accounts.organisation')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='owned_cases', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "reference",
+                    models.CharField(
+                        help_text="A non-identifying case code, e.g. C-7Q2K9M.", max_length=20, unique=True
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open_allocated", "Open, allocated"),
+                            ("assessment", "Assessment"),
+                            ("active_support", "Active support"),
+                            ("on_hold", "On hold"),
+                            ("review", "Review"),
+                            ("closure_requested", "Closure requested"),
+                            ("closed", "Closed"),
+                            ("reopened", "Reopened"),
+                            ("transferred_out", "Transferred out"),
+                        ],
+                        default="open_allocated",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "support_tier",
+                    models.CharField(
+                        blank=True,
+                        choices=[("short_term", "Short term"), ("long_term", "Long term")],
+                        max_length=12,
+                    ),
+                ),
+                ("opened_at", models.DateTimeField()),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "closure_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("goals_met", "Support complete, goals met"),
+                            ("victim_ended", "The person ended support"),
+                            ("unable_to_contact", "Unable to contact"),
+                            ("moved_away", "Moved out of area"),
+                            ("transferred", "Transferred to another service"),
+                            ("referred_on", "Referred on only"),
+                            ("safeguarding_handover", "Safeguarding handover"),
+                            ("deceased", "Deceased"),
+                            ("other", "Other"),
+                        ],
+                        max_length=25,
+                    ),
+                ),
+                ("first_contact_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("first_contact_made_at", models.DateTimeField(blank=True, null=True)),
+                ("needs_assessed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "closure_approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "closure_requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        help_text="The provider (the service's organisation), kept here for scoping.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="owned_cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opened_at'],
+                "ordering": ["-opened_at"],
             },
         ),
     ]

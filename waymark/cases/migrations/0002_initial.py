@@ -6,388 +6,742 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_historicalservice_pseudonymous_lists_and_more'),
-        ('cases', '0001_initial'),
-        ('referrals', '0001_initial'),
+        ("accounts", "0002_historicalservice_pseudonymous_lists_and_more"),
+        ("cases", "0001_initial"),
+        ("referrals", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='referrals.person'),
-        ),
-        migrations.AddField(
-            model_name='case',
-            name='referral',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='case', to='referrals.referral'),
-        ),
-        migrations.AddField(
-            model_name='case',
-            name='service',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='accounts.service'),
-        ),
-        migrations.AddField(
-            model_name='case',
-            name='team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='accounts.team'),
-        ),
-        migrations.AddField(
-            model_name='case',
-            name='victim_case',
-            field=models.ForeignKey(blank=True, help_text="Perpetrator programmes: the associated victim's partner-support case. Programme staff see only its safety status, never the victim's details.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='perpetrator_cases', to='cases.case'),
-        ),
-        migrations.AddField(
-            model_name='caseaccessgrant',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='access_grants', to='cases.case'),
-        ),
-        migrations.AddField(
-            model_name='caseaccessgrant',
-            name='granted_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='caseaccessgrant',
-            name='organisation',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation'),
-        ),
-        migrations.AddField(
-            model_name='caseaccessgrant',
-            name='team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.team'),
-        ),
-        migrations.AddField(
-            model_name='caseaccessgrant',
-            name='user',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='consentrecord',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='cases.case'),
-        ),
-        migrations.AddField(
-            model_name='consentrecord',
-            name='recorded_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='disclosurerequest',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='disclosure_requests', to='cases.case'),
-        ),
-        migrations.AddField(
-            model_name='disclosurerequest',
-            name='decided_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='hatecrimedetail',
-            name='case',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='hate_crime', to='cases.case'),
-        ),
-        migrations.AddField(
-            model_name='historicalcase',
-            name='closure_approved_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicalcase',
-            name='closure_requested_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicalcase',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicalcase',
-            name='organisation',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text="The provider (the service's organisation), kept here for scoping.", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.organisation'),
-        ),
-        migrations.AddField(
-            model_name='historicalcase',
-            name='owner',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicalcase',
-            name='person',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='referrals.person'),
-        ),
-        migrations.AddField(
-            model_name='historicalcase',
-            name='referral',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='referrals.referral'),
-        ),
-        migrations.AddField(
-            model_name='historicalcase',
-            name='service',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.service'),
-        ),
-        migrations.AddField(
-            model_name='historicalcase',
-            name='team',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.team'),
-        ),
-        migrations.AddField(
-            model_name='historicalcase',
-            name='victim_case',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text="Perpetrator programmes: the associated victim's partner-support case. Programme staff see only its safety status, never the victim's details.", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case'),
-        ),
-        migrations.AddField(
-            model_name='historicalcaseaccessgrant',
-            name='case',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case'),
-        ),
-        migrations.AddField(
-            model_name='historicalcaseaccessgrant',
-            name='granted_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicalcaseaccessgrant',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicalcaseaccessgrant',
-            name='organisation',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.organisation'),
-        ),
-        migrations.AddField(
-            model_name='historicalcaseaccessgrant',
-            name='team',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.team'),
-        ),
-        migrations.AddField(
-            model_name='historicalcaseaccessgrant',
-            name='user',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicalconsentrecord',
-            name='case',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case'),
-        ),
-        migrations.AddField(
-            model_name='historicalconsentrecord',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicalconsentrecord',
-            name='recorded_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicaldisclosurerequest',
-            name='case',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case'),
-        ),
-        migrations.AddField(
-            model_name='historicaldisclosurerequest',
-            name='decided_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicaldisclosurerequest',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicalhatecrimedetail',
-            name='case',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case'),
-        ),
-        migrations.AddField(
-            model_name='historicalhatecrimedetail',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicalneedsassessment',
-            name='by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicalneedsassessment',
-            name='case',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case'),
-        ),
-        migrations.AddField(
-            model_name='historicalneedsassessment',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicalonwardreferral',
-            name='case',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case'),
-        ),
-        migrations.AddField(
-            model_name='historicalonwardreferral',
-            name='created_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicalonwardreferral',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicalonwardreferral',
-            name='to_service',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.service'),
-        ),
-        migrations.AddField(
-            model_name='historicalsafetyplan',
-            name='case',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case'),
-        ),
-        migrations.AddField(
-            model_name='historicalsafetyplan',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicalsupportgoal',
-            name='case',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case'),
-        ),
-        migrations.AddField(
-            model_name='historicalsupportgoal',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='needsassessment',
-            name='by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='needsassessment',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='needs_assessments', to='cases.case'),
-        ),
-        migrations.AddField(
-            model_name='needitem',
-            name='assessment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='cases.needsassessment'),
-        ),
-        migrations.AddField(
-            model_name='needitem',
-            name='domain',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.needsdomain'),
-        ),
-        migrations.AddField(
-            model_name='historicalsupportgoal',
-            name='domain',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.needsdomain'),
-        ),
-        migrations.AddField(
-            model_name='onwardreferral',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='onward_referrals', to='cases.case'),
-        ),
-        migrations.AddField(
-            model_name='onwardreferral',
-            name='created_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='onwardreferral',
-            name='to_service',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='onward_referrals_in', to='accounts.service'),
-        ),
-        migrations.AddField(
-            model_name='hatecrimedetail',
-            name='other_hostilities',
-            field=models.ManyToManyField(blank=True, related_name='cases', to='cases.otherhostility'),
-        ),
-        migrations.AddField(
-            model_name='outcomeframework',
-            name='services',
-            field=models.ManyToManyField(blank=True, related_name='outcome_frameworks', to='accounts.service'),
-        ),
-        migrations.AddField(
-            model_name='outcomemeasure',
-            name='framework',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measures', to='cases.outcomeframework'),
-        ),
-        migrations.AddField(
-            model_name='outcomereading',
-            name='by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='outcomereading',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outcome_readings', to='cases.case'),
-        ),
-        migrations.AddField(
-            model_name='outcomereading',
-            name='measure',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='readings', to='cases.outcomemeasure'),
-        ),
-        migrations.AddField(
-            model_name='safetyplan',
-            name='case',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='safety_plan', to='cases.case'),
-        ),
-        migrations.AddField(
-            model_name='supportactivity',
-            name='by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='supportactivity',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='activities', to='cases.case'),
-        ),
-        migrations.AddField(
-            model_name='supportgoal',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='goals', to='cases.case'),
-        ),
+            model_name="case",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="cases", to="referrals.person"
+            ),
+        ),
+        migrations.AddField(
+            model_name="case",
+            name="referral",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="case",
+                to="referrals.referral",
+            ),
+        ),
+        migrations.AddField(
+            model_name="case",
+            name="service",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="cases", to="accounts.service"
+            ),
+        ),
+        migrations.AddField(
+            model_name="case",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="cases",
+                to="accounts.team",
+            ),
+        ),
+        migrations.AddField(
+            model_name="case",
+            name="victim_case",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Perpetrator programmes: the associated victim's partner-support case. Programme staff see only its safety status, never the victim's details.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="perpetrator_cases",
+                to="cases.case",
+            ),
+        ),
+        migrations.AddField(
+            model_name="caseaccessgrant",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="access_grants", to="cases.case"
+            ),
+        ),
+        migrations.AddField(
+            model_name="caseaccessgrant",
+            name="granted_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
+        ),
+        migrations.AddField(
+            model_name="caseaccessgrant",
+            name="organisation",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="accounts.organisation",
+            ),
+        ),
+        migrations.AddField(
+            model_name="caseaccessgrant",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="accounts.team",
+            ),
+        ),
+        migrations.AddField(
+            model_name="caseaccessgrant",
+            name="user",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="consentrecord",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="consents", to="cases.case"
+            ),
+        ),
         migrations.AddField(
-            model_name='supportgoal',
-            name='domain',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.needsdomain'),
+            model_name="consentrecord",
+            name="recorded_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
+        ),
+        migrations.AddField(
+            model_name="disclosurerequest",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="disclosure_requests",
+                to="cases.case",
+            ),
+        ),
+        migrations.AddField(
+            model_name="disclosurerequest",
+            name="decided_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="hatecrimedetail",
+            name="case",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE, related_name="hate_crime", to="cases.case"
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalcase",
+            name="closure_approved_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalcase",
+            name="closure_requested_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalcase",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalcase",
+            name="organisation",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="The provider (the service's organisation), kept here for scoping.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="accounts.organisation",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalcase",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalcase",
+            name="person",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="referrals.person",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalcase",
+            name="referral",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="referrals.referral",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalcase",
+            name="service",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="accounts.service",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalcase",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="accounts.team",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalcase",
+            name="victim_case",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="Perpetrator programmes: the associated victim's partner-support case. Programme staff see only its safety status, never the victim's details.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.case",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalcaseaccessgrant",
+            name="case",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.case",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalcaseaccessgrant",
+            name="granted_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalcaseaccessgrant",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalcaseaccessgrant",
+            name="organisation",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="accounts.organisation",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalcaseaccessgrant",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="accounts.team",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalcaseaccessgrant",
+            name="user",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalconsentrecord",
+            name="case",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.case",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalconsentrecord",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalconsentrecord",
+            name="recorded_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicaldisclosurerequest",
+            name="case",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.case",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicaldisclosurerequest",
+            name="decided_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicaldisclosurerequest",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalhatecrimedetail",
+            name="case",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.case",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalhatecrimedetail",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalneedsassessment",
+            name="by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalneedsassessment",
+            name="case",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.case",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalneedsassessment",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalonwardreferral",
+            name="case",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.case",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalonwardreferral",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalonwardreferral",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalonwardreferral",
+            name="to_service",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="accounts.service",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalsafetyplan",
+            name="case",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.case",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalsafetyplan",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalsupportgoal",
+            name="case",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.case",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalsupportgoal",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="needsassessment",
+            name="by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
+        ),
+        migrations.AddField(
+            model_name="needsassessment",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="needs_assessments", to="cases.case"
+            ),
+        ),
+        migrations.AddField(
+            model_name="needitem",
+            name="assessment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="items", to="cases.needsassessment"
+            ),
+        ),
+        migrations.AddField(
+            model_name="needitem",
+            name="domain",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="cases.needsdomain"
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalsupportgoal",
+            name="domain",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.needsdomain",
+            ),
+        ),
+        migrations.AddField(
+            model_name="onwardreferral",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="onward_referrals", to="cases.case"
+            ),
+        ),
+        migrations.AddField(
+            model_name="onwardreferral",
+            name="created_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
+        ),
+        migrations.AddField(
+            model_name="onwardreferral",
+            name="to_service",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="onward_referrals_in",
+                to="accounts.service",
+            ),
+        ),
+        migrations.AddField(
+            model_name="hatecrimedetail",
+            name="other_hostilities",
+            field=models.ManyToManyField(blank=True, related_name="cases", to="cases.otherhostility"),
+        ),
+        migrations.AddField(
+            model_name="outcomeframework",
+            name="services",
+            field=models.ManyToManyField(
+                blank=True, related_name="outcome_frameworks", to="accounts.service"
+            ),
+        ),
+        migrations.AddField(
+            model_name="outcomemeasure",
+            name="framework",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="measures",
+                to="cases.outcomeframework",
+            ),
+        ),
+        migrations.AddField(
+            model_name="outcomereading",
+            name="by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
+        ),
+        migrations.AddField(
+            model_name="outcomereading",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="outcome_readings", to="cases.case"
+            ),
+        ),
+        migrations.AddField(
+            model_name="outcomereading",
+            name="measure",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="readings",
+                to="cases.outcomemeasure",
+            ),
+        ),
+        migrations.AddField(
+            model_name="safetyplan",
+            name="case",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE, related_name="safety_plan", to="cases.case"
+            ),
+        ),
+        migrations.AddField(
+            model_name="supportactivity",
+            name="by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
+        ),
+        migrations.AddField(
+            model_name="supportactivity",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="activities", to="cases.case"
+            ),
+        ),
+        migrations.AddField(
+            model_name="supportgoal",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="goals", to="cases.case"
+            ),
+        ),
+        migrations.AddField(
+            model_name="supportgoal",
+            name="domain",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="cases.needsdomain",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['organisation', 'status'], name='cases_case_organis_a852da_idx'),
+            model_name="case",
+            index=models.Index(fields=["organisation", "status"], name="cases_case_organis_a852da_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['owner', 'status'], name='cases_case_owner_i_7e79ae_idx'),
+            model_name="case",
+            index=models.Index(fields=["owner", "status"], name="cases_case_owner_i_7e79ae_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['team', 'status'], name='cases_case_team_id_846f88_idx'),
+            model_name="case",
+            index=models.Index(fields=["team", "status"], name="cases_case_team_id_846f88_idx"),
         ),
         migrations.AddConstraint(
-            model_name='caseaccessgrant',
-            constraint=models.CheckConstraint(condition=models.Q(('user__isnull', False), ('team__isnull', False), ('organisation__isnull', False), _connector='OR'), name='case_access_grant_has_a_grantee'),
+            model_name="caseaccessgrant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("user__isnull", False),
+                    ("team__isnull", False),
+                    ("organisation__isnull", False),
+                    _connector="OR",
+                ),
+                name="case_access_grant_has_a_grantee",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='needitem',
-            constraint=models.UniqueConstraint(fields=('assessment', 'domain'), name='need_item_unique_domain'),
+            model_name="needitem",
+            constraint=models.UniqueConstraint(
+                fields=("assessment", "domain"), name="need_item_unique_domain"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outcomemeasure',
-            constraint=models.UniqueConstraint(fields=('framework', 'key'), name='outcome_measure_unique_key'),
+            model_name="outcomemeasure",
+            constraint=models.UniqueConstraint(
+                fields=("framework", "key"), name="outcome_measure_unique_key"
+            ),
         ),
         migrations.AddIndex(
-            model_name='supportactivity',
-            index=models.Index(fields=['case', 'at'], name='cases_suppo_case_id_a3e1c4_idx'),
+            model_name="supportactivity",
+            index=models.Index(fields=["case", "at"], name="cases_suppo_case_id_a3e1c4_idx"),
         ),
     ]

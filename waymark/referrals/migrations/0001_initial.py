@@ -9,304 +9,1122 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_historicalservice_pseudonymous_lists_and_more'),
-        ('cases', '0001_initial'),
-        ('core', '0002_load_west_midlands_geography'),
+        ("accounts", "0002_historicalservice_pseudonymous_lists_and_more"),
+        ("cases", "0001_initial"),
+        ("core", "0002_load_west_midlands_geography"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalOutreachEvent',
+            name="HistoricalOutreachEvent",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('public_id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('football_match', 'Football match'), ('community_event', 'Community event'), ('other', 'Other')], default='other', max_length=20)),
-                ('venue', models.CharField(blank=True, max_length=200)),
-                ('held_on', models.DateField()),
-                ('people_supported', models.PositiveIntegerField(default=0, help_text='People given support on the spot (a count: they need not be referred).')),
-                ('notes', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('area', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.localauthority')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.organisation')),
-                ('service', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.service')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("public_id", models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("football_match", "Football match"),
+                            ("community_event", "Community event"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=20,
+                    ),
+                ),
+                ("venue", models.CharField(blank=True, max_length=200)),
+                ("held_on", models.DateField()),
+                (
+                    "people_supported",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="People given support on the spot (a count: they need not be referred).",
+                    ),
+                ),
+                ("notes", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.localauthority",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="accounts.service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical outreach event',
-                'verbose_name_plural': 'historical outreach events',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical outreach event",
+                "verbose_name_plural": "historical outreach events",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalPerson',
+            name="HistoricalPerson",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('public_id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('code', models.CharField(db_index=True, help_text='A non-identifying code for lists.', max_length=20)),
-                ('full_name', encrypted_fields.fields.EncryptedCharField(blank=True, max_length=500, null=True)),
-                ('preferred_name', encrypted_fields.fields.EncryptedCharField(blank=True, max_length=200, null=True)),
-                ('date_of_birth', encrypted_fields.fields.EncryptedCharField(blank=True, help_text='ISO date, encrypted.', max_length=20, null=True)),
-                ('identity_key', models.CharField(blank=True, db_index=True, help_text='Keyed hash of normalised name and date of birth, for duplicate checks only.', max_length=64)),
-                ('age_band', models.CharField(choices=[('under_18', 'Under 18'), ('18_24', '18 to 24'), ('25_34', '25 to 34'), ('35_44', '35 to 44'), ('45_54', '45 to 54'), ('55_64', '55 to 64'), ('65_plus', '65 or over'), ('not_known', 'Not known')], default='not_known', max_length=12)),
-                ('sex', models.CharField(choices=[('female', 'Female'), ('male', 'Male'), ('not_known', 'Not known or prefer not to say')], default='not_known', max_length=12)),
-                ('ethnicity', models.CharField(blank=True, max_length=100)),
-                ('disability', models.CharField(choices=[('yes', 'Yes'), ('no', 'No'), ('not_known', 'Not known')], default='not_known', max_length=12)),
-                ('first_language', models.CharField(blank=True, max_length=100)),
-                ('interpreter_needed', models.BooleanField(default=False)),
-                ('is_restricted', models.BooleanField(default=False, help_text='A staff member or public figure: visible only to named staff.')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('area', models.ForeignKey(blank=True, db_constraint=False, help_text='The local authority the person lives in, for returns by area.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.localauthority')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, db_constraint=False, help_text='The provider this record belongs to; never shared with another provider.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("public_id", models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                (
+                    "code",
+                    models.CharField(
+                        db_index=True, help_text="A non-identifying code for lists.", max_length=20
+                    ),
+                ),
+                (
+                    "full_name",
+                    encrypted_fields.fields.EncryptedCharField(blank=True, max_length=500, null=True),
+                ),
+                (
+                    "preferred_name",
+                    encrypted_fields.fields.EncryptedCharField(blank=True, max_length=200, null=True),
+                ),
+                (
+                    "date_of_birth",
+                    encrypted_fields.fields.EncryptedCharField(
+                        blank=True, help_text="ISO date, encrypted.", max_length=20, null=True
+                    ),
+                ),
+                (
+                    "identity_key",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        help_text="Keyed hash of normalised name and date of birth, for duplicate checks only.",
+                        max_length=64,
+                    ),
+                ),
+                (
+                    "age_band",
+                    models.CharField(
+                        choices=[
+                            ("under_18", "Under 18"),
+                            ("18_24", "18 to 24"),
+                            ("25_34", "25 to 34"),
+                            ("35_44", "35 to 44"),
+                            ("45_54", "45 to 54"),
+                            ("55_64", "55 to 64"),
+                            ("65_plus", "65 or over"),
+                            ("not_known", "Not known"),
+                        ],
+                        default="not_known",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[
+                            ("female", "Female"),
+                            ("male", "Male"),
+                            ("not_known", "Not known or prefer not to say"),
+                        ],
+                        default="not_known",
+                        max_length=12,
+                    ),
+                ),
+                ("ethnicity", models.CharField(blank=True, max_length=100)),
+                (
+                    "disability",
+                    models.CharField(
+                        choices=[("yes", "Yes"), ("no", "No"), ("not_known", "Not known")],
+                        default="not_known",
+                        max_length=12,
+                    ),
+                ),
+                ("first_language", models.CharField(blank=True, max_length=100)),
+                ("interpreter_needed", models.BooleanField(default=False)),
+                (
+                    "is_restricted",
+                    models.BooleanField(
+                        default=False,
+                        help_text="A staff member or public figure: visible only to named staff.",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The local authority the person lives in, for returns by area.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.localauthority",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The provider this record belongs to; never shared with another provider.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical person',
-                'verbose_name_plural': 'historical persons',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical person",
+                "verbose_name_plural": "historical persons",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='OutreachEvent',
+            name="OutreachEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('football_match', 'Football match'), ('community_event', 'Community event'), ('other', 'Other')], default='other', max_length=20)),
-                ('venue', models.CharField(blank=True, max_length=200)),
-                ('held_on', models.DateField()),
-                ('people_supported', models.PositiveIntegerField(default=0, help_text='People given support on the spot (a count: they need not be referred).')),
-                ('notes', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
-                ('area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.localauthority')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='outreach_events', to='accounts.organisation')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='outreach_events', to='accounts.service')),
-                ('staff', models.ManyToManyField(blank=True, related_name='outreach_events', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("football_match", "Football match"),
+                            ("community_event", "Community event"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=20,
+                    ),
+                ),
+                ("venue", models.CharField(blank=True, max_length=200)),
+                ("held_on", models.DateField()),
+                (
+                    "people_supported",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="People given support on the spot (a count: they need not be referred).",
+                    ),
+                ),
+                ("notes", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.localauthority",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="outreach_events",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="outreach_events",
+                        to="accounts.service",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ManyToManyField(
+                        blank=True, related_name="outreach_events", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-held_on'],
+                "ordering": ["-held_on"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.CharField(help_text='A non-identifying code for lists.', max_length=20, unique=True)),
-                ('full_name', encrypted_fields.fields.EncryptedCharField(blank=True, max_length=500, null=True)),
-                ('preferred_name', encrypted_fields.fields.EncryptedCharField(blank=True, max_length=200, null=True)),
-                ('date_of_birth', encrypted_fields.fields.EncryptedCharField(blank=True, help_text='ISO date, encrypted.', max_length=20, null=True)),
-                ('identity_key', models.CharField(blank=True, db_index=True, help_text='Keyed hash of normalised name and date of birth, for duplicate checks only.', max_length=64)),
-                ('age_band', models.CharField(choices=[('under_18', 'Under 18'), ('18_24', '18 to 24'), ('25_34', '25 to 34'), ('35_44', '35 to 44'), ('45_54', '45 to 54'), ('55_64', '55 to 64'), ('65_plus', '65 or over'), ('not_known', 'Not known')], default='not_known', max_length=12)),
-                ('sex', models.CharField(choices=[('female', 'Female'), ('male', 'Male'), ('not_known', 'Not known or prefer not to say')], default='not_known', max_length=12)),
-                ('ethnicity', models.CharField(blank=True, max_length=100)),
-                ('disability', models.CharField(choices=[('yes', 'Yes'), ('no', 'No'), ('not_known', 'Not known')], default='not_known', max_length=12)),
-                ('first_language', models.CharField(blank=True, max_length=100)),
-                ('interpreter_needed', models.BooleanField(default=False)),
-                ('is_restricted', models.BooleanField(default=False, help_text='A staff member or public figure: visible only to named staff.')),
-                ('area', models.ForeignKey(blank=True, help_text='The local authority the person lives in, for returns by area.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.localauthority')),
-                ('organisation', models.ForeignKey(help_text='The provider this record belongs to; never shared with another provider.', on_delete=django.db.models.deletion.PROTECT, related_name='people', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="A non-identifying code for lists.", max_length=20, unique=True
+                    ),
+                ),
+                (
+                    "full_name",
+                    encrypted_fields.fields.EncryptedCharField(blank=True, max_length=500, null=True),
+                ),
+                (
+                    "preferred_name",
+                    encrypted_fields.fields.EncryptedCharField(blank=True, max_length=200, null=True),
+                ),
+                (
+                    "date_of_birth",
+                    encrypted_fields.fields.EncryptedCharField(
+                        blank=True, help_text="ISO date, encrypted.", max_length=20, null=True
+                    ),
+                ),
+                (
+                    "identity_key",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        help_text="Keyed hash of normalised name and date of birth, for duplicate checks only.",
+                        max_length=64,
+                    ),
+                ),
+                (
+                    "age_band",
+                    models.CharField(
+                        choices=[
+                            ("under_18", "Under 18"),
+                            ("18_24", "18 to 24"),
+                            ("25_34", "25 to 34"),
+                            ("35_44", "35 to 44"),
+                            ("45_54", "45 to 54"),
+                            ("55_64", "55 to 64"),
+                            ("65_plus", "65 or over"),
+                            ("not_known", "Not known"),
+                        ],
+                        default="not_known",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[
+                            ("female", "Female"),
+                            ("male", "Male"),
+                            ("not_known", "Not known or prefer not to say"),
+                        ],
+                        default="not_known",
+                        max_length=12,
+                    ),
+                ),
+                ("ethnicity", models.CharField(blank=True, max_length=100)),
+                (
+                    "disability",
+                    models.CharField(
+                        choices=[("yes", "Yes"), ("no", "No"), ("not_known", "Not known")],
+                        default="not_known",
+                        max_length=12,
+                    ),
+                ),
+                ("first_language", models.CharField(blank=True, max_length=100)),
+                ("interpreter_needed", models.BooleanField(default=False)),
+                (
+                    "is_restricted",
+                    models.BooleanField(
+                        default=False,
+                        help_text="A staff member or public figure: visible only to named staff.",
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The local authority the person lives in, for returns by area.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.localauthority",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        help_text="The provider this record belongs to; never shared with another provider.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="people",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='HistoricalReferral',
+            name="HistoricalReferral",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('public_id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('reference', models.CharField(db_index=True, help_text="Waymark's reference, e.g. R-7Q2K9M.", max_length=20)),
-                ('route', models.CharField(choices=[('police', 'Police'), ('agency', 'Partner agency'), ('self', 'Self-referral')], max_length=10)),
-                ('source', models.CharField(choices=[('police_feed', 'Police referral feed'), ('police_upload', 'Police batch upload'), ('partner_form', 'Partner agency form'), ('self_web', 'Self-referral online'), ('self_outreach', 'Self-referral at an outreach event'), ('staff_entered', 'Entered by the service (phone, walk-in)')], max_length=20)),
-                ('referrer_name', models.CharField(blank=True, max_length=200)),
-                ('referrer_contact', encrypted_fields.fields.EncryptedCharField(blank=True, max_length=300, null=True)),
-                ('external_reference', models.CharField(blank=True, help_text="The referrer's own reference (the force's referral id); unique per referrer.", max_length=100)),
-                ('crime_reference', models.CharField(blank=True, help_text='Optional: victims need not have reported to the police.', max_length=50)),
-                ('consent', models.CharField(choices=[('given', 'Given'), ('not_given', 'Not given'), ('not_known', 'Not known')], max_length=10)),
-                ('reason', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
-                ('received_at', models.DateTimeField()),
-                ('first_contact_due', models.DateField(help_text="Working days after receipt, from the service's setting.")),
-                ('status', models.CharField(choices=[('received', 'Received'), ('contacting', 'Contacting'), ('accepted', 'Accepted'), ('signposted', 'Signposted'), ('declined', 'Declined'), ('unable_to_contact', 'Unable to contact'), ('unsafe_to_contact', 'Unsafe to contact'), ('duplicate', 'Duplicate'), ('out_of_area', 'Out of area')], default='received', max_length=20)),
-                ('outcome_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome_notes', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
-                ('signposted_to', models.CharField(blank=True, max_length=200)),
-                ('referrer_informed_at', models.DateTimeField(blank=True, help_text='When the referrer was told the outcome (safely, for unsafe-to-contact).', null=True)),
-                ('possible_duplicate', models.BooleanField(default=False, help_text='Someone with the same identity key is already known to this provider.')),
-                ('is_safe_to_contact', models.CharField(choices=[('yes', 'Yes'), ('no', 'No'), ('not_known', 'Not known')], default='not_known', help_text='Asked first on the self-referral form.', max_length=10)),
-                ('payload', models.JSONField(blank=True, help_text='The row or body as received (restricted).', null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('duplicate_reviewed_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, db_constraint=False, help_text="The receiving provider (the service's organisation), kept here for scoping.", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.organisation')),
-                ('referrer_organisation', models.ForeignKey(blank=True, db_constraint=False, help_text='The police force or agency that referred; empty for a self-referral.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.organisation')),
-                ('referrer_user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('service', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.service')),
-                ('team', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.team')),
-                ('outreach_event', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='referrals.outreachevent')),
-                ('person', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='referrals.person')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("public_id", models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                (
+                    "reference",
+                    models.CharField(
+                        db_index=True, help_text="Waymark's reference, e.g. R-7Q2K9M.", max_length=20
+                    ),
+                ),
+                (
+                    "route",
+                    models.CharField(
+                        choices=[
+                            ("police", "Police"),
+                            ("agency", "Partner agency"),
+                            ("self", "Self-referral"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("police_feed", "Police referral feed"),
+                            ("police_upload", "Police batch upload"),
+                            ("partner_form", "Partner agency form"),
+                            ("self_web", "Self-referral online"),
+                            ("self_outreach", "Self-referral at an outreach event"),
+                            ("staff_entered", "Entered by the service (phone, walk-in)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("referrer_name", models.CharField(blank=True, max_length=200)),
+                (
+                    "referrer_contact",
+                    encrypted_fields.fields.EncryptedCharField(blank=True, max_length=300, null=True),
+                ),
+                (
+                    "external_reference",
+                    models.CharField(
+                        blank=True,
+                        help_text="The referrer's own reference (the force's referral id); unique per referrer.",
+                        max_length=100,
+                    ),
+                ),
+                (
+                    "crime_reference",
+                    models.CharField(
+                        blank=True,
+                        help_text="Optional: victims need not have reported to the police.",
+                        max_length=50,
+                    ),
+                ),
+                (
+                    "consent",
+                    models.CharField(
+                        choices=[("given", "Given"), ("not_given", "Not given"), ("not_known", "Not known")],
+                        max_length=10,
+                    ),
+                ),
+                ("reason", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                ("received_at", models.DateTimeField()),
+                (
+                    "first_contact_due",
+                    models.DateField(help_text="Working days after receipt, from the service's setting."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("contacting", "Contacting"),
+                            ("accepted", "Accepted"),
+                            ("signposted", "Signposted"),
+                            ("declined", "Declined"),
+                            ("unable_to_contact", "Unable to contact"),
+                            ("unsafe_to_contact", "Unsafe to contact"),
+                            ("duplicate", "Duplicate"),
+                            ("out_of_area", "Out of area"),
+                        ],
+                        default="received",
+                        max_length=20,
+                    ),
+                ),
+                ("outcome_at", models.DateTimeField(blank=True, null=True)),
+                ("outcome_notes", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                ("signposted_to", models.CharField(blank=True, max_length=200)),
+                (
+                    "referrer_informed_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When the referrer was told the outcome (safely, for unsafe-to-contact).",
+                        null=True,
+                    ),
+                ),
+                (
+                    "possible_duplicate",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Someone with the same identity key is already known to this provider.",
+                    ),
+                ),
+                (
+                    "is_safe_to_contact",
+                    models.CharField(
+                        choices=[("yes", "Yes"), ("no", "No"), ("not_known", "Not known")],
+                        default="not_known",
+                        help_text="Asked first on the self-referral form.",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "payload",
+                    models.JSONField(
+                        blank=True, help_text="The row or body as received (restricted).", null=True
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "duplicate_reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The receiving provider (the service's organisation), kept here for scoping.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "referrer_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The police force or agency that referred; empty for a self-referral.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "referrer_user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="accounts.service",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
+                (
+                    "outreach_event",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="referrals.outreachevent",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="referrals.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical referral',
-                'verbose_name_plural': 'historical referrals',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical referral",
+                "verbose_name_plural": "historical referrals",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalContactMethod',
+            name="HistoricalContactMethod",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('public_id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('kind', models.CharField(choices=[('mobile', 'Mobile phone'), ('landline', 'Landline'), ('email', 'E-mail'), ('post', 'Postal address'), ('third_party', 'Through someone else')], max_length=12)),
-                ('value', encrypted_fields.fields.EncryptedCharField(blank=True, max_length=500, null=True)),
-                ('is_preferred', models.BooleanField(default=False)),
-                ('safe_to_call', models.BooleanField(default=False)),
-                ('safe_voicemail', models.BooleanField(default=False)),
-                ('safe_text', models.BooleanField(default=False)),
-                ('safe_email', models.BooleanField(default=False)),
-                ('safe_post', models.BooleanField(default=False)),
-                ('safe_times', models.CharField(blank=True, help_text='When it is safe, e.g. weekdays 10:00 to 14:00.', max_length=200)),
-                ('code_word', encrypted_fields.fields.EncryptedCharField(blank=True, max_length=100, null=True)),
-                ('notes', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='referrals.person')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("public_id", models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("mobile", "Mobile phone"),
+                            ("landline", "Landline"),
+                            ("email", "E-mail"),
+                            ("post", "Postal address"),
+                            ("third_party", "Through someone else"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("value", encrypted_fields.fields.EncryptedCharField(blank=True, max_length=500, null=True)),
+                ("is_preferred", models.BooleanField(default=False)),
+                ("safe_to_call", models.BooleanField(default=False)),
+                ("safe_voicemail", models.BooleanField(default=False)),
+                ("safe_text", models.BooleanField(default=False)),
+                ("safe_email", models.BooleanField(default=False)),
+                ("safe_post", models.BooleanField(default=False)),
+                (
+                    "safe_times",
+                    models.CharField(
+                        blank=True, help_text="When it is safe, e.g. weekdays 10:00 to 14:00.", max_length=200
+                    ),
+                ),
+                (
+                    "code_word",
+                    encrypted_fields.fields.EncryptedCharField(blank=True, max_length=100, null=True),
+                ),
+                ("notes", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="referrals.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical contact method',
-                'verbose_name_plural': 'historical contact methods',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical contact method",
+                "verbose_name_plural": "historical contact methods",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='ContactMethod',
+            name="ContactMethod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('mobile', 'Mobile phone'), ('landline', 'Landline'), ('email', 'E-mail'), ('post', 'Postal address'), ('third_party', 'Through someone else')], max_length=12)),
-                ('value', encrypted_fields.fields.EncryptedCharField(blank=True, max_length=500, null=True)),
-                ('is_preferred', models.BooleanField(default=False)),
-                ('safe_to_call', models.BooleanField(default=False)),
-                ('safe_voicemail', models.BooleanField(default=False)),
-                ('safe_text', models.BooleanField(default=False)),
-                ('safe_email', models.BooleanField(default=False)),
-                ('safe_post', models.BooleanField(default=False)),
-                ('safe_times', models.CharField(blank=True, help_text='When it is safe, e.g. weekdays 10:00 to 14:00.', max_length=200)),
-                ('code_word', encrypted_fields.fields.EncryptedCharField(blank=True, max_length=100, null=True)),
-                ('notes', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contact_methods', to='referrals.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("mobile", "Mobile phone"),
+                            ("landline", "Landline"),
+                            ("email", "E-mail"),
+                            ("post", "Postal address"),
+                            ("third_party", "Through someone else"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("value", encrypted_fields.fields.EncryptedCharField(blank=True, max_length=500, null=True)),
+                ("is_preferred", models.BooleanField(default=False)),
+                ("safe_to_call", models.BooleanField(default=False)),
+                ("safe_voicemail", models.BooleanField(default=False)),
+                ("safe_text", models.BooleanField(default=False)),
+                ("safe_email", models.BooleanField(default=False)),
+                ("safe_post", models.BooleanField(default=False)),
+                (
+                    "safe_times",
+                    models.CharField(
+                        blank=True, help_text="When it is safe, e.g. weekdays 10:00 to 14:00.", max_length=200
+                    ),
+                ),
+                (
+                    "code_word",
+                    encrypted_fields.fields.EncryptedCharField(blank=True, max_length=100, null=True),
+                ),
+                ("notes", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contact_methods",
+                        to="referrals.person",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('reference', models.CharField(help_text="Waymark's reference, e.g. R-7Q2K9M.", max_length=20, unique=True)),
-                ('route', models.CharField(choices=[('police', 'Police'), ('agency', 'Partner agency'), ('self', 'Self-referral')], max_length=10)),
-                ('source', models.CharField(choices=[('police_feed', 'Police referral feed'), ('police_upload', 'Police batch upload'), ('partner_form', 'Partner agency form'), ('self_web', 'Self-referral online'), ('self_outreach', 'Self-referral at an outreach event'), ('staff_entered', 'Entered by the service (phone, walk-in)')], max_length=20)),
-                ('referrer_name', models.CharField(blank=True, max_length=200)),
-                ('referrer_contact', encrypted_fields.fields.EncryptedCharField(blank=True, max_length=300, null=True)),
-                ('external_reference', models.CharField(blank=True, help_text="The referrer's own reference (the force's referral id); unique per referrer.", max_length=100)),
-                ('crime_reference', models.CharField(blank=True, help_text='Optional: victims need not have reported to the police.', max_length=50)),
-                ('consent', models.CharField(choices=[('given', 'Given'), ('not_given', 'Not given'), ('not_known', 'Not known')], max_length=10)),
-                ('reason', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
-                ('received_at', models.DateTimeField()),
-                ('first_contact_due', models.DateField(help_text="Working days after receipt, from the service's setting.")),
-                ('status', models.CharField(choices=[('received', 'Received'), ('contacting', 'Contacting'), ('accepted', 'Accepted'), ('signposted', 'Signposted'), ('declined', 'Declined'), ('unable_to_contact', 'Unable to contact'), ('unsafe_to_contact', 'Unsafe to contact'), ('duplicate', 'Duplicate'), ('out_of_area', 'Out of area')], default='received', max_length=20)),
-                ('outcome_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome_notes', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
-                ('signposted_to', models.CharField(blank=True, max_length=200)),
-                ('referrer_informed_at', models.DateTimeField(blank=True, help_text='When the referrer was told the outcome (safely, for unsafe-to-contact).', null=True)),
-                ('possible_duplicate', models.BooleanField(default=False, help_text='Someone with the same identity key is already known to this provider.')),
-                ('is_safe_to_contact', models.CharField(choices=[('yes', 'Yes'), ('no', 'No'), ('not_known', 'Not known')], default='not_known', help_text='Asked first on the self-referral form.', max_length=10)),
-                ('payload', models.JSONField(blank=True, help_text='The row or body as received (restricted).', null=True)),
-                ('duplicate_reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(help_text="The receiving provider (the service's organisation), kept here for scoping.", on_delete=django.db.models.deletion.PROTECT, related_name='referrals_received', to='accounts.organisation')),
-                ('outreach_event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='referrals', to='referrals.outreachevent')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='referrals.person')),
-                ('referrer_organisation', models.ForeignKey(blank=True, help_text='The police force or agency that referred; empty for a self-referral.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referrals_made', to='accounts.organisation')),
-                ('referrer_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referrals_made', to=settings.AUTH_USER_MODEL)),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='accounts.service')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='referrals', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "reference",
+                    models.CharField(
+                        help_text="Waymark's reference, e.g. R-7Q2K9M.", max_length=20, unique=True
+                    ),
+                ),
+                (
+                    "route",
+                    models.CharField(
+                        choices=[
+                            ("police", "Police"),
+                            ("agency", "Partner agency"),
+                            ("self", "Self-referral"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("police_feed", "Police referral feed"),
+                            ("police_upload", "Police batch upload"),
+                            ("partner_form", "Partner agency form"),
+                            ("self_web", "Self-referral online"),
+                            ("self_outreach", "Self-referral at an outreach event"),
+                            ("staff_entered", "Entered by the service (phone, walk-in)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("referrer_name", models.CharField(blank=True, max_length=200)),
+                (
+                    "referrer_contact",
+                    encrypted_fields.fields.EncryptedCharField(blank=True, max_length=300, null=True),
+                ),
+                (
+                    "external_reference",
+                    models.CharField(
+                        blank=True,
+                        help_text="The referrer's own reference (the force's referral id); unique per referrer.",
+                        max_length=100,
+                    ),
+                ),
+                (
+                    "crime_reference",
+                    models.CharField(
+                        blank=True,
+                        help_text="Optional: victims need not have reported to the police.",
+                        max_length=50,
+                    ),
+                ),
+                (
+                    "consent",
+                    models.CharField(
+                        choices=[("given", "Given"), ("not_given", "Not given"), ("not_known", "Not known")],
+                        max_length=10,
+                    ),
+                ),
+                ("reason", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                ("received_at", models.DateTimeField()),
+                (
+                    "first_contact_due",
+                    models.DateField(help_text="Working days after receipt, from the service's setting."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("contacting", "Contacting"),
+                            ("accepted", "Accepted"),
+                            ("signposted", "Signposted"),
+                            ("declined", "Declined"),
+                            ("unable_to_contact", "Unable to contact"),
+                            ("unsafe_to_contact", "Unsafe to contact"),
+                            ("duplicate", "Duplicate"),
+                            ("out_of_area", "Out of area"),
+                        ],
+                        default="received",
+                        max_length=20,
+                    ),
+                ),
+                ("outcome_at", models.DateTimeField(blank=True, null=True)),
+                ("outcome_notes", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                ("signposted_to", models.CharField(blank=True, max_length=200)),
+                (
+                    "referrer_informed_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When the referrer was told the outcome (safely, for unsafe-to-contact).",
+                        null=True,
+                    ),
+                ),
+                (
+                    "possible_duplicate",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Someone with the same identity key is already known to this provider.",
+                    ),
+                ),
+                (
+                    "is_safe_to_contact",
+                    models.CharField(
+                        choices=[("yes", "Yes"), ("no", "No"), ("not_known", "Not known")],
+                        default="not_known",
+                        help_text="Asked first on the self-referral form.",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "payload",
+                    models.JSONField(
+                        blank=True, help_text="The row or body as received (restricted).", null=True
+                    ),
+                ),
+                (
+                    "duplicate_reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        help_text="The receiving provider (the service's organisation), kept here for scoping.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals_received",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "outreach_event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="referrals",
+                        to="referrals.outreachevent",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals",
+                        to="referrals.person",
+                    ),
+                ),
+                (
+                    "referrer_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The police force or agency that referred; empty for a self-referral.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals_made",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "referrer_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals_made",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals",
+                        to="accounts.service",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="referrals",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at'],
+                "ordering": ["-received_at"],
             },
         ),
         migrations.CreateModel(
-            name='ContactAttempt',
+            name="ContactAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('channel', models.CharField(choices=[('call', 'Phone call'), ('voicemail', 'Voicemail'), ('text', 'Text message'), ('email', 'E-mail'), ('letter', 'Letter'), ('in_person', 'In person')], max_length=12)),
-                ('outcome', models.CharField(choices=[('contact_made', 'Contact made'), ('no_answer', 'No answer'), ('message_left', 'Message left'), ('not_safe', 'Not safe to talk: abandoned'), ('wrong_details', 'Wrong details'), ('declined', 'Declined support')], max_length=15)),
-                ('at', models.DateTimeField()),
-                ('notes', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
-                ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contact_attempts', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='contact_attempts', to='cases.case')),
-                ('contact_method', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='attempts', to='referrals.contactmethod')),
-                ('referral', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='contact_attempts', to='referrals.referral')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("call", "Phone call"),
+                            ("voicemail", "Voicemail"),
+                            ("text", "Text message"),
+                            ("email", "E-mail"),
+                            ("letter", "Letter"),
+                            ("in_person", "In person"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("contact_made", "Contact made"),
+                            ("no_answer", "No answer"),
+                            ("message_left", "Message left"),
+                            ("not_safe", "Not safe to talk: abandoned"),
+                            ("wrong_details", "Wrong details"),
+                            ("declined", "Declined support"),
+                        ],
+                        max_length=15,
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("notes", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contact_attempts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contact_attempts",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "contact_method",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attempts",
+                        to="referrals.contactmethod",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contact_attempts",
+                        to="referrals.referral",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at'],
+                "ordering": ["-at"],
             },
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['organisation', 'status', 'first_contact_due'], name='referrals_r_organis_117900_idx'),
+            model_name="referral",
+            index=models.Index(
+                fields=["organisation", "status", "first_contact_due"], name="referrals_r_organis_117900_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_reference', ''), _negated=True), fields=('referrer_organisation', 'external_reference'), name='referral_unique_external_reference_per_referrer'),
+            model_name="referral",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_reference", ""), _negated=True),
+                fields=("referrer_organisation", "external_reference"),
+                name="referral_unique_external_reference_per_referrer",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contactattempt',
-            constraint=models.CheckConstraint(condition=models.Q(('referral__isnull', False), ('case__isnull', False), _connector='OR'), name='contact_attempt_about_referral_or_case'),
+            model_name="contactattempt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("referral__isnull", False), ("case__isnull", False), _connector="OR"),
+                name="contact_attempt_about_referral_or_case",
+            ),
         ),
     ]

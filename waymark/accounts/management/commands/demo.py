@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from waymark.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, PEOPLE, demo_load
+from waymark.cases.demo import demo_cases_load
 
 
 class Command(BaseCommand):
@@ -17,6 +18,8 @@ class Command(BaseCommand):
         created = demo_load()
         summary = ", ".join(f"{n} {k}" for k, n in created.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded (created: {summary})."))
+        casework = ", ".join(f"{n} {k}" for k, n in demo_cases_load().items())
+        self.stdout.write(self.style.SUCCESS(f"Demo casework loaded (created: {casework})."))
         if options["quiet"]:
             return
         self.stdout.write("\nDemo users (all with the same password and authenticator secret):")
