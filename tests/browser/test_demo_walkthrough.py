@@ -1,0 +1,76 @@
+"""Every demo role signs in and visits each section its navigation offers, plus the first record
+of each list: every page renders and passes axe (WCAG 2.2 AA) with the demo data loaded."""
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from waymark.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from waymark.core.testing.factories import totp_code
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+ROLES = [
+    "opcc.admin@demo.waymark.test",
+    "opcc.analyst@demo.waymark.test",
+    "board.member@demo.waymark.test",
+    "force.lead@demo.waymark.test",
+    "provider.manager@demo.waymark.test",
+    "caseworker@demo.waymark.test",
+    "auditor@demo.waymark.test",
+    "idva@demo.waymark.test",
+]
+
+# Lists whose first record is opened too: a link to `<list><uuid>/`.
+RECORD_LISTS = ("/referrals/", "/cases/", "/referrals/events/", "/cases/disclosures/")
+FIRST_RECORD_JS = """(prefix) => {
+  const pattern = new RegExp("^" + prefix + "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/$");
+  const link = [...document.querySelectorAll("main a")].find((a) => pattern.test(a.pathname));
+  return link ? link.pathname : null;
+}"""
+
+
+def _sign_in(page, base_url, email):
+    page.goto(f"{base_url}/account/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Code from your authenticator app").fill(totp_code(DEMO_TOTP_SECRET))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Home", exact=True)).to_be_visible()
+
+
+@pytest.mark.parametrize("email", ROLES)
+def test_each_role_walks_its_sections(page, live_server, axe, console_errors, email):
+    call_command("demo", quiet=True)
+    _sign_in(page, live_server.url, email)
+    axe.check(page)
+    sections = page.locator(".govuk-service-navigation__link").evaluate_all(
+        "links => links.map(a => a.pathname)"
+    )
+    assert sections, "every role has at least its home page"
+    for path in sections:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response is not None
+        assert response.status == 200, path
+        axe.check(page)
+        record = page.evaluate(FIRST_RECORD_JS, path) if path in RECORD_LISTS else None
+        if record:
+            assert page.goto(f"{live_server.url}{record}").status == 200, record
+            expect(page.locator("main h1")).to_be_visible()
+            axe.check(page)
+            if path == "/cases/":
+                # The case's risk page and the DASH checklist form.
+                case_id = record.strip("/").split("/")[-1]
+                for risk_page in (f"/risk/cases/{case_id}/", f"/risk/cases/{case_id}/assessments/new/"):
+                    assert page.goto(f"{live_server.url}{risk_page}").status == 200, risk_page
+                    axe.check(page)
+    assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
+
+
+def test_public_self_referral_page_passes_axe_and_has_exit_this_page(page, live_server, axe):
+    call_command("demo", quiet=True)
+    page.goto(f"{live_server.url}/get-support/")
+    axe.check(page)
+    expect(page.get_by_role("button", name="Exit this page").first).to_be_visible()
+    assert page.locator("form").first.get_attribute("autocomplete") == "off"
