@@ -19,3 +19,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     loaded; run last, no later test depends on it having been restored.
     """
     items.sort(key=_is_transactional)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request: pytest.FixtureRequest) -> None:
+    """Transactional tests start from a flushed database; load the migrations' reference data.
+
+    Serialized rollback is meant to do this, but its snapshot does not survive every test
+    before it (the task worker's tests lose it), so the seeds are loaded here, idempotently.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("transactional_db")
+    from waymark.core.testing.reference_data import reference_data_load
+
+    reference_data_load()
