@@ -55,7 +55,7 @@ typecheck: $(BIN)/.installed
 	$(BIN)/mypy waymark config tests
 
 migrations-check: $(BIN)/.installed
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	DATABASE_URL=$(SQLITE_TEST_URL) DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
 test: install assets var chromium lint typecheck migrations-check test-sqlite
 	@if [ -n "$$DATABASE_URL" ] && $(BIN)/python scripts/database_answers.py; then \

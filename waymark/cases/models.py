@@ -28,8 +28,13 @@ class CaseQuerySet(VisibleQuerySet["Case"]):
             organisation="organisation_id", service="service_id", team="team_id", owner="owner_id"
         )
         granted = Q(pk__in=CaseAccessGrant.objects.live().for_user(user).values("case_id"))
-        # Restricted people (staff, public figures) are visible only to named users.
-        restricted = Q(person__is_restricted=True) & ~Q(owner_id=user.pk) & ~granted
+        # Restricted people (staff, public figures) are visible only to named users. A subquery
+        # over the (few, partially indexed) restricted people, rather than a join to every person,
+        # keeps a caseworker's queue from scanning the whole person table.
+        from waymark.referrals.models import Person
+
+        restricted_people = Person.objects.filter(is_restricted=True).values("pk")
+        restricted = Q(person_id__in=restricted_people) & ~Q(owner_id=user.pk) & ~granted
         return self.filter(in_scope | granted).exclude(restricted)
 
     def visible_to_token(self, token: Any) -> Self:
@@ -44,8 +49,11 @@ class CaseQuerySet(VisibleQuerySet["Case"]):
         if organisation.type not in (OrganisationType.PROVIDER, OrganisationType.PARTNER_AGENCY):
             return self.none()
         granted = CaseAccessGrant.objects.live().filter(organisation_id=organisation.pk).values("case_id")
+        from waymark.referrals.models import Person
+
+        restricted_people = Person.objects.filter(is_restricted=True).values("pk")
         return self.filter(Q(organisation_id=organisation.pk) | Q(pk__in=granted)).exclude(
-            person__is_restricted=True
+            person_id__in=restricted_people
         )
 
 
@@ -145,6 +153,12 @@ class Case(TimeStampedModel):
             models.Index(fields=["organisation", "status"]),
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["team", "status"]),
+            # The managers' overdue first-contact list: open cases not yet contacted are few.
+            models.Index(
+                fields=["organisation", "status"],
+                condition=Q(first_contact_made_at__isnull=True),
+                name="case_not_yet_contacted_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -107,6 +107,14 @@ class Person(TimeStampedModel):
     history = HistoricalRecords()
     objects = PersonQuerySet.as_manager()
 
+    class Meta:
+        indexes = [
+            # Restricted people are few; every case list excludes them through this index.
+            models.Index(
+                fields=["is_restricted"], condition=Q(is_restricted=True), name="person_restricted_idx"
+            ),
+        ]
+
     def __str__(self) -> str:
         """The code, never the name (this string reaches logs)."""
         return self.code
