@@ -114,6 +114,20 @@ def _exit_outcomes_recorded(ctx: TransitionContext) -> str | None:
     return None
 
 
+def _idva_exit_risk_review_done(ctx: TransitionContext) -> str | None:
+    """IDVA cases close with an exit risk review (research §5.6): a submitted assessment made in
+    the closure context, unless the person could not be contacted."""
+    case = ctx.case
+    if case.service.type != Service.Type.IDVA or ctx.closure_reason == Case.ClosureReason.UNABLE_TO_CONTACT:
+        return None
+    related = getattr(case, "risk_assessments", None)
+    if related is None or not related.filter(status="submitted", context="closure").exists():
+        return (
+            "Complete an exit risk review (a risk assessment at closure) before asking to close an IDVA case."
+        )
+    return None
+
+
 def _may_approve_closure(ctx: TransitionContext) -> str | None:
     """Closing: a manager other than the requester when the service requires approval."""
     case = ctx.case
@@ -209,7 +223,7 @@ _TABLE: list[Transition] = [
         S.ACTIVE_SUPPORT,
         S.CLOSURE_REQUESTED,
         "Ask to close",
-        guards=(_closure_reason_given, _exit_outcomes_recorded),
+        guards=(_closure_reason_given, _exit_outcomes_recorded, _idva_exit_risk_review_done),
         effects=(_record_closure_request,),
         manual=False,
     ),

@@ -219,3 +219,21 @@ def test_every_transition_is_access_logged_and_in_history(world, case):
     assert entry.detail == "status open_allocated → assessment"
     assert entry.actor == by
     assert case.history.first().status == S.ASSESSMENT
+
+
+def test_an_idva_case_closes_only_after_an_exit_risk_review(world, active_case):
+    """Research §5.6: IDVA closure requires an exit risk review (unless the person was never reached)."""
+    from waymark.risk.tests.helpers import submit_assessment
+
+    Service.objects.filter(pk=active_case.service_id).update(type=Service.Type.IDVA)
+    active_case.refresh_from_db()
+    by = world.member("caseworker")
+    with pytest.raises(ValidationError, match="exit risk review"):
+        case_request_closure(case=active_case, by=by, closure_reason=Case.ClosureReason.GOALS_MET)
+    assert Case.objects.get(pk=active_case.pk).status == S.ACTIVE_SUPPORT
+    submit_assessment(case=active_case, by=by, context="intake")
+    with pytest.raises(ValidationError, match="exit risk review"):
+        case_request_closure(case=active_case, by=by, closure_reason=Case.ClosureReason.GOALS_MET)
+    submit_assessment(case=active_case, by=by, context="closure")
+    case_request_closure(case=active_case, by=by, closure_reason=Case.ClosureReason.GOALS_MET)
+    assert Case.objects.get(pk=active_case.pk).status == S.CLOSURE_REQUESTED
