@@ -241,6 +241,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
                 aware(day + timedelta(days=60), 12) if closed else None,
                 "goals_met" if closed else "",
                 aware(day, 11) if contacted else None,
+                due(day),
             )
 
     copy_rows(
@@ -258,6 +259,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
             "closed_at",
             "closure_reason",
             "first_contact_made_at",
+            "first_contact_due",
         ],
         case_rows(),
         label="cases",
@@ -354,7 +356,7 @@ def queries() -> dict[str, Callable[[Any], Any]]:
             visible(user)
             .filter(status__in=Case.OPEN_STATUSES)
             .filter(Q(owner_id=user.pk) | Q(team_id__in=team_ids(user)))
-            .order_by("referral__first_contact_due", "pk")
+            .order_by("first_contact_due", "pk")
         )
 
     try:
@@ -371,9 +373,9 @@ def queries() -> dict[str, Callable[[Any], Any]]:
                 .filter(
                     status__in=Case.OPEN_STATUSES,
                     first_contact_made_at__isnull=True,
-                    referral__first_contact_due__lt=today or timezone.localdate(),
+                    first_contact_due__lt=today or timezone.localdate(),
                 )
-                .order_by("referral__first_contact_due", "pk")
+                .order_by("first_contact_due", "pk")
             )
 
         SOURCES["overdue"] = "bench query (no waymark.cases.selectors.overdue_first_contacts)"

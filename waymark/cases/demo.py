@@ -471,6 +471,7 @@ def _plan_case(
         opened_at=opened_at,
         first_contact_attempt_at=bundle.attempts[0].at if bundle.attempts else None,
         first_contact_made_at=made[0] if made else None,
+        first_contact_due=referral.first_contact_due,  # bulk_create skips save()
     )
     bundle.case = case
     if status != Case.Status.OPEN_ALLOCATED:

@@ -131,6 +131,12 @@ class Case(TimeStampedModel):
     closure_approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    first_contact_due = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Copied from the referral when the case opens (it never changes), so queues sort "
+        "and filter on the case alone.",
+    )
     first_contact_attempt_at = models.DateTimeField(null=True, blank=True)
     first_contact_made_at = models.DateTimeField(null=True, blank=True)
     needs_assessed_at = models.DateTimeField(null=True, blank=True)
@@ -151,8 +157,8 @@ class Case(TimeStampedModel):
         ordering = ["-opened_at"]
         indexes = [
             models.Index(fields=["organisation", "status"]),
-            models.Index(fields=["owner", "status"]),
-            models.Index(fields=["team", "status"]),
+            models.Index(fields=["team", "status", "first_contact_due"], name="case_team_queue_idx"),
+            models.Index(fields=["owner", "status", "first_contact_due"], name="case_owner_queue_idx"),
             # The managers' overdue first-contact list: open cases not yet contacted are few.
             models.Index(
                 fields=["organisation", "status"],
@@ -169,6 +175,12 @@ class Case(TimeStampedModel):
     def owning_organisation(self) -> Any:
         """For the access log."""
         return self.organisation
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keep the referral's first-contact deadline on the case."""
+        if self.first_contact_due is None and self.referral_id is not None:
+            self.first_contact_due = self.referral.first_contact_due
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

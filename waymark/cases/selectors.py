@@ -33,7 +33,7 @@ SORTS: dict[str, tuple[str, ...]] = {
     "oldest": ("opened_at", "id"),
     "reference": ("reference",),
     "status": ("status", "-opened_at"),
-    "first_contact_due": ("referral__first_contact_due", "opened_at"),
+    "first_contact_due": ("first_contact_due", "opened_at"),
 }
 STATUS_GROUPS = {"open": Case.OPEN_STATUSES, "closed": (Case.Status.CLOSED, Case.Status.TRANSFERRED_OUT)}
 
@@ -121,9 +121,9 @@ def overdue_first_contacts(*, user: Any, today: date | None = None) -> QuerySet[
         .filter(
             status__in=Case.OPEN_STATUSES,
             first_contact_made_at__isnull=True,
-            referral__first_contact_due__lt=today,
+            first_contact_due__lt=today,
         )
-        .order_by("referral__first_contact_due", "id")
+        .order_by("first_contact_due", "id")
     )
 
 

@@ -72,6 +72,7 @@ def case_open_from_referral(*, referral: Referral, by: Any, owner: Any = None, t
         owner=owner,
         team=team or referral.team,
         opened_at=timezone.now(),
+        first_contact_due=referral.first_contact_due,
         first_contact_attempt_at=first_attempt.at if first_attempt else None,
         first_contact_made_at=made.at if made else None,
     )
