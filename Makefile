@@ -52,7 +52,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 
 typecheck: $(BIN)/.installed
-	$(BIN)/mypy waymark config tests
+	$(BIN)/mypy waymark config tests bench
 
 migrations-check: $(BIN)/.installed
 	DATABASE_URL=$(SQLITE_TEST_URL) DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run

@@ -51,6 +51,15 @@ def access_log_record(
     )
 
 
+def _owner_organisation_id(obj: models.Model) -> int | None:
+    """The id of the organisation a record belongs to, without a query where the row has it."""
+    organisation_id = getattr(obj, "organisation_id", None)
+    if organisation_id is not None:
+        return int(organisation_id)
+    owner = getattr(obj, "owning_organisation", None) or getattr(obj, "organisation", None)
+    return owner.pk if owner is not None else None
+
+
 def access_log_record_many(
     *,
     actor: Any,
@@ -72,7 +81,7 @@ def access_log_record_many(
             record_type=record_type_of(obj),
             record_id=record_id_of(obj),
             record_label=str(obj)[:200],
-            organisation=getattr(obj, "owning_organisation", None) or getattr(obj, "organisation", None),
+            organisation_id=_owner_organisation_id(obj),
             session_ref=ref,
             detail=detail[:500],
         )

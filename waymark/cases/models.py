@@ -178,7 +178,7 @@ class Case(TimeStampedModel):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Keep the referral's first-contact deadline on the case."""
-        if self.first_contact_due is None and self.referral_id is not None:
+        if self.first_contact_due is None and self.referral is not None:
             self.first_contact_due = self.referral.first_contact_due
         super().save(*args, **kwargs)
 
