@@ -327,37 +327,26 @@ LIST = """{% extends "layouts/base.html" %}{% block content %}
 SOURCES: dict[str, str] = {}
 
 
-def queries() -> dict[str, Callable[[Any], Any]]:
+def queries() -> dict[str, Callable[..., Any]]:
     """The two list queries: from the cases selectors when they exist, else written here."""
     from django.db.models import Q, QuerySet
 
     from waymark.accounts.access import team_ids
     from waymark.cases.models import Case
+    from waymark.cases.selectors import CaseFilters, case_list_for_user
 
-    try:
-        from waymark.cases.selectors import case_list_for_user
-
-        def visible(user: Any) -> Any:
-            return case_list_for_user(user=user)
-
-        SOURCES["queue"] = "waymark.cases.selectors.case_list_for_user + open, mine or my teams', by due date"
-    except ImportError:
-
-        def visible(user: Any) -> Any:
-            # No selector yet: the same door (visible_to) and the joins a list row shows.
-            return Case.objects.visible_to(user).select_related(
-                "service", "team", "owner", "person", "referral"
-            )
-
-        SOURCES["queue"] = "bench query (no waymark.cases.selectors.case_list_for_user)"
-
-    def queue(user: Any) -> Any:
-        return (
-            visible(user)
-            .filter(status__in=Case.OPEN_STATUSES)
-            .filter(Q(owner_id=user.pk) | Q(team_id__in=team_ids(user)))
-            .order_by("first_contact_due", "pk")
+    def queue(user: Any, filters: CaseFilters | None = None) -> Any:
+        # The team queue's selector (open, by first contact due, keyset-paged by the view), narrowed
+        # to the cases owned by the caseworker or allocated to their teams.
+        filters = filters or CaseFilters(sort="first_contact_due")
+        return case_list_for_user(user=user, filters=filters).filter(
+            Q(owner_id=user.pk) | Q(team_id__in=team_ids(user))
         )
+
+    SOURCES["queue"] = (
+        "waymark.cases.selectors.case_list_for_user (open, by first contact due) + mine or my teams', "
+        "keyset page by waymark.cases.views.list_page"
+    )
 
     try:
         from waymark.cases.selectors import overdue_first_contacts as overdue
@@ -414,12 +403,27 @@ def install_urls() -> None:
 
         return view
 
+    @login_required
+    def queue_view(request: HttpRequest) -> HttpResponse:
+        # The real queue pages' code: their filters, keyset page, one LIST entry and template.
+        from waymark.cases.selectors import CaseFilters
+        from waymark.cases.views import list_page
+
+        filters = CaseFilters.from_query(request.GET, sort="first_contact_due")
+        return list_page(
+            request,  # type: ignore[arg-type]
+            cases=found["queue"](request.user, filters),
+            title="My cases",
+            description="Open cases allocated to you or your teams.",
+            filters=filters,
+        )
+
     from config.urls import urlpatterns as site
 
     module = types.ModuleType("bench_urls")
     module.urlpatterns = [  # type: ignore[attr-defined]
         path("bench/bare/", bare),
-        path("bench/queue/", list_view("queue", "My cases")),
+        path("bench/queue/", queue_view),
         path("bench/overdue/", list_view("overdue", "Overdue first contacts")),
         *site,
     ]
@@ -480,6 +484,7 @@ def main() -> None:
         ]
         for label, who, url_name in (
             ("real page cases:my_cases", "caseworker", "cases:my_cases"),
+            ("real page cases:team_queue", "caseworker", "cases:team_queue"),
             ("real page cases:overdue_first_contacts", "manager", "cases:overdue_first_contacts"),
         ):
             try:

@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, Q, QuerySet
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -28,12 +32,14 @@ from .models import (
     OutcomeMeasure,
 )
 
+# Every sort ends in the primary key, so each ordering is total: keyset pagination (below) needs a
+# unique key to say "the rows after this one".
 SORTS: dict[str, tuple[str, ...]] = {
     "newest": ("-opened_at", "-id"),
     "oldest": ("opened_at", "id"),
-    "reference": ("reference",),
-    "status": ("status", "-opened_at"),
-    "first_contact_due": ("first_contact_due", "opened_at"),
+    "reference": ("reference", "id"),
+    "status": ("status", "-opened_at", "-id"),
+    "first_contact_due": ("first_contact_due", "id"),
 }
 STATUS_GROUPS = {"open": Case.OPEN_STATUSES, "closed": (Case.Status.CLOSED, Case.Status.TRANSFERRED_OUT)}
 
@@ -90,7 +96,162 @@ def _apply_filters(cases: QuerySet[Case], filters: CaseFilters, *, user: Any = N
         cases = cases.filter(owner__isnull=True)
     if filters.reference:
         cases = cases.filter(reference__icontains=filters.reference.strip())
-    return cases.order_by(*SORTS.get(filters.sort, SORTS["newest"]))
+    return cases.order_by(*_order(Case, _directions(sort_ordering(filters.sort))))
+
+
+def sort_ordering(sort: str) -> tuple[str, ...]:
+    """The total ordering a list sort name stands for (unknown names sort newest first)."""
+    return SORTS.get(sort, SORTS["newest"])
+
+
+# --- keyset pagination --------------------------------------------------------------------------
+
+MAX_CURSOR_LENGTH = 400
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    """One page of a list read by keyset: the rows after (or before) a cursor, never a COUNT.
+
+    `next_cursor` / `previous_cursor` are opaque strings for `?after=` / `?before=`; None when there
+    is no such page. A cursor holds only the sort values of the boundary row, and it is applied
+    to the already scoped query, so a forged one can only move within what the reader may see.
+    """
+
+    rows: list[Any]
+    next_cursor: str | None
+    previous_cursor: str | None
+    position: str  # "first page", "next page" or "previous page", for the access log
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_cursor is not None
+
+
+def _encode_cursor(row: Any, fields: Sequence[str]) -> str:
+    values = []
+    for name in fields:
+        value = getattr(row, "pk" if name == "id" else name)
+        # isoformat keeps microseconds (DjangoJSONEncoder would cut them, and skip rows).
+        values.append(value.isoformat() if isinstance(value, date | datetime) else value)
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(model: Any, raw: str, fields: Sequence[str]) -> list[Any] | None:
+    """The boundary values, or None if the cursor is not one of ours (the list starts again)."""
+    if not raw or len(raw) > MAX_CURSOR_LENGTH:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        if not isinstance(values, list) or len(values) != len(fields):
+            return None
+        return [
+            None if value is None else model._meta.get_field(name).to_python(value)
+            for name, value in zip(fields, values, strict=True)
+        ]
+    except (ValueError, TypeError, ValidationError, binascii.Error):
+        return None
+
+
+def _beyond(model: Any, fields: Sequence[tuple[str, bool]], values: Sequence[Any]) -> Q | None:
+    """Rows strictly beyond `values` in the ordering `fields` ((name, descending) pairs).
+
+    The lexicographic comparison written out as (a > x) OR (a = x AND b > y) OR ..., so mixed
+    directions work. A NULL counts as larger than every value (PostgreSQL's own rule, and the
+    NULLS LAST / NULLS FIRST given in `_order`), so a nullable column pages correctly."""
+    condition: Q | None = None
+    equal = Q()
+    for (name, descending), value in zip(fields, values, strict=True):
+        nullable = model._meta.get_field(name).null
+        if descending:
+            step = Q(**{f"{name}__lt": value}) if value is not None else None
+            if value is None and nullable:
+                step = Q(**{f"{name}__isnull": False})
+        else:
+            step = None if value is None else Q(**{f"{name}__gt": value})
+            if step is not None and nullable:
+                step |= Q(**{f"{name}__isnull": True})
+        if step is not None:
+            term = equal & step
+            condition = term if condition is None else condition | term
+        equal &= Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
+    return condition
+
+
+def _directions(ordering: Sequence[str]) -> list[tuple[str, bool]]:
+    """("-opened_at", "-id") as [("opened_at", True), ("id", True)]: (name, descending) pairs."""
+    return [(name.lstrip("-"), name.startswith("-")) for name in ordering]
+
+
+def _order(model: Any, fields: Sequence[tuple[str, bool]]) -> list[Any]:
+    """ORDER BY with NULL as the largest value on every database (SQLite would put it first)."""
+    ordering = []
+    for name, descending in fields:
+        if model._meta.get_field(name).null:
+            ordering.append(F(name).desc(nulls_first=True) if descending else F(name).asc(nulls_last=True))
+        else:
+            ordering.append(F(name).desc() if descending else F(name).asc())
+    return ordering
+
+
+def keyset_page(
+    queryset: QuerySet[Any],
+    *,
+    ordering: Sequence[str],
+    after: str | None = None,
+    before: str | None = None,
+    size: int = 25,
+) -> KeysetPage:
+    """A page of `queryset` in `ordering` (which must end in a unique field) after or before a cursor.
+
+    One query of `size + 1` rows whatever the list's length: no COUNT, no OFFSET. A cursor that
+    does not decode, or one whose page comes back empty (its rows have gone), shows the first page.
+    """
+    model = queryset.model
+    fields = _directions(ordering)
+    names = [name for name, _ in fields]
+    reverse = [(name, not descending) for name, descending in fields]
+    if before and (values := _decode_cursor(model, before, names)) is not None:
+        condition = _beyond(model, reverse, values)
+        rows = list(
+            (queryset.filter(condition) if condition else queryset.none()).order_by(*_order(model, reverse))[
+                : size + 1
+            ]
+        )
+        if rows:
+            more = len(rows) > size
+            rows = rows[:size][::-1]
+            return KeysetPage(
+                rows=rows,
+                next_cursor=_encode_cursor(rows[-1], names),
+                previous_cursor=_encode_cursor(rows[0], names) if more else None,
+                position="previous page",
+            )
+    elif after and (values := _decode_cursor(model, after, names)) is not None:
+        condition = _beyond(model, fields, values)
+        rows = list(
+            (queryset.filter(condition) if condition else queryset.none()).order_by(*_order(model, fields))[
+                : size + 1
+            ]
+        )
+        if rows:
+            return KeysetPage(
+                rows=rows[:size],
+                next_cursor=_encode_cursor(rows[size - 1], names) if len(rows) > size else None,
+                previous_cursor=_encode_cursor(rows[0], names),
+                position="next page",
+            )
+    rows = list(queryset.order_by(*_order(model, fields))[: size + 1])
+    return KeysetPage(
+        rows=rows[:size],
+        next_cursor=_encode_cursor(rows[size - 1], names) if len(rows) > size else None,
+        previous_cursor=None,
+        position="first page",
+    )
 
 
 def my_cases(*, user: Any, filters: CaseFilters | None = None) -> QuerySet[Case]:

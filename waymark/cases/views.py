@@ -91,7 +91,16 @@ def _work(request: AuthenticatedHttpRequest, public_id: UUID) -> Case:
 # --- lists ------------------------------------------------------------------------------------
 
 
-def _list_page(
+SORT_LABELS = [
+    ("newest", "Newest first"),
+    ("oldest", "Oldest first"),
+    ("reference", "Reference"),
+    ("status", "Status"),
+    ("first_contact_due", "First contact due"),
+]
+
+
+def list_page(
     request: AuthenticatedHttpRequest,
     *,
     cases: QuerySet[Case],
@@ -100,18 +109,38 @@ def _list_page(
     filters: selectors.CaseFilters | None = None,
     show_filters: bool = True,
 ) -> HttpResponse:
-    """One page of a case list, with one LIST entry in the access log naming the cases shown."""
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(case, selectors.case_display_name(case)) for case in page.object_list]
+    """One page of a case list, with one LIST entry in the access log naming the cases shown.
+
+    Lists with filters (My cases, the team queue) page by keyset in the chosen sort, "Previous" and
+    "Next" only: one query per page however many cases there are, where an exact page count would
+    COUNT every open case of the team. The managers' shorter lists keep numbered pages and a count.
+    (Public so `bench/caseload.py` times exactly this.)
+    """
+    query = request.GET.copy()
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
+    keyset: selectors.KeysetPage | None = None
+    page: Any = None
+    if filters is not None:
+        keyset = selectors.keyset_page(
+            cases,
+            ordering=selectors.sort_ordering(filters.sort),
+            after=request.GET.get("after"),
+            before=request.GET.get("before"),
+            size=PAGE_SIZE,
+        )
+        cases_shown, position = keyset.rows, keyset.position
+    else:
+        page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+        cases_shown, position = list(page.object_list), f"page {page.number}"
+    rows = [(case, selectors.case_display_name(case)) for case in cases_shown]
     access_log_record(
         actor=request.user,
         action=AccessLog.Action.LIST,
         request=request,
         record_label=title,
-        detail=f"{request.path} page {page.number}: " + ", ".join(c.reference for c, _ in rows),
+        detail=f"{request.path} {position}: " + ", ".join(c.reference for c, _ in rows),
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "cases/list.html",
@@ -120,17 +149,13 @@ def _list_page(
             "description": description,
             "rows": rows,
             "page": page,
+            "keyset": keyset,
             "filters": filters,
             "show_filters": show_filters,
             "query": query.urlencode(),
             "statuses": [("open", "Open"), ("closed", "Closed"), ("all", "All"), *Case.Status.choices],
-            "sorts": [
-                ("newest", "Newest first"),
-                ("oldest", "Oldest first"),
-                ("reference", "Reference"),
-                ("status", "Status"),
-                ("first_contact_due", "First contact due"),
-            ],
+            "sorts": SORT_LABELS,
+            "sort_label": dict(SORT_LABELS).get(filters.sort, "Newest first") if filters else "",
             "risk_lists": selectors.risk_lists_available(),
         },
     )
@@ -141,7 +166,7 @@ def _list_page(
 def my_cases(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The caseworker's own cases."""
     filters = selectors.CaseFilters.from_query(request.GET)
-    return _list_page(
+    return list_page(
         request,
         cases=selectors.my_cases(user=request.user, filters=filters),
         title="My cases",
@@ -155,7 +180,7 @@ def my_cases(request: AuthenticatedHttpRequest) -> HttpResponse:
 def team_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every case the person's teams (or, for a manager, their organisation) work on."""
     filters = selectors.CaseFilters.from_query(request.GET)
-    return _list_page(
+    return list_page(
         request,
         cases=selectors.case_list_for_user(user=request.user, filters=filters),
         title="Team queue",
@@ -168,7 +193,7 @@ def team_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
 @manage_cases
 def closures(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Cases waiting for a manager to approve their closure."""
-    return _list_page(
+    return list_page(
         request,
         cases=selectors.closures_awaiting_approval(user=request.user),
         title="Closures awaiting approval",
@@ -181,7 +206,7 @@ def closures(request: AuthenticatedHttpRequest) -> HttpResponse:
 @manage_cases
 def overdue_first_contacts(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Open cases past their referral's first-contact deadline with no contact made."""
-    return _list_page(
+    return list_page(
         request,
         cases=selectors.overdue_first_contacts(user=request.user),
         title="Overdue first contacts",
@@ -194,7 +219,7 @@ def _risk_list(request: AuthenticatedHttpRequest, *, name: str, title: str, desc
     cases = selectors.risk_list(name=name, user=request.user)
     if cases is None:
         raise Http404("This list needs the risk app.")
-    return _list_page(request, cases=cases, title=title, description=description, show_filters=False)
+    return list_page(request, cases=cases, title=title, description=description, show_filters=False)
 
 
 @login_required
