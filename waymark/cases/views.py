@@ -11,18 +11,17 @@ from typing import Any
 from uuid import UUID
 
 from django import forms as django_forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 
 from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record
-from waymark.core.forms import add_service_errors
+from waymark.core.forms import form_flow
 from waymark.core.http import AuthenticatedHttpRequest
 
 from . import forms, lifecycle, selectors, services
@@ -50,25 +49,20 @@ def _form(
     caption: str = "",
     intro: list[str] | None = None,
 ) -> HttpResponse:
-    """Show a one-form page; on a valid POST call the service; its ValidationError is shown (400)."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect(then)
-    status = 400 if form.is_bound and form.errors else 200
-    context = {
-        "form": form,
-        "page_title": title,
-        "submit": submit,
-        "back_url": then,
-        "caption": caption,
-        "intro": intro or [],
-    }
-    return render(request, "cases/form_page.html", context, status=status)
+    """A one-form page about a case: the shared form flow, with nothing remembered by the browser."""
+    return form_flow(
+        request,
+        form=form,
+        save=save,
+        success=success,
+        then=lambda _: then,
+        title=title,
+        submit=submit,
+        caption=caption,
+        back_url=then,
+        intro=intro,
+        no_autocomplete=True,
+    )
 
 
 def _data(request: AuthenticatedHttpRequest) -> Any:

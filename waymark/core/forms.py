@@ -30,13 +30,27 @@ def form_page(
     submit: str,
     back_url: str,
     caption: str = "",
+    intro: list[str] | None = None,
+    no_autocomplete: bool = False,
     status: int | None = None,
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """Render a one-form page; a form with errors is answered with 400."""
+    """Render a one-form page; a form with errors is answered with 400.
+
+    `intro` is paragraphs of guidance above the form; `no_autocomplete` stops the browser
+    remembering what was typed (pages about a victim).
+    """
     if status is None:
         status = 400 if form.is_bound and form.errors else 200
-    context = {"form": form, "page_title": title, "submit": submit, "back_url": back_url, "caption": caption}
+    context = {
+        "form": form,
+        "page_title": title,
+        "submit": submit,
+        "back_url": back_url,
+        "caption": caption,
+        "intro": intro or [],
+        "no_autocomplete": no_autocomplete,
+    }
     return render(request, "core/form_page.html", {**context, **(extra or {})}, status=status)
 
 
