@@ -60,6 +60,20 @@ def user_list_for_user(*, user: Any, search: str = "") -> QuerySet[User]:
     return people.prefetch_related("memberships__organisation")
 
 
+def casework_staff_of(*, organisation_id: int) -> QuerySet[User]:
+    """The active caseworkers and managers of one provider: who may own its cases.
+
+    Not a visibility door: callers use it only after checking the person may work on a
+    record of that organisation (allocating a case, accepting a referral), and show names only.
+    """
+    return User.objects.filter(
+        is_active=True,
+        memberships__organisation_id=organisation_id,
+        memberships__role__in=[Role.CASEWORKER, Role.PROVIDER_MANAGER],
+        memberships__is_active=True,
+    ).distinct()
+
+
 def user_get(*, user: Any, public_id: UUID) -> User:
     """One person the user may see, or 404."""
     return get_visible_or_404(User.objects.get_queryset(), user=user, public_id=public_id)

@@ -111,16 +111,9 @@ def case_allocate(
 
 def allocatable_user_ids(*, case: Case) -> set[int]:
     """People who may own the case: its provider's caseworkers and managers."""
-    from waymark.accounts.models import Membership
+    from waymark.accounts.selectors import casework_staff_of
 
-    return set(
-        Membership.objects.filter(
-            organisation_id=case.organisation_id,
-            is_active=True,
-            role__in=[Role.CASEWORKER, Role.PROVIDER_MANAGER],
-            user__is_active=True,
-        ).values_list("user_id", flat=True)
-    )
+    return set(casework_staff_of(organisation_id=case.organisation_id).values_list("pk", flat=True))
 
 
 @transaction.atomic

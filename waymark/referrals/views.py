@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from waymark.accounts.access import active_memberships
-from waymark.accounts.models import Organisation, Service, Team, User
+from waymark.accounts.models import Organisation, Service, Team
 from waymark.accounts.roles import OrganisationType
 from waymark.accounts.scope import casework_scope
+from waymark.accounts.selectors import casework_staff_of
 from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record, access_log_record_many
 from waymark.core.forms import add_service_errors, form_flow
@@ -159,12 +160,7 @@ def referral_contact(request: AuthenticatedHttpRequest, public_id: UUID) -> Http
 def referral_triage(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Record the referral's outcome; accepting it opens the case."""
     referral = selectors.referral_get_received(user=request.user, public_id=public_id)
-    staff = User.objects.filter(
-        memberships__organisation=referral.organisation,
-        memberships__role__in=CASEWORK_ROLES,
-        memberships__is_active=True,
-        is_active=True,
-    ).distinct()
+    staff = casework_staff_of(organisation_id=referral.organisation_id)
     form = TriageForm(
         request.POST or None, staff=staff, teams=Team.objects.filter(organisation=referral.organisation)
     )
