@@ -33,31 +33,17 @@ def access_log_record(
     record_label: str = "",
     actor_label: str = "",
 ) -> AccessLog:
-    """Append one entry: `actor` did `action` to `obj` (owned by `organisation`)."""
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    if organisation is None and obj is not None:
-        organisation = getattr(obj, "owning_organisation", None) or getattr(obj, "organisation", None)
-    return AccessLog.objects.create(
-        actor=user,
-        actor_label=actor_label or (user.email if user is not None else ""),
-        actor_organisation=actor_organisation_for(user) if user is not None else None,
-        action=action,
-        record_type=record_type_of(obj) if obj is not None else "",
-        record_id=record_id_of(obj) if obj is not None else "",
-        record_label=(record_label or (str(obj) if obj is not None else ""))[:200],
-        organisation=organisation,
-        session_ref=session_reference(request),
-        detail=detail[:500],
-    )
-
-
-def _owner_organisation_id(obj: models.Model) -> int | None:
-    """The id of the organisation a record belongs to, without a query where the row has it."""
-    organisation_id = getattr(obj, "organisation_id", None)
-    if organisation_id is not None:
-        return int(organisation_id)
-    owner = getattr(obj, "owning_organisation", None) or getattr(obj, "organisation", None)
-    return owner.pk if owner is not None else None
+    """Append one entry: `actor` did `action` to `obj` (owned by `organisation`, or by the
+    organisation the record itself names)."""
+    entry = _entry(actor=actor, action=action, obj=obj, session_ref=session_reference(request), detail=detail)
+    if organisation is not None:
+        entry.organisation_id = organisation.pk
+    if record_label:
+        entry.record_label = record_label[:200]
+    if actor_label:
+        entry.actor_label = actor_label
+    entry.save()
+    return entry
 
 
 def access_log_record_many(
@@ -69,23 +55,41 @@ def access_log_record_many(
     detail: str = "",
 ) -> int:
     """Append one entry per record shown in a list or export, in one insert."""
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    actor_org = actor_organisation_for(user) if user is not None else None
     ref = session_reference(request)
-    entries = [
-        AccessLog(
-            actor=user,
-            actor_label=user.email if user is not None else "",
-            actor_organisation=actor_org,
-            action=action,
-            record_type=record_type_of(obj),
-            record_id=record_id_of(obj),
-            record_label=str(obj)[:200],
-            organisation_id=_owner_organisation_id(obj),
-            session_ref=ref,
-            detail=detail[:500],
-        )
-        for obj in objects
-    ]
+    entries = [_entry(actor=actor, action=action, obj=obj, session_ref=ref, detail=detail) for obj in objects]
     AccessLog.objects.bulk_create(entries)
     return len(entries)
+
+
+def _entry(
+    *,
+    actor: Any,
+    action: AccessLog.Action | str,
+    obj: models.Model | None,
+    session_ref: str,
+    detail: str,
+) -> AccessLog:
+    """An unsaved entry for one record (or none); the actor's organisation comes from their
+    cached memberships, the record's from its own column where it has one (no query)."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return AccessLog(
+        actor=user,
+        actor_label=user.email if user is not None else "",
+        actor_organisation=actor_organisation_for(user) if user is not None else None,
+        action=action,
+        record_type=record_type_of(obj) if obj is not None else "",
+        record_id=record_id_of(obj) if obj is not None else "",
+        record_label=str(obj)[:200] if obj is not None else "",
+        organisation_id=_owner_organisation_id(obj) if obj is not None else None,
+        session_ref=session_ref,
+        detail=detail[:500],
+    )
+
+
+def _owner_organisation_id(obj: models.Model) -> int | None:
+    """The id of the organisation a record belongs to, without a query where the row has it."""
+    organisation_id = getattr(obj, "organisation_id", None)
+    if organisation_id is not None:
+        return int(organisation_id)
+    owner = getattr(obj, "owning_organisation", None) or getattr(obj, "organisation", None)
+    return owner.pk if owner is not None else None
