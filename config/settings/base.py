@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "waymark.cases",
     "waymark.risk",
     "waymark.returns",
+    "waymark.crime",
 ]
 
 MIDDLEWARE = [

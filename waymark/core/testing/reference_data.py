@@ -13,6 +13,7 @@ SEED_MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("waymark.core.migrations.0002_load_west_midlands_geography", "load_geography"),
     ("waymark.cases.migrations.0004_seed_reference_data", "seed"),
     ("waymark.risk.migrations.0002_seed_safelives_dash_24", "seed"),
+    ("waymark.crime.migrations.0002_seed_reference_data", "seed"),
 )
 
 

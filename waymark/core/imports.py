@@ -1,0 +1,113 @@
+"""What every file import shares: row errors, refusal, progress (page or terminal), file hashes.
+
+An import reads its file streaming, reports every problem as a `RowError` (line, column,
+message) and raises `ImportRefusedError` with all of them before anything is written; a caller shows
+`refusal.errors` in a page or prints them. Progress goes to any `ProgressCallback`: the
+background task passes a `waymark.jobs.progress.ProgressReporter`, the command line a
+`TerminalProgress`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Protocol
+
+
+class ProgressCallback(Protocol):
+    """Told now and then how far a long job has got."""
+
+    def __call__(self, *, done: int, total: int, message: str = "") -> None:
+        """Record that `done` of `total` units are finished."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem: the file's line number (the header is line 1), the column, and what is wrong."""
+
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class ImportRefusedError(Exception):
+    """A file was refused and nothing was written. `errors` holds every problem found."""
+
+    def __init__(self, errors: Sequence[RowError], *, file_name: str = "") -> None:
+        self.errors = list(errors)
+        self.file_name = file_name
+        head = f"{file_name}: " if file_name else ""
+        super().__init__(f"{head}refused with {len(self.errors):,} error(s); nothing was imported")
+
+    def report(self, limit: int = 50) -> str:
+        """The errors as lines of text, at most `limit` of them and a count of the rest."""
+        lines = [str(error) for error in self.errors[:limit]]
+        if len(self.errors) > limit:
+            lines.append(f"… and {len(self.errors) - limit:,} more")
+        return "\n".join(lines)
+
+
+def file_sha256(path: Path | str, *, chunk_size: int = 1 << 20) -> str:
+    """The SHA-256 of a file's bytes, read in chunks (constant memory)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class TerminalProgress:
+    """A progress bar on a terminal: `[#####-----]  48%  4,800 of 10,000  Checking rows`.
+
+    Callable like any `ProgressCallback`; redraws at most `min_interval` seconds apart (and
+    always at the end), so an import may call it for every row.
+    """
+
+    def __init__(
+        self,
+        stream: IO[str] | None = None,
+        *,
+        width: int = 30,
+        min_interval: float = 0.2,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.min_interval = min_interval
+        self._clock = clock
+        self._last: float | None = None
+        self._drawn = False
+
+    def __call__(self, *, done: int, total: int, message: str = "") -> None:
+        now = self._clock()
+        complete = total > 0 and done >= total
+        if not complete and self._last is not None and now - self._last < self.min_interval:
+            return
+        self._last = now
+        self.stream.write("\r" + self.line(done=done, total=total, message=message) + "\x1b[K")
+        self.stream.flush()
+        self._drawn = True
+
+    def line(self, *, done: int, total: int, message: str = "") -> str:
+        """The bar as text, without redrawing it."""
+        if total > 0:
+            share = min(done / total, 1.0)
+            filled = round(share * self.width)
+            bar = "#" * filled + "-" * (self.width - filled)
+            return f"[{bar}] {share:4.0%}  {done:,} of {total:,}  {message}".rstrip()
+        return f"{done:,}  {message}".rstrip()
+
+    def close(self) -> None:
+        """End the bar's line so the next output starts on its own."""
+        if self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._drawn = False
