@@ -432,18 +432,24 @@ def install_urls() -> None:
     clear_url_caches()
 
 
-def time_page(client: Any, url: str, *, warmup: int, requests: int) -> list[float] | None:
-    for _ in range(warmup):
-        response = client.get(url)
+def time_pages(clients: dict[str, Any], *, warmup: int, requests: int) -> dict[str, list[float]]:
+    """Time each page `requests` times, round-robin: one request to each page per round, so
+    every page meets the same machine (other load comes and goes over a run; timing the pages
+    one after another would charge it to whichever page was running)."""
+    timed: dict[str, list[float]] = {}
+    for url, client in clients.items():
+        for _ in range(warmup):
+            response = client.get(url)
         if response.status_code != 200:
             log(f"  {url} answered {response.status_code}: not timed")
-            return None
-    times = []
+            continue
+        timed[url] = []
     for _ in range(requests):
-        started = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-    return times
+        for url in timed:
+            started = time.perf_counter()
+            clients[url].get(url)
+            timed[url].append((time.perf_counter() - started) * 1000)
+    return timed
 
 
 def p(times: list[float], q: int) -> float:
@@ -468,7 +474,11 @@ def main() -> None:
     log(f"creating the bench database (migrations) for {args.cases:,} cases, {args.activities:,} activities")
     started = time.perf_counter()
     old_name = connection.settings_dict["NAME"]
-    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=args.keep)
+    # serialize=False: a kept database holds millions of rows, which Django would otherwise read
+    # into memory to restore between tests (the bench runs none).
+    name = connection.creation.create_test_db(
+        verbosity=0, autoclobber=True, keepdb=args.keep, serialize=False
+    )
     log(f"database {name} ready")
     try:
         people = build(args)
@@ -491,14 +501,13 @@ def main() -> None:
                 pages.append((label, who, reverse(url_name)))
             except NoReverseMatch:
                 log(f"  {url_name} does not exist yet: not timed")
-        results: dict[str, list[float]] = {}
-        for label, who, url in pages:
-            client = Client()
-            client.force_login(people[who])
-            log(f"timing {label}: {args.requests} requests after {args.warmup} warm-up")
-            times = time_page(client, url, warmup=args.warmup, requests=args.requests)
-            if times:
-                results[label] = times
+        clients: dict[str, Any] = {}
+        for _label, who, url in pages:
+            clients[url] = Client()
+            clients[url].force_login(people[who])
+        log(f"timing {len(pages)} pages round-robin: {args.requests} rounds after {args.warmup} warm-up each")
+        timed = time_pages(clients, warmup=args.warmup, requests=args.requests)
+        results = {label: timed[url] for label, _who, url in pages if url in timed}
         bare_label = pages[0][0]
         base50, base95 = p(results[bare_label], 50), p(results[bare_label], 95)
         print()

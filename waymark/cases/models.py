@@ -159,6 +159,11 @@ class Case(TimeStampedModel):
             models.Index(fields=["organisation", "status"]),
             models.Index(fields=["team", "status", "first_contact_due"], name="case_team_queue_idx"),
             models.Index(fields=["owner", "status", "first_contact_due"], name="case_owner_queue_idx"),
+            # The lists' sorts, so the first page is read in order from an index instead of
+            # sorting every case in scope (docs/benchmarks.md, 26 November 2026).
+            models.Index(fields=["-opened_at", "-id"], name="case_newest_first_idx"),
+            models.Index(fields=["owner", "-opened_at", "-id"], name="case_owner_newest_idx"),
+            models.Index(fields=["first_contact_due", "id"], name="case_first_contact_due_idx"),
             # The managers' overdue first-contact list: open cases not yet contacted are few.
             models.Index(
                 fields=["organisation", "status"],

@@ -71,6 +71,22 @@ def _base(queryset: QuerySet[Case]) -> QuerySet[Case]:
     return queryset.select_related("service", "team", "owner", "person", "referral")
 
 
+# What a list row reads (`cases/list.html`, `case_display_name`, the access log entry): loading
+# only these, and not the referral, keeps a page of 25 cases cheap to fetch and build.
+LIST_ROW_FIELDS = (
+    "public_id", "reference", "status", "opened_at", "first_contact_due", "organisation_id",
+    "service__name", "service__pseudonymous_lists", "team__name", "owner__full_name",
+    "person__code", "person__preferred_name", "person__full_name",
+)  # fmt: skip
+
+
+def for_list(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """`cases` with just the columns a list row shows, in one query."""
+    return (
+        cases.select_related(None).select_related("service", "team", "owner", "person").only(*LIST_ROW_FIELDS)
+    )
+
+
 def case_list_for_user(*, user: Any, filters: CaseFilters | None = None) -> QuerySet[Case]:
     """Cases this user may see, filtered and sorted: the only door to case rows for lists."""
     filters = filters or CaseFilters()

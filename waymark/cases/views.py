@@ -115,6 +115,7 @@ def list_page(
         query.pop(name, None)
     keyset: selectors.KeysetPage | None = None
     page: Any = None
+    cases = selectors.for_list(cases)
     if filters is not None:
         keyset = selectors.keyset_page(
             cases,
