@@ -1,0 +1,1191 @@
+# ruff: noqa: S608 -- the SQL here names only our own tables and columns; file values are parameters
+"""The force's extract: crimes and case-progression events, from CSV (docs/formats/force-extract.md).
+
+Each file is read once, streaming (the csv module over a text stream, never a list of every
+row), and every row is checked as it is read. The rows go, in chunks, into temporary staging
+tables (`waymark.core.staging`: `COPY` on PostgreSQL), and set-based SQL then finds what the
+row-by-row checks cannot (a crime reference twice in the file, events of crimes Waymark does not
+have). A file with any problem is refused with every problem (line, column, message) and
+nothing is written. Only then, in one transaction, does set-based SQL move the rows on, record
+the file and reclassify. (Checking happens outside that transaction, writing nothing but the
+temporary tables, so that a background job's progress is seen while it runs.)
+
+Later files update earlier ones: a crime is matched on its force area and crime reference; a
+crime whose content is unchanged is not rewritten; its victims and suspects are replaced when
+it changed; each outcome (1 to 22) it is reported with is kept as `CrimeOutcomeChange` history,
+once. A crime last written from a newer extract than this file keeps its newer content. The
+same file twice (same bytes, same area and kind) is recognised by its SHA-256 and changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.db.models import Max
+
+from waymark.accounts.models import User
+from waymark.core.geography import h3_cell
+from waymark.core.imports import ImportRefusedError, ProgressCallback, RowError, file_sha256
+from waymark.core.models import LocalAuthority, PoliceForceArea
+from waymark.core.staging import StagingTable, staging_table
+
+from .models import (
+    Crime,
+    CrimeOutcomeChange,
+    CrimeSuspect,
+    CrimeVictim,
+    ForceExtractImport,
+    OffenceCode,
+    OutcomeType,
+    ProgressionEvent,
+)
+
+CRIME_COLUMNS: tuple[str, ...] = (
+    "crime_reference",
+    "reported_date",
+    "recorded_date",
+    "offence_code",
+    "record_status",
+    "domestic_abuse_flag",
+    "honour_based_abuse_flag",
+    "sexual_exploitation_flag",
+    "child_sexual_abuse_flag",
+    "online_flag",
+    "hate_strands",
+    "lsoa_code",
+    "latitude",
+    "longitude",
+    "local_authority_code",
+    "victim_ids",
+    "victim_sex",
+    "victim_age_band",
+    "victim_ethnicity",
+    "victim_disability",
+    "victim_enhanced_rights",
+    "suspect_ids",
+    "outcome_type",
+    "outcome_date",
+)
+EVENT_COLUMNS: tuple[str, ...] = ("crime_reference", "event", "event_date", "suspect_id", "detail")
+
+# The file's flag columns and the `Crime` fields they fill.
+FLAG_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("domestic_abuse_flag", "domestic_abuse"),
+    ("honour_based_abuse_flag", "honour_based_abuse"),
+    ("sexual_exploitation_flag", "sexual_exploitation"),
+    ("child_sexual_abuse_flag", "child_sexual_abuse"),
+    ("online_flag", "online"),
+)
+RECORD_STATUSES: tuple[str, ...] = tuple(Crime.RecordStatus.values)
+EVENT_KINDS: tuple[str, ...] = tuple(ProgressionEvent.Kind.values)
+HATE_STRANDS: tuple[str, ...] = ("race", "religion", "disability", "sexual_orientation", "transgender")
+VICTIM_SEXES: tuple[str, ...] = ("F", "M", "X")
+VICTIM_AGE_BANDS: tuple[str, ...] = (
+    "0-15",
+    "16-17",
+    "18-24",
+    "25-34",
+    "35-44",
+    "45-54",
+    "55-64",
+    "65+",
+    "unknown",
+)
+VICTIM_DISABILITY: tuple[str, ...] = ("Y", "N", "unknown")
+ENHANCED_RIGHTS: tuple[str, ...] = (
+    "most_serious_crime",
+    "vulnerable",
+    "intimidated",
+    "persistently_targeted",
+)
+# The victim columns are parallel lists: entry i of each describes victim i of `victim_ids`.
+VICTIM_LIST_COLUMNS: tuple[str, ...] = (
+    "victim_sex",
+    "victim_age_band",
+    "victim_ethnicity",
+    "victim_disability",
+    "victim_enhanced_rights",
+)
+# The `detail` of these events must be one of these values (ProgressionEvent.detail's help text).
+EVENT_DETAILS: dict[str, tuple[str, ...]] = {
+    ProgressionEvent.Kind.CPS_DECISION: ("charge", "nfa_evidential", "nfa_public_interest", "action_plan"),
+    ProgressionEvent.Kind.VERDICT: ("convicted_plea", "convicted_trial", "acquitted", "discontinued"),
+}
+
+# Problems listed before the rest are only counted: a file with a million bad rows needs its
+# first screenful fixed, not a million-line report held in memory.
+MAX_ERRORS = 1_000
+# Rows staged per chunk: bounds memory whatever the file's size.
+CHUNK_ROWS = 10_000
+# How often (in rows) the progress callback is told how far the file has been read.
+PROGRESS_EVERY = 2_000
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# What undecodable bytes become when read with errors="surrogateescape".
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+_NOT_UTF8_MESSAGE = "This value is not UTF-8 text: save the file as 'CSV UTF-8' and try again."
+_LSOA = re.compile(r"[EW]01\d{6}")
+_MAX_LENGTHS = {
+    "crime_reference": Crime._meta.get_field("crime_reference").max_length or 40,
+    "victim_ids": CrimeVictim._meta.get_field("victim_ref").max_length or 64,
+    "victim_ethnicity": CrimeVictim._meta.get_field("ethnicity").max_length or 60,
+    "suspect_ids": CrimeSuspect._meta.get_field("suspect_ref").max_length or 64,
+    "suspect_id": ProgressionEvent._meta.get_field("suspect_ref").max_length or 64,
+    "detail": ProgressionEvent._meta.get_field("detail").max_length or 60,
+}
+
+
+@dataclass(frozen=True)
+class ExtractImportResult:
+    """What one file did: how many rows it had and what became of them.
+
+    `created` rows were new to Waymark, `updated` rows changed a record, `unchanged` rows matched
+    it exactly and were not rewritten, and `kept_newer` rows (crimes only) were skipped because a
+    newer extract had already written the crime. `already_imported` is true when this very file
+    had been imported before: nothing was done, and the counts are the first import's.
+    """
+
+    kind: str
+    file_name: str
+    extracted_on: date
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    kept_newer: int
+    extract_id: int
+    already_imported: bool = False
+
+    def summary(self) -> str:
+        """One line for a terminal or a job's page."""
+        what = "crime" if self.kind == ForceExtractImport.Kind.CRIMES else "event"
+        if self.already_imported:
+            return (
+                f"{self.file_name} was imported before (extract of {self.extracted_on:%Y-%m-%d}, "
+                f"{self.rows:,} {what} rows): nothing changed."
+            )
+        text = (
+            f"{self.file_name}: {self.rows:,} {what} rows from the extract of {self.extracted_on:%Y-%m-%d}: "
+            f"{self.created:,} new, {self.updated:,} changed, {self.unchanged:,} unchanged"
+        )
+        if self.kept_newer:
+            text += f", {self.kept_newer:,} kept as a newer extract had them"
+        return text + "."
+
+
+class _Problems:
+    """The problems found so far: the first `MAX_ERRORS` kept, the rest counted."""
+
+    def __init__(self) -> None:
+        self.listed: list[RowError] = []
+        self.count = 0
+
+    def add(self, line: int, column: str, message: str) -> None:
+        self.count += 1
+        if len(self.listed) < MAX_ERRORS:
+            self.listed.append(RowError(line, column, message))
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def refusal(
+        self, file_name: str, found_in_sql: Sequence[RowError] = (), sql_count: int = 0
+    ) -> ExtractRefusedError:
+        """The refusal with every problem in line order, at most `MAX_ERRORS` of them listed."""
+        extra = list(found_in_sql)
+        if self.count > len(self.listed) and self.listed:
+            # Problems after the last one listed here are not known: keep the order honest.
+            last = self.listed[-1].line
+            extra = [error for error in extra if error.line <= last]
+        errors = sorted(self.listed + extra, key=lambda error: error.line)[:MAX_ERRORS]
+        return ExtractRefusedError(errors, file_name=file_name, total=self.count + sql_count)
+
+
+class ExtractRefusedError(ImportRefusedError):
+    """A refused file of the extract. `errors` holds the first problems (at most `MAX_ERRORS`,
+    then a line counting the rest); `total` counts them all, and `unlisted` those not listed."""
+
+    def __init__(self, errors: Sequence[RowError], *, file_name: str, total: int) -> None:
+        listed = list(errors)
+        self.total = max(total, len(listed))
+        self.unlisted = self.total - len(listed)
+        if self.unlisted:
+            listed.append(
+                RowError(
+                    listed[-1].line,
+                    "",
+                    f"{self.unlisted:,} more problems after this line are not listed: correct those "
+                    "above and check the file again.",
+                )
+            )
+        super().__init__(listed, file_name=file_name)
+        head = f"{file_name}: " if file_name else ""
+        self.args = (f"{head}refused with {self.total:,} problem(s); nothing was imported",)
+
+    @property
+    def problems(self) -> list[RowError]:
+        """The problems listed, without the line counting the rest."""
+        return self.errors[: len(self.errors) - 1] if self.unlisted else list(self.errors)
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads a CSV file as (line, row) pairs, streaming, noting the bytes read for progress.
+
+    `line` is the file line the row starts on (the header is line 1). Bytes that are not UTF-8
+    are noted against their line and column, and the row is left out. A row the csv module
+    cannot read ends the reading with a problem noted: nothing after it can be trusted.
+    """
+
+    def __init__(self, path: Path, problems: _Problems) -> None:
+        self.path = path
+        self.problems = problems
+        self.size = path.stat().st_size
+        self.header: list[str] = []
+        self._raw = open(path, "rb")  # noqa: SIM115 (closed by close())
+        # surrogateescape: a byte that is not UTF-8 becomes a marker the row check finds, so
+        # the problem is reported where it is, and the rest of the file is still checked.
+        self._text = io.TextIOWrapper(self._raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        # strict: an unterminated quote at the end (a cut-off file) is an error, not a value.
+        self._csv = csv.reader(self._text, strict=True)
+
+    def read_header(self) -> list[str] | None:
+        """The header's names, or None (with the problem noted) if there is none."""
+        try:
+            header = next(self._csv, None)
+        except csv.Error as error:
+            self._unreadable(1, error)
+            return None
+        if not header or not any(name.strip() for name in header):
+            self.problems.add(1, "", "The file is empty: its first line must name the columns.")
+            return None
+        if _NOT_UTF8.search("".join(header)):
+            self.problems.add(1, "", _NOT_UTF8_MESSAGE)
+            return None
+        self.header = header
+        return header
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """(line, values) for each data row; blank lines and rows that are not UTF-8 are skipped."""
+        last_line = self._csv.line_num
+        while True:
+            try:
+                row = next(self._csv)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                self._unreadable(last_line + 1, error)
+                return
+            line = last_line + 1
+            last_line = self._csv.line_num
+            if not row:
+                continue
+            if _NOT_UTF8.search("".join(row)):
+                for index, value in enumerate(row):
+                    if _NOT_UTF8.search(value):
+                        column = self.header[index].strip() if index < len(self.header) else ""
+                        self.problems.add(line, column, _NOT_UTF8_MESSAGE)
+                        break
+                continue
+            yield line, row
+
+    @property
+    def bytes_read(self) -> int:
+        """How far into the file reading has got (to the nearest buffer)."""
+        return min(self._raw.tell(), self.size)
+
+    def close(self) -> None:
+        self._text.close()
+
+    def _unreadable(self, line: int, error: Exception) -> None:
+        self.problems.add(
+            line,
+            "",
+            f"This line cannot be read as CSV ({error}): is the file cut short or its quoting broken?",
+        )
+
+
+def _header_problems(
+    header: list[str], expected: Sequence[str], other: Sequence[str], other_kind: str
+) -> list[tuple[str, str]]:
+    """(column, message) for each thing wrong with a header: the wrong kind of file, columns
+    named twice, missing and unknown columns."""
+    problems: list[tuple[str, str]] = []
+    names = [name.strip() for name in header]
+    if set(other) <= set(names) and not set(expected) <= set(names):
+        problems.append(("", f"This is {other_kind} (its header has the columns {', '.join(other)})."))
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            problems.append((name, f"The column {name} appears more than once."))
+        seen.add(name)
+    problems += [(name, f"The column {name} is missing.") for name in expected if name not in seen]
+    problems += [
+        (
+            name,
+            f"Unknown column {name or '(no name)'}: the columns are listed in docs/formats/force-extract.md.",
+        )
+        for name in names
+        if name not in expected
+    ]
+    return problems
+
+
+def _check_header(
+    reader: _Reader, expected: Sequence[str], other: Sequence[str], other_kind: str
+) -> dict[str, int] | None:
+    """The position of each expected column, or None with every header problem noted."""
+    header = reader.read_header()
+    if header is None:
+        return None
+    problems = _header_problems(header, expected, other, other_kind)
+    for column, message in problems:
+        reader.problems.add(1, column, message)
+    if problems:
+        return None
+    return {name.strip(): index for index, name in enumerate(header)}
+
+
+class _Values:
+    """Parses the values of one row, noting each problem against its line and column."""
+
+    def __init__(self, problems: _Problems) -> None:
+        self.problems = problems
+        self.line = 0
+        # Dates repeat across rows (a few thousand distinct days); a bounded cache saves parsing.
+        self._dates: dict[str, date] = {}
+        self.ok = True
+
+    def start(self, line: int) -> None:
+        self.line = line
+        self.ok = True
+
+    def bad(self, column: str, message: str) -> None:
+        self.ok = False
+        self.problems.add(self.line, column, message)
+
+    def text(self, column: str, value: str, *, required: bool = False) -> str:
+        if required and not value:
+            self.bad(column, f"The {column} column must not be empty.")
+        limit = _MAX_LENGTHS.get(column)
+        if limit and len(value) > limit:
+            self.bad(column, f"'{value[:20]}…' is longer than {limit} characters.")
+        return value
+
+    def date(self, column: str, value: str, *, required: bool = True) -> date | None:
+        if not value:
+            if required:
+                self.bad(column, f"The {column} column must not be empty: write a date as YYYY-MM-DD.")
+            return None
+        cached = self._dates.get(value)
+        if cached is not None:
+            return cached
+        parsed: date | None = None
+        if _ISO_DATE.fullmatch(value):
+            try:
+                parsed = date.fromisoformat(value)
+            except ValueError:
+                parsed = None
+        if parsed is None:
+            self.bad(column, f"'{value}' is not a date: write YYYY-MM-DD, e.g. 2024-05-31.")
+            return None
+        if len(self._dates) > 50_000:
+            self._dates.clear()
+        self._dates[value] = parsed
+        return parsed
+
+    def flag(self, column: str, value: str) -> bool:
+        if value == "Y":
+            return True
+        if value != "N":
+            self.bad(column, f"Write Y or N, not '{value}'.")
+        return False
+
+    def choice(self, column: str, value: str, choices: Sequence[str], *, what: str) -> str:
+        if value not in choices:
+            shown = f"'{value}'" if value else "An empty value"
+            self.bad(column, f"{shown} is not {what}: write one of {', '.join(choices)}.")
+        return value
+
+    def coordinate(self, column: str, value: str, low: float, high: float) -> float | None:
+        if not value:
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            number = float("nan")
+        if not low <= number <= high:  # also false for NaN and infinities
+            self.bad(column, f"'{value}' is not a {column}: write decimal degrees from {low:g} to {high:g}.")
+            return None
+        return number
+
+    def ids(self, column: str, value: str) -> list[str]:
+        """A ';'-separated list of pseudonymous ids: none empty, none twice."""
+        if not value:
+            return []
+        ids = value.split(";")
+        if any(not entry for entry in ids):
+            self.bad(column, f"'{value}' has an empty id: separate ids with single ';'.")
+        elif len(set(ids)) < len(ids):
+            self.bad(column, f"'{value}' gives the same id twice.")
+        limit = _MAX_LENGTHS[column]
+        if any(len(entry) > limit for entry in ids):
+            self.bad(column, f"An id in '{value[:40]}' is longer than {limit} characters.")
+        return ids
+
+
+# --- crimes -----------------------------------------------------------------------------------------
+
+# (name, type) of the crime staging table; `crime_id` and `status` are filled in SQL.
+_STAGE_CRIME = (
+    ("line", "int"),
+    ("crime_reference", "text"),
+    ("reported_on", "date"),
+    ("recorded_on", "date"),
+    ("offence_code", "text"),
+    ("record_status", "text"),
+    ("domestic_abuse", "bool"),
+    ("honour_based_abuse", "bool"),
+    ("sexual_exploitation", "bool"),
+    ("child_sexual_abuse", "bool"),
+    ("online", "bool"),
+    ("hate_strands", "text"),
+    ("lsoa_code", "text"),
+    ("local_authority", "text"),
+    ("latitude", "float"),
+    ("longitude", "float"),
+    ("h3_r7", "text"),
+    ("h3_r8", "text"),
+    ("outcome_type", "int"),
+    ("outcome_on", "date"),
+    ("crime_id", "int"),
+    ("status", "text"),
+)
+# The staged columns that are `Crime` fields the file sets, named after them (the reference is the key).
+_CRIME_FIELDS = tuple(
+    name for name, _ in _STAGE_CRIME if name not in ("line", "crime_reference", "crime_id", "status")
+)
+_STAGE_VICTIM = (
+    ("line", "int"),
+    ("victim_ref", "text"),
+    ("sex", "text"),
+    ("age_band", "text"),
+    ("ethnicity", "text"),
+    ("disability", "text"),
+    ("enhanced_rights", "text"),
+)
+_VICTIM_FIELDS = tuple(name for name, _ in _STAGE_VICTIM if name != "line")
+_STAGE_SUSPECT = (("line", "int"), ("suspect_ref", "text"))
+
+
+class _CrimeRows:
+    """Turns rows of a crimes file into staging rows, noting every problem."""
+
+    def __init__(self, columns: dict[str, int], problems: _Problems) -> None:
+        # The header's names in file order: each row is zipped with them into a dict.
+        self.names = sorted(columns, key=columns.__getitem__)
+        self.width = len(columns)
+        self.values = _Values(problems)
+        self.offence_codes = set(OffenceCode.objects.values_list("code", flat=True))
+        self.outcome_types = set(OutcomeType.objects.values_list("number", flat=True))
+        self.local_authorities = set(LocalAuthority.objects.values_list("code", flat=True))
+
+    def parse(
+        self, line: int, row: list[str]
+    ) -> tuple[tuple[Any, ...] | None, list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """(crime row, victim rows, suspect rows); the crime row is None if it cannot be staged.
+
+        A row with a problem is still staged (its bad values empty) while its crime reference can
+        be read, so that a reference given twice is found whatever else is wrong.
+        """
+        v = self.values
+        v.start(line)
+        if len(row) != self.width:
+            v.bad(
+                "",
+                f"This row has {len(row)} values but the header names {self.width} columns: "
+                + ("is the file cut short?" if len(row) < self.width else "is a comma missing its quotes?"),
+            )
+            return None, [], []
+        value = dict(zip(self.names, map(str.strip, row), strict=True))
+        get = value.__getitem__
+
+        reference = v.text("crime_reference", get("crime_reference"), required=True)
+        reported = v.date("reported_date", get("reported_date"))
+        recorded = v.date("recorded_date", get("recorded_date"))
+        code: str | None = get("offence_code")
+        if code not in self.offence_codes:
+            shown = f"Offence code '{code}' is" if code else "An empty offence code is"
+            v.bad(
+                "offence_code", f"{shown} not a Home Office offence code Waymark knows (see Offence codes)."
+            )
+            code = None
+        status = get("record_status") or Crime.RecordStatus.RECORDED
+        v.choice("record_status", status, RECORD_STATUSES, what="a record status")
+        flags = [v.flag(column, get(column)) for column, _ in FLAG_COLUMNS]
+        strands = self._hate_strands(get("hate_strands"))
+        lsoa = get("lsoa_code")
+        if lsoa and not _LSOA.fullmatch(lsoa):
+            v.bad(
+                "lsoa_code", f"'{lsoa}' is not an LSOA code: write E01 or W01 and six digits, e.g. E01000001."
+            )
+        latitude = v.coordinate("latitude", get("latitude"), -90.0, 90.0)
+        longitude = v.coordinate("longitude", get("longitude"), -180.0, 180.0)
+        h3_r7 = h3_r8 = ""
+        if (latitude is None) != (longitude is None):
+            if get("latitude") and get("longitude"):
+                pass  # one of them was refused above
+            else:
+                missing = "longitude" if latitude is not None else "latitude"
+                v.bad(missing, "Give latitude and longitude together, or neither.")
+        elif latitude is not None and longitude is not None:
+            h3_r7, h3_r8 = h3_cell(latitude, longitude, 7), h3_cell(latitude, longitude, 8)
+        authority = get("local_authority_code") or None
+        if authority is not None and authority not in self.local_authorities:
+            v.bad("local_authority_code", f"'{authority}' is not a local authority code Waymark knows.")
+            authority = None
+        outcome_text = get("outcome_type")
+        outcome: int | None = int(outcome_text) if outcome_text.isdigit() else None
+        if outcome is None or not 0 <= outcome <= 22:
+            v.bad(
+                "outcome_type", f"'{outcome_text}' is not an outcome type: write a whole number from 0 to 22."
+            )
+            outcome = None
+        elif outcome not in self.outcome_types:
+            v.bad("outcome_type", f"Outcome type {outcome} is not in Waymark's table of outcome types.")
+            outcome = None
+        outcome_on = v.date("outcome_date", get("outcome_date"), required=False)
+        if outcome == 0 and get("outcome_date"):
+            v.bad("outcome_date", "Leave outcome_date empty while the outcome type is 0 (not yet assigned).")
+        elif outcome and not get("outcome_date"):
+            v.bad("outcome_date", f"Give the date of outcome {outcome} as YYYY-MM-DD.")
+        victims = self._victims(get)
+        suspects = v.ids("suspect_ids", get("suspect_ids"))
+
+        if not reference or len(reference) > _MAX_LENGTHS["crime_reference"]:
+            return None, [], []
+        crime = (
+            line,
+            reference,
+            reported,
+            recorded,
+            code,
+            status,
+            *flags,
+            strands,
+            lsoa,
+            authority,
+            latitude,
+            longitude,
+            h3_r7,
+            h3_r8,
+            outcome,
+            outcome_on,
+            None,
+            "new",
+        )
+        return crime, [(line, *victim) for victim in victims], [(line, suspect) for suspect in suspects]
+
+    def _hate_strands(self, value: str) -> str:
+        """The strands in the format's order, each once: the same flags always read the same."""
+        if not value:
+            return ""
+        given = value.split(";")
+        unknown = [strand for strand in given if strand not in HATE_STRANDS]
+        if unknown:
+            self.values.bad(
+                "hate_strands",
+                f"'{unknown[0]}' is not a hate crime strand: write any of {', '.join(HATE_STRANDS)}, "
+                "separated by ';'.",
+            )
+            return ""
+        return ";".join(strand for strand in HATE_STRANDS if strand in given)
+
+    def _victims(self, get: Callable[[str], str]) -> list[tuple[str, ...]]:
+        v = self.values
+        ids = v.ids("victim_ids", get("victim_ids"))
+        lists: dict[str, list[str]] = {}
+        for column in VICTIM_LIST_COLUMNS:
+            value = get(column)
+            if not ids:
+                if value:
+                    v.bad(column, f"{column} has values but victim_ids is empty: give the victims' ids.")
+                continue
+            entries = [entry.strip() for entry in value.split(";")]
+            if len(entries) != len(ids):
+                v.bad(
+                    column,
+                    f"{column} has {len(entries)} entries but victim_ids has {len(ids)}: "
+                    "give one per victim, in the same order, separated by ';'.",
+                )
+                return []
+            lists[column] = entries
+        if not ids:
+            return []
+        for sex in lists["victim_sex"]:
+            v.choice("victim_sex", sex, VICTIM_SEXES, what="a victim's sex")
+        for band in lists["victim_age_band"]:
+            v.choice("victim_age_band", band, VICTIM_AGE_BANDS, what="an age band")
+        for disability in lists["victim_disability"]:
+            v.choice("victim_disability", disability, VICTIM_DISABILITY, what="a disability answer")
+        for rights in lists["victim_enhanced_rights"]:
+            if rights:
+                v.choice(
+                    "victim_enhanced_rights", rights, ENHANCED_RIGHTS, what="an enhanced-rights category"
+                )
+        for ethnicity in lists["victim_ethnicity"]:
+            v.text("victim_ethnicity", ethnicity)
+        return list(
+            zip(
+                ids,
+                lists["victim_sex"],
+                lists["victim_age_band"],
+                lists["victim_ethnicity"],
+                lists["victim_disability"],
+                lists["victim_enhanced_rights"],
+                strict=True,
+            )
+        )
+
+
+def import_crimes(
+    path: Path,
+    *,
+    police_force_area: PoliceForceArea,
+    extracted_on: date,
+    by: User | None = None,
+    progress: ProgressCallback | None = None,
+    file_name: str | None = None,
+) -> ExtractImportResult:
+    """Load a crimes file of the force's extract, all or nothing, and reclassify the area's crimes.
+
+    Raises `ImportRefusedError` with every problem if any row is bad; nothing is written then.
+    `file_name` is the name recorded (the path's own name by default, e.g. for an upload saved
+    under another name).
+    """
+    return _import(
+        Path(path),
+        kind=ForceExtractImport.Kind.CRIMES,
+        police_force_area=police_force_area,
+        extracted_on=extracted_on,
+        by=by,
+        progress=progress,
+        file_name=file_name,
+    )
+
+
+def import_events(
+    path: Path,
+    *,
+    police_force_area: PoliceForceArea,
+    extracted_on: date,
+    by: User | None = None,
+    progress: ProgressCallback | None = None,
+    file_name: str | None = None,
+) -> ExtractImportResult:
+    """Load a case-progression events file of the force's extract, all or nothing.
+
+    Every event's crime must already be in Waymark for this force area. Raises
+    `ImportRefusedError` with every problem if any row is bad; nothing is written then.
+    """
+    return _import(
+        Path(path),
+        kind=ForceExtractImport.Kind.EVENTS,
+        police_force_area=police_force_area,
+        extracted_on=extracted_on,
+        by=by,
+        progress=progress,
+        file_name=file_name,
+    )
+
+
+def _import(
+    path: Path,
+    *,
+    kind: str,
+    police_force_area: PoliceForceArea,
+    extracted_on: date,
+    by: User | None,
+    progress: ProgressCallback | None,
+    file_name: str | None,
+) -> ExtractImportResult:
+    name = (file_name or path.name)[:255]
+    sha256 = file_sha256(path)
+    earlier = ForceExtractImport.objects.filter(
+        police_force_area=police_force_area, kind=kind, sha256=sha256
+    ).first()
+    if earlier is not None:
+        return ExtractImportResult(
+            kind=kind,
+            file_name=name,
+            extracted_on=earlier.extracted_on,
+            rows=earlier.rows,
+            created=0,
+            updated=0,
+            unchanged=earlier.rows,
+            kept_newer=0,
+            extract_id=earlier.pk,
+            already_imported=True,
+        )
+    report: ProgressCallback = progress or _no_progress
+    size = path.stat().st_size
+    written: list[ForceExtractImport] = []
+
+    def write(upsert: Callable[[], dict[str, int]]) -> dict[str, int]:
+        """Run the checked file's writes, record the file and (crimes) reclassify: all or nothing."""
+        report(done=size, total=size, message="Loading")
+        with transaction.atomic():
+            # Recorded first, so that on SQLite the transaction holds the write lock from its
+            # start (a read first could leave it a stale snapshot that cannot then write).
+            extract = ForceExtractImport.objects.create(
+                police_force_area=police_force_area,
+                kind=kind,
+                file_name=name,
+                sha256=sha256,
+                extracted_on=extracted_on,
+                imported_by=by,
+            )
+            counts = upsert()
+            extract.rows = sum(counts.values())
+            extract.created = counts.get("new", 0)
+            extract.updated = counts.get("changed", 0)
+            extract.save(update_fields=["rows", "created", "updated", "updated_at"])
+            if kind == ForceExtractImport.Kind.CRIMES:
+                report(done=size, total=size, message="Classifying")
+                # Imported here, not at the top: classification imports models this module shares.
+                from .classification import classify_crimes
+
+                classify_crimes(police_force_area_id=police_force_area.pk)
+        written.append(extract)
+        return counts
+
+    loader = _load_crimes if kind == ForceExtractImport.Kind.CRIMES else _load_events
+    counts = loader(path, name, police_force_area, extracted_on, report, write)
+    return ExtractImportResult(
+        kind=kind,
+        file_name=name,
+        extracted_on=extracted_on,
+        rows=written[0].rows,
+        created=counts.get("new", 0),
+        updated=counts.get("changed", 0),
+        unchanged=counts.get("unchanged", 0),
+        kept_newer=counts.get("kept_newer", 0),
+        extract_id=written[0].pk,
+    )
+
+
+def _no_progress(*, done: int, total: int, message: str = "") -> None:
+    """Progress for nobody."""
+
+
+def _stream_into(
+    reader: _Reader,
+    parse: Callable[
+        [int, list[str]], tuple[tuple[Any, ...] | None, list[tuple[Any, ...]], list[tuple[Any, ...]]]
+    ],
+    tables: tuple[StagingTable, StagingTable | None, StagingTable | None],
+    problems: _Problems,
+    report: ProgressCallback,
+) -> None:
+    """Read every row, parse it, and stage the rows in chunks (constant memory)."""
+    main, second, third = tables
+    batches: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]] = ([], [], [])
+
+    def flush() -> None:
+        # One transaction per chunk: only temporary tables are written, and on SQLite a batch
+        # outside a transaction would commit row by row.
+        with transaction.atomic():
+            main.load(batches[0])
+            if second is not None and batches[1]:
+                second.load(batches[1])
+            if third is not None and batches[2]:
+                third.load(batches[2])
+        for batch in batches:
+            batch.clear()
+
+    for count, (line, row) in enumerate(reader.rows(), start=1):
+        staged, seconds, thirds = parse(line, row)
+        if staged is not None:
+            batches[0].append(staged)
+            # Once the file is refused its victims and suspects are not needed: skip them.
+            if not problems:
+                batches[1].extend(seconds)
+                batches[2].extend(thirds)
+        if len(batches[0]) >= CHUNK_ROWS:
+            flush()
+        if count % PROGRESS_EVERY == 0:
+            report(done=reader.bytes_read, total=reader.size, message="Checking rows")
+    flush()
+    report(done=reader.size, total=reader.size, message="Checking rows")
+
+
+def _columns(model: type[models.Model], *fields: str) -> dict[str, str]:
+    """The quoted database column of each of the model's fields, by field name."""
+    columns: dict[str, str] = {}
+    for name in fields:
+        field = model._meta.get_field(name)
+        assert isinstance(field, models.Field)  # a concrete field, never a reverse relation
+        columns[name] = connection.ops.quote_name(str(field.column))
+    return columns
+
+
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+class _Sql:
+    """Runs the set-based statements of one import. Every name in them is ours (the staging
+    tables' or the models'); every value from the file is a parameter."""
+
+    def __init__(self) -> None:
+        self.postgres = connection.vendor == "postgresql"
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+
+    def index(self, table: StagingTable, column: str) -> None:
+        self.run(f"CREATE INDEX {table.name}_{column} ON {table.name} ({column})")
+
+    def analyse(self, *tables: StagingTable) -> None:
+        # Temporary tables are never analysed automatically; without statistics PostgreSQL
+        # guesses their size and may choose nested loops over a million rows.
+        if self.postgres:
+            for table in tables:
+                self.run(f"ANALYZE {table.name}")
+
+    def duplicates(
+        self, table: StagingTable, key: Sequence[str], describe: Callable[[tuple[Any, ...]], str]
+    ) -> tuple[list[RowError], int]:
+        """Rows whose `key` an earlier row of the same file already had, as problems (the first
+        `MAX_ERRORS`), and how many there are."""
+        keys = ", ".join(key)
+        on = " AND ".join(f"d.{column} = s.{column}" for column in key)
+        body = (
+            f"FROM {table.name} s JOIN (SELECT {keys}, MIN(line) AS first_line FROM {table.name}"
+            f" GROUP BY {keys} HAVING COUNT(*) > 1) d ON {on} WHERE s.line > d.first_line"
+        )
+        count = self.rows(f"SELECT COUNT(*) {body}")[0][0]
+        shown = ", ".join(f"s.{column}" for column in key)
+        found = self.rows(
+            f"SELECT s.line, d.first_line, {shown} {body} ORDER BY s.line LIMIT %s", [MAX_ERRORS]
+        )
+        return [RowError(row[0], key[0], describe(row)) for row in found], int(count)
+
+    def status_counts(self, table: StagingTable) -> dict[str, int]:
+        counts = self.rows(f"SELECT status, COUNT(*) FROM {table.name} GROUP BY status")
+        return {status: int(n) for status, n in counts}
+
+
+def _load_crimes(
+    path: Path,
+    name: str,
+    area: PoliceForceArea,
+    extracted_on: date,
+    report: ProgressCallback,
+    write: Callable[[Callable[[], dict[str, int]]], dict[str, int]],
+) -> dict[str, int]:
+    """Check and stage every row, refuse the file on any problem, else upsert it through `write`
+    (the transaction). Counts of rows by status: new, changed, unchanged, kept_newer."""
+    problems = _Problems()
+    reader = _Reader(path, problems)
+    sql = _Sql()
+    try:
+        report(done=0, total=reader.size, message="Checking rows")
+        columns = _check_header(reader, CRIME_COLUMNS, EVENT_COLUMNS, "an events file: import it as events")
+        if columns is None:
+            raise problems.refusal(name)
+        with (
+            staging_table("stage_extract_crime", _STAGE_CRIME) as crimes,
+            staging_table("stage_extract_victim", _STAGE_VICTIM) as victims,
+            staging_table("stage_extract_suspect", _STAGE_SUSPECT) as suspects,
+        ):
+            parse = _CrimeRows(columns, problems).parse
+            _stream_into(reader, parse, (crimes, victims, suspects), problems, report)
+            sql.index(crimes, "crime_reference")
+            sql.analyse(crimes)
+            duplicates, duplicate_count = sql.duplicates(
+                crimes,
+                ["crime_reference"],
+                lambda row: (
+                    f"Crime reference '{row[2]}' is also on line {row[1]}: a crime appears once in a file."
+                ),
+            )
+            if problems or duplicates:
+                raise problems.refusal(name, duplicates, duplicate_count)
+            for table in (crimes, victims, suspects):
+                sql.index(table, "line")
+            sql.analyse(victims, suspects)
+            return write(lambda: _upsert_crimes(sql, crimes, victims, suspects, area, extracted_on))
+    finally:
+        reader.close()
+
+
+def _upsert_crimes(
+    sql: _Sql,
+    stage: StagingTable,
+    victims: StagingTable,
+    suspects: StagingTable,
+    area: PoliceForceArea,
+    extracted_on: date,
+) -> dict[str, int]:
+    """Move staged crimes into `Crime`, with their victims, suspects and outcome history."""
+    s, sv, sp = stage.name, victims.name, suspects.name
+    crime = _table(Crime)
+    c = _columns(Crime, *_CRIME_FIELDS, "police_force_area", "crime_reference", "extracted_on")
+    c.update(_columns(Crime, "is_vawg", "is_rasso", "is_adult_rape"))
+    victim = _table(CrimeVictim)
+    cv = _columns(CrimeVictim, "crime", *_VICTIM_FIELDS)
+    suspect = _table(CrimeSuspect)
+    cs = _columns(CrimeSuspect, "crime", "suspect_ref")
+
+    # What each row is: new (as staged), from an older extract than the crime's (kept_newer), or
+    # to compare. Only rows of crimes already in Waymark are touched.
+    sql.run(
+        f"UPDATE {s} SET crime_id = c.id, status = CASE WHEN c.{c['extracted_on']} > %s"
+        f" THEN 'kept_newer' ELSE 'check' END FROM {crime} c"
+        f" WHERE c.{c['police_force_area']} = %s AND c.{c['crime_reference']} = {s}.crime_reference",
+        [extracted_on, area.pk],
+    )
+    # Changed: a field, a victim or a suspect differs. EXCEPT treats NULLs as equal, as wanted.
+    checked = f"{s} s"
+    in_file = f"JOIN {s} s ON s.line = x.line WHERE s.status = 'check'"
+    stored = "JOIN {s} s ON s.crime_id = x.{crime} WHERE s.status = 'check'"
+    staged_crime = ", ".join(f"s.{field}" for field in _CRIME_FIELDS)
+    stored_crime = ", ".join(f"x.{c[field]}" for field in _CRIME_FIELDS)
+    staged_victim = ", ".join(f"x.{field}" for field in _VICTIM_FIELDS)
+    stored_victim = ", ".join(f"x.{cv[field]}" for field in _VICTIM_FIELDS)
+    differences = [
+        (
+            f"SELECT s.line, {staged_crime} FROM {checked} WHERE s.status = 'check'",
+            f"SELECT s.line, {stored_crime} FROM {crime} x JOIN {s} s ON s.crime_id = x.id"
+            " WHERE s.status = 'check'",
+        ),
+        (
+            f"SELECT s.line, {staged_victim} FROM {sv} x {in_file}",
+            f"SELECT s.line, {stored_victim} FROM {victim} x " + stored.format(s=s, crime=cv["crime"]),
+        ),
+        (
+            f"SELECT s.line, x.suspect_ref FROM {sp} x {in_file}",
+            f"SELECT s.line, x.{cs['suspect_ref']} FROM {suspect} x " + stored.format(s=s, crime=cs["crime"]),
+        ),
+    ]
+    changed_lines = " UNION ".join(
+        f"SELECT line FROM ({one} EXCEPT {other}) d{number}"
+        for number, (staged, kept) in enumerate(differences)
+        for one, other in ((staged, kept), (kept, staged))
+    )
+    sql.run(f"UPDATE {s} SET status = 'changed' WHERE status = 'check' AND line IN ({changed_lines})")
+    sql.run(f"UPDATE {s} SET status = 'unchanged' WHERE status = 'check'")
+
+    # New and changed crimes: one upsert. Classification is recomputed afterwards.
+    written = (*_CRIME_FIELDS, "extracted_on")
+    insert = ", ".join(c[field] for field in ("police_force_area", "crime_reference", *written))
+    updates = ", ".join(f"{c[field]} = excluded.{c[field]}" for field in written)
+    sql.run(
+        f"INSERT INTO {crime} ({insert}, {c['is_vawg']}, {c['is_rasso']}, {c['is_adult_rape']})"
+        f" SELECT %s, crime_reference, {', '.join(_CRIME_FIELDS)}, %s, %s, %s, %s FROM {s}"
+        f" WHERE status IN ('new', 'changed')"
+        f" ON CONFLICT ({c['police_force_area']}, {c['crime_reference']}) DO UPDATE SET {updates}",
+        [area.pk, extracted_on, False, False, False],
+    )
+
+    # Victims and suspects of changed crimes are replaced by the file's; new crimes get theirs.
+    rewritten = f"SELECT crime_id FROM {s} WHERE status = 'changed'"
+    sql.run(f"DELETE FROM {victim} WHERE {cv['crime']} IN ({rewritten})")
+    sql.run(f"DELETE FROM {suspect} WHERE {cs['crime']} IN ({rewritten})")
+    # New crimes' ids are found by reference: cheaper than writing them into every staged row.
+    their_crime = (
+        f"JOIN {crime} c ON c.{c['police_force_area']} = %s AND c.{c['crime_reference']} = s.crime_reference"
+    )
+    written_rows = f"JOIN {s} s ON s.line = x.line {their_crime} WHERE s.status IN ('new', 'changed')"
+    victim_columns = ", ".join(cv[field] for field in _VICTIM_FIELDS)
+    sql.run(
+        f"INSERT INTO {victim} ({cv['crime']}, {victim_columns})"
+        f" SELECT c.id, {staged_victim} FROM {sv} x {written_rows}",
+        [area.pk],
+    )
+    sql.run(
+        f"INSERT INTO {suspect} ({cs['crime']}, {cs['suspect_ref']})"
+        f" SELECT c.id, x.suspect_ref FROM {sp} x {written_rows}",
+        [area.pk],
+    )
+
+    # Outcome history: each outcome (1 to 22) and date once, with the first extract reporting it.
+    # Rows of an older extract count too: that the crime had the outcome then is still true.
+    history = _table(CrimeOutcomeChange)
+    h = _columns(CrimeOutcomeChange, "crime", "outcome_type", "outcome_on", "first_extracted_on")
+    first = h["first_extracted_on"]
+    sql.run(
+        f"INSERT INTO {history} ({h['crime']}, {h['outcome_type']}, {h['outcome_on']}, {first})"
+        f" SELECT c.id, s.outcome_type, s.outcome_on, %s FROM {s} s {their_crime} WHERE s.outcome_type > 0"
+        f" ON CONFLICT ({h['crime']}, {h['outcome_type']}, {h['outcome_on']})"
+        f" DO UPDATE SET {first} = excluded.{first} WHERE {history}.{first} > excluded.{first}",
+        [extracted_on, area.pk],
+    )
+    return sql.status_counts(stage)
+
+
+# --- events -----------------------------------------------------------------------------------------
+
+_STAGE_EVENT = (
+    ("line", "int"),
+    ("crime_reference", "text"),
+    ("kind", "text"),
+    ("occurred_on", "date"),
+    ("suspect_ref", "text"),
+    ("detail", "text"),
+    ("crime_id", "int"),
+    ("status", "text"),
+)
+
+
+class _EventRows:
+    """Turns rows of an events file into staging rows, noting every problem."""
+
+    def __init__(self, columns: dict[str, int], problems: _Problems) -> None:
+        # The header's names in file order: each row is zipped with them into a dict.
+        self.names = sorted(columns, key=columns.__getitem__)
+        self.width = len(columns)
+        self.values = _Values(problems)
+
+    def parse(
+        self, line: int, row: list[str]
+    ) -> tuple[tuple[Any, ...] | None, list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        v = self.values
+        v.start(line)
+        if len(row) != self.width:
+            v.bad(
+                "",
+                f"This row has {len(row)} values but the header names {self.width} columns: "
+                + ("is the file cut short?" if len(row) < self.width else "is a comma missing its quotes?"),
+            )
+            return None, [], []
+        get = dict(zip(self.names, map(str.strip, row), strict=True)).__getitem__
+        reference = v.text("crime_reference", get("crime_reference"), required=True)
+        kind = v.choice("event", get("event"), EVENT_KINDS, what="an event")
+        occurred_on = v.date("event_date", get("event_date"))
+        suspect = v.text("suspect_id", get("suspect_id"))
+        detail = v.text("detail", get("detail"))
+        allowed = EVENT_DETAILS.get(kind)
+        if allowed is not None:
+            v.choice("detail", detail, allowed, what=f"the detail of a {kind} event")
+        if not v.ok:
+            return None, [], []
+        return (line, reference, kind, occurred_on, suspect, detail, None, "new"), [], []
+
+
+def _load_events(
+    path: Path,
+    name: str,
+    area: PoliceForceArea,
+    extracted_on: date,
+    report: ProgressCallback,
+    write: Callable[[Callable[[], dict[str, int]]], dict[str, int]],
+) -> dict[str, int]:
+    """Check and stage every event, refuse the file on any problem, else insert it through `write`
+    (the transaction). Counts of rows by status."""
+    problems = _Problems()
+    reader = _Reader(path, problems)
+    sql = _Sql()
+    try:
+        report(done=0, total=reader.size, message="Checking rows")
+        columns = _check_header(reader, EVENT_COLUMNS, CRIME_COLUMNS, "a crimes file: import it as crimes")
+        if columns is None:
+            raise problems.refusal(name)
+        with staging_table("stage_extract_event", _STAGE_EVENT) as events:
+            _stream_into(reader, _EventRows(columns, problems).parse, (events, None, None), problems, report)
+            sql.index(events, "crime_reference")
+            sql.analyse(events)
+            e = events.name
+            c = _columns(Crime, "police_force_area", "crime_reference")
+            sql.run(
+                f"UPDATE {e} SET crime_id = c.id FROM {_table(Crime)} c"
+                f" WHERE c.{c['police_force_area']} = %s AND c.{c['crime_reference']} = {e}.crime_reference",
+                [area.pk],
+            )
+            unknown_count = sql.rows(f"SELECT COUNT(*) FROM {e} WHERE crime_id IS NULL")[0][0]
+            unknown = [
+                RowError(
+                    line,
+                    "crime_reference",
+                    f"No crime with reference '{reference}' has been imported for {area.name}: "
+                    "import the crimes file first.",
+                )
+                for line, reference in sql.rows(
+                    f"SELECT line, crime_reference FROM {e} WHERE crime_id IS NULL ORDER BY line LIMIT %s",
+                    [MAX_ERRORS],
+                )
+            ]
+            duplicates, duplicate_count = sql.duplicates(
+                events,
+                ["crime_reference", "kind", "occurred_on", "suspect_ref"],
+                lambda row: (
+                    f"The same event ({row[2]}: {row[3]} on {row[4]}"
+                    + (f", suspect {row[5]}" if row[5] else "")
+                    + f") is also on line {row[1]}: give each event once."
+                ),
+            )
+            if problems or unknown or duplicates:
+                found = sorted(unknown + duplicates, key=lambda error: error.line)
+                raise problems.refusal(name, found, int(unknown_count) + duplicate_count)
+            return write(lambda: _upsert_events(sql, events, area, extracted_on))
+    finally:
+        reader.close()
+
+
+def _upsert_events(
+    sql: _Sql, stage: StagingTable, area: PoliceForceArea, extracted_on: date
+) -> dict[str, int]:
+    """Insert new events; a known event (same crime, kind, date and suspect) gets the file's detail
+    unless an events file with a later extraction date was imported before."""
+    e = stage.name
+    table = _table(ProgressionEvent)
+    p = _columns(ProgressionEvent, "crime", "kind", "occurred_on", "suspect_ref", "detail")
+    sql.run(
+        f"UPDATE {e} SET status = CASE WHEN x.{p['detail']} = {e}.detail THEN 'unchanged' ELSE 'changed' END"
+        f" FROM {table} x WHERE x.{p['crime']} = {e}.crime_id AND x.{p['kind']} = {e}.kind"
+        f" AND x.{p['occurred_on']} = {e}.occurred_on AND x.{p['suspect_ref']} = {e}.suspect_ref"
+    )
+    latest = ForceExtractImport.objects.filter(
+        police_force_area=area, kind=ForceExtractImport.Kind.EVENTS
+    ).aggregate(latest=Max("extracted_on"))["latest"]
+    if latest is not None and latest > extracted_on:
+        sql.run(f"UPDATE {e} SET status = 'kept_newer' WHERE status = 'changed'")
+    key = ", ".join(p[field] for field in ("crime", "kind", "occurred_on", "suspect_ref"))
+    sql.run(
+        f"INSERT INTO {table} ({key}, {p['detail']})"
+        f" SELECT crime_id, kind, occurred_on, suspect_ref, detail FROM {e}"
+        " WHERE status IN ('new', 'changed')"
+        f" ON CONFLICT ({key}) DO UPDATE SET {p['detail']} = excluded.{p['detail']}"
+    )
+    return sql.status_counts(stage)
+
+
+def police_force_area_default() -> PoliceForceArea:
+    """The force area imports load into unless told otherwise: settings.WAYMARK_POLICE_FORCE_AREA."""
+    code = getattr(settings, "WAYMARK_POLICE_FORCE_AREA", "")
+    try:
+        return PoliceForceArea.objects.get(code=code)
+    except PoliceForceArea.DoesNotExist:
+        raise PoliceForceArea.DoesNotExist(
+            f"No police force area has the code {code!r} (settings.WAYMARK_POLICE_FORCE_AREA)."
+        ) from None

@@ -1,0 +1,105 @@
+"""Helpers for the force-extract import tests: CSV rows, files, and a snapshot of every crime table."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from waymark.crime.force_extract import CRIME_COLUMNS, EVENT_COLUMNS
+from waymark.crime.models import (
+    Crime,
+    CrimeOutcomeChange,
+    CrimeSuspect,
+    CrimeVawgBasis,
+    CrimeVictim,
+    ForceExtractImport,
+    ProgressionEvent,
+)
+
+SAMPLES = Path(__file__).resolve().parents[3] / "docs" / "formats" / "samples"
+SAMPLE_CRIMES = SAMPLES / "force-extract-crimes.csv"
+SAMPLE_EVENTS = SAMPLES / "force-extract-events.csv"
+
+# Every table an import writes to, in an order that shows what changed first.
+CRIME_TABLES: tuple[type[Any], ...] = (
+    Crime,
+    CrimeVictim,
+    CrimeSuspect,
+    CrimeOutcomeChange,
+    CrimeVawgBasis,
+    ProgressionEvent,
+    ForceExtractImport,
+)
+
+
+def crime_row(reference: str = "T-1", **values: str) -> dict[str, str]:
+    """A valid crimes-file row (one female victim of a DA-flagged assault, no outcome yet)."""
+    row = {
+        "crime_reference": reference,
+        "reported_date": "2024-04-01",
+        "recorded_date": "2024-04-02",
+        "offence_code": "8N",
+        "record_status": "recorded",
+        "domestic_abuse_flag": "Y",
+        "honour_based_abuse_flag": "N",
+        "sexual_exploitation_flag": "N",
+        "child_sexual_abuse_flag": "N",
+        "online_flag": "N",
+        "hate_strands": "",
+        "lsoa_code": "",
+        "latitude": "52.4797",
+        "longitude": "-1.9027",
+        "local_authority_code": "E08000025",
+        "victim_ids": f"V-{reference}",
+        "victim_sex": "F",
+        "victim_age_band": "25-34",
+        "victim_ethnicity": "W1",
+        "victim_disability": "N",
+        "victim_enhanced_rights": "most_serious_crime",
+        "suspect_ids": f"S-{reference}",
+        "outcome_type": "0",
+        "outcome_date": "",
+    }
+    unknown = set(values) - set(row)
+    assert not unknown, f"not crime columns: {unknown}"
+    row.update(values)
+    return row
+
+
+def event_row(
+    reference: str = "T-1", event: str = "arrested", on: str = "2024-04-03", **values: str
+) -> dict[str, str]:
+    """A valid events-file row."""
+    row = {"crime_reference": reference, "event": event, "event_date": on, "suspect_id": "", "detail": ""}
+    row.update(values)
+    return row
+
+
+def write_csv(
+    path: Path, rows: list[dict[str, str]], columns: tuple[str, ...] | list[str] = CRIME_COLUMNS
+) -> Path:
+    """Write rows under a header of `columns` (UTF-8, as the format says)."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([row.get(column, "") for column in columns])
+    return path
+
+
+def write_events(path: Path, rows: list[dict[str, str]]) -> Path:
+    return write_csv(path, rows, EVENT_COLUMNS)
+
+
+def snapshot() -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every crime table, ids included: equal snapshots mean nothing was written."""
+    return {
+        model._meta.label: sorted(model.objects.order_by("pk").values_list(), key=repr)
+        for model in CRIME_TABLES
+    }
+
+
+def table_counts() -> dict[str, int]:
+    """How many rows each crime table has."""
+    return {model._meta.label: model.objects.count() for model in CRIME_TABLES}

@@ -1,0 +1,473 @@
+"""Importing the force's extract: the samples, later files, idempotency, older extracts, the CLI."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from waymark.core.geography import h3_cell
+from waymark.core.imports import ImportRefusedError
+from waymark.core.models import PoliceForceArea
+from waymark.crime import classification
+from waymark.crime.force_extract import import_crimes, import_events
+from waymark.crime.models import (
+    Crime,
+    CrimeOutcomeChange,
+    CrimeSuspect,
+    CrimeVawgBasis,
+    CrimeVictim,
+    ForceExtractImport,
+    ProgressionEvent,
+)
+from waymark.crime.synthetic import write_extract
+
+from .force_extract_support import (
+    SAMPLE_CRIMES,
+    SAMPLE_EVENTS,
+    crime_row,
+    event_row,
+    snapshot,
+    write_csv,
+    write_events,
+)
+
+APRIL = date(2025, 4, 1)
+MAY = date(2025, 5, 1)
+JUNE = date(2025, 6, 1)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def area() -> PoliceForceArea:
+    """West Midlands, loaded by the core migrations."""
+    return PoliceForceArea.objects.get(code="E23000014")
+
+
+def crime(reference: str) -> Crime:
+    return Crime.objects.get(crime_reference=reference)
+
+
+def test_the_sample_files_import(area: PoliceForceArea) -> None:
+    """docs/formats/samples: 10 crimes, 11 victims (SYN-0004-24 has two), 9 suspects, 4 crimes with
+    an outcome (types 1, 16, 15, 18), 15 events."""
+    crimes = import_crimes(SAMPLE_CRIMES, police_force_area=area, extracted_on=APRIL)
+    events = import_events(SAMPLE_EVENTS, police_force_area=area, extracted_on=APRIL)
+
+    assert (crimes.rows, crimes.created, crimes.updated, crimes.unchanged) == (10, 10, 0, 0)
+    assert (events.rows, events.created, events.updated, events.unchanged) == (15, 15, 0, 0)
+    assert Crime.objects.count() == 10
+    assert CrimeVictim.objects.count() == 11
+    assert CrimeSuspect.objects.count() == 9
+    assert ProgressionEvent.objects.count() == 15
+    assert sorted(CrimeOutcomeChange.objects.values_list("outcome_type", flat=True)) == [1, 15, 16, 18]
+
+    assault = crime("SYN-0001-24")
+    assert assault.domestic_abuse
+    assert assault.offence_code_id == "8N"
+    assert assault.local_authority_id == "E08000025"
+    assert assault.h3_r7 == h3_cell(52.4797, -1.9027, 7)
+    assert assault.h3_r8 == h3_cell(52.4797, -1.9027, 8)
+    assert assault.extracted_on == APRIL
+    two_victims = crime("SYN-0004-24")
+    assert sorted(
+        two_victims.victims.values_list("victim_ref", "sex", "age_band", "ethnicity", "enhanced_rights")
+    ) == [
+        ("V-SYN-0004", "M", "18-24", "B1", ""),
+        ("V-SYN-0005", "M", "25-34", "B2", ""),
+    ]
+    assert two_victims.hate_strands == "race"
+    assert crime("SYN-0010-24").hate_strands == "race;religion"  # the format's order, whatever the file's
+    assert crime("SYN-0005-24").record_status == Crime.RecordStatus.CANCELLED
+    assert crime("SYN-0009-24").record_status == Crime.RecordStatus.RECORDED  # empty means recorded
+    assert crime("SYN-0009-24").latitude is None
+    assert crime("SYN-0009-24").h3_r8 == ""
+    charged = crime("SYN-0002-24")
+    assert (charged.outcome_type_id, charged.outcome_on) == (1, date(2024, 11, 20))
+    assert charged.events.get(kind="cps_decision").detail == "charge"
+    withdrawn = crime("SYN-0006-24")
+    assert withdrawn.outcome_type_id == 16
+    assert withdrawn.events.get(kind="victim_withdrawal").detail == "no_longer_supports_investigation"
+    # Classified by the current rules: adult rape is RASSO and VAWG; a DA-flagged assault is VAWG.
+    assert charged.is_adult_rape
+    assert charged.is_rasso
+    assert charged.is_vawg
+    assert assault.is_vawg
+    assert not assault.is_rasso
+    assert charged.classified_by is not None
+
+    extract = ForceExtractImport.objects.get(pk=crimes.extract_id)
+    assert (extract.kind, extract.file_name, extract.rows, extract.created, extract.extracted_on) == (
+        "crimes",
+        "force-extract-crimes.csv",
+        10,
+        10,
+        APRIL,
+    )
+
+
+def test_a_later_file_updates_the_outcome_and_keeps_its_history(
+    area: PoliceForceArea, tmp_path: Path
+) -> None:
+    """Outcome 0 in April, 15 in May, 1 in June (the case was reopened and charged): the crime
+    ends with outcome 1 and the history holds 15 and 1, each once, with the extract that first
+    reported it. A June file sent again under another name adds nothing."""
+    import_crimes(
+        write_csv(tmp_path / "april.csv", [crime_row("R-1")]), police_force_area=area, extracted_on=APRIL
+    )
+    assert not CrimeOutcomeChange.objects.exists()
+
+    may = import_crimes(
+        write_csv(tmp_path / "may.csv", [crime_row("R-1", outcome_type="15", outcome_date="2024-09-01")]),
+        police_force_area=area,
+        extracted_on=MAY,
+    )
+    assert (may.created, may.updated, may.unchanged) == (0, 1, 0)
+    june_rows = [crime_row("R-1", outcome_type="1", outcome_date="2025-05-20"), crime_row("R-2")]
+    june = import_crimes(
+        write_csv(tmp_path / "june.csv", june_rows), police_force_area=area, extracted_on=JUNE
+    )
+    assert (june.created, june.updated, june.unchanged) == (1, 1, 0)
+    again = import_crimes(
+        write_csv(tmp_path / "june-again.csv", list(reversed(june_rows))),
+        police_force_area=area,
+        extracted_on=JUNE,
+    )
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+
+    reopened = crime("R-1")
+    assert (reopened.outcome_type_id, reopened.outcome_on, reopened.extracted_on) == (
+        1,
+        date(2025, 5, 20),
+        JUNE,
+    )
+    assert Crime.objects.count() == 2
+    assert sorted(
+        reopened.outcome_changes.values_list("outcome_type", "outcome_on", "first_extracted_on")
+    ) == [
+        (1, date(2025, 5, 20), JUNE),
+        (15, date(2024, 9, 1), MAY),
+    ]
+
+
+def test_the_same_file_twice_changes_nothing(area: PoliceForceArea) -> None:
+    first = import_crimes(SAMPLE_CRIMES, police_force_area=area, extracted_on=APRIL)
+    import_events(SAMPLE_EVENTS, police_force_area=area, extracted_on=APRIL)
+    before = snapshot()
+
+    crimes = import_crimes(SAMPLE_CRIMES, police_force_area=area, extracted_on=MAY)
+    events = import_events(SAMPLE_EVENTS, police_force_area=area, extracted_on=MAY)
+
+    assert crimes.already_imported
+    assert events.already_imported
+    assert crimes.extract_id == first.extract_id
+    assert crimes.extracted_on == APRIL  # the first import's date: this file was that extract
+    assert (crimes.created, crimes.updated, crimes.unchanged) == (0, 0, 10)
+    assert "nothing changed" in crimes.summary()
+    assert snapshot() == before
+
+
+def test_a_new_file_with_the_same_content_rewrites_nothing(area: PoliceForceArea, tmp_path: Path) -> None:
+    """The same crimes in another order (so another file): every row unchanged, and not rewritten:
+    each crime keeps the extraction date of the file that last changed it, and its victims their ids."""
+    import_crimes(SAMPLE_CRIMES, police_force_area=area, extracted_on=APRIL)
+    lines = SAMPLE_CRIMES.read_text(encoding="utf-8").splitlines()
+    shuffled = tmp_path / "shuffled.csv"
+    shuffled.write_text("\n".join([lines[0], *reversed(lines[1:])]) + "\n", encoding="utf-8")
+    victims_before = sorted(CrimeVictim.objects.values_list("pk", "victim_ref"))
+
+    result = import_crimes(shuffled, police_force_area=area, extracted_on=MAY)
+
+    assert not result.already_imported
+    assert (result.rows, result.created, result.updated, result.unchanged) == (10, 0, 0, 10)
+    assert set(Crime.objects.values_list("extracted_on", flat=True)) == {APRIL}
+    assert sorted(CrimeVictim.objects.values_list("pk", "victim_ref")) == victims_before
+    assert ForceExtractImport.objects.count() == 2
+
+
+def test_an_older_extract_does_not_overwrite_a_newer_one(area: PoliceForceArea, tmp_path: Path) -> None:
+    """The June extract is loaded first; the April one, loaded late, adds its new crime and the
+    outcome history it knew of, but leaves June's crime as June had it."""
+    june_row = crime_row("R-1", outcome_type="1", outcome_date="2025-05-20", victim_age_band="35-44")
+    import_crimes(write_csv(tmp_path / "june.csv", [june_row]), police_force_area=area, extracted_on=JUNE)
+    april_rows = [
+        crime_row(
+            "R-1", outcome_type="15", outcome_date="2024-09-01", victim_age_band="25-34", suspect_ids=""
+        ),
+        crime_row("R-2"),
+    ]
+
+    result = import_crimes(
+        write_csv(tmp_path / "april.csv", april_rows), police_force_area=area, extracted_on=APRIL
+    )
+
+    assert (result.rows, result.created, result.updated, result.unchanged, result.kept_newer) == (
+        2,
+        1,
+        0,
+        0,
+        1,
+    )
+    assert "kept as a newer extract had them" in result.summary()
+    kept = crime("R-1")
+    assert (kept.outcome_type_id, kept.extracted_on) == (1, JUNE)
+    assert list(kept.victims.values_list("age_band", flat=True)) == ["35-44"]
+    assert list(kept.suspects.values_list("suspect_ref", flat=True)) == ["S-R-1"]
+    assert crime("R-2").extracted_on == APRIL
+    assert sorted(kept.outcome_changes.values_list("outcome_type", "first_extracted_on")) == [
+        (1, JUNE),
+        (15, APRIL),
+    ]
+
+
+def test_an_outcome_first_seen_in_an_older_extract_takes_its_date(
+    area: PoliceForceArea, tmp_path: Path
+) -> None:
+    row = crime_row("R-1", outcome_type="15", outcome_date="2024-09-01")
+    import_crimes(write_csv(tmp_path / "june.csv", [row]), police_force_area=area, extracted_on=JUNE)
+    import_crimes(
+        write_csv(tmp_path / "april.csv", [row, crime_row("R-2")]), police_force_area=area, extracted_on=APRIL
+    )
+    assert list(CrimeOutcomeChange.objects.values_list("outcome_type", "first_extracted_on")) == [(15, APRIL)]
+
+
+def test_victims_and_suspects_are_replaced_by_a_later_file(area: PoliceForceArea, tmp_path: Path) -> None:
+    first = [
+        crime_row(
+            "R-1",
+            victim_ids="V1;V2",
+            victim_sex="F;M",
+            victim_age_band="25-34;35-44",
+            victim_ethnicity="W1;A1",
+            victim_disability="N;Y",
+            victim_enhanced_rights="most_serious_crime;",
+            suspect_ids="S1;S2",
+        ),
+        crime_row("R-2"),
+    ]
+    import_crimes(write_csv(tmp_path / "april.csv", first), police_force_area=area, extracted_on=APRIL)
+    untouched = sorted(crime("R-2").victims.values_list("pk", flat=True))
+    later = [
+        crime_row(
+            "R-1",
+            victim_ids="V2",
+            victim_sex="M",
+            victim_age_band="45-54",
+            victim_ethnicity="A1",
+            victim_disability="Y",
+            victim_enhanced_rights="intimidated",
+            suspect_ids="S3",
+        ),
+        first[1],
+    ]
+
+    result = import_crimes(write_csv(tmp_path / "may.csv", later), police_force_area=area, extracted_on=MAY)
+
+    assert (result.updated, result.unchanged) == (1, 1)
+    changed = crime("R-1")
+    assert list(
+        changed.victims.values_list("victim_ref", "sex", "age_band", "disability", "enhanced_rights")
+    ) == [("V2", "M", "45-54", "Y", "intimidated")]
+    assert list(changed.suspects.values_list("suspect_ref", flat=True)) == ["S3"]
+    assert sorted(crime("R-2").victims.values_list("pk", flat=True)) == untouched
+
+
+def test_a_change_of_suspects_alone_counts_as_a_change(area: PoliceForceArea, tmp_path: Path) -> None:
+    import_crimes(
+        write_csv(tmp_path / "a.csv", [crime_row("R-1")]), police_force_area=area, extracted_on=APRIL
+    )
+    result = import_crimes(
+        write_csv(tmp_path / "b.csv", [crime_row("R-1", suspect_ids="")]),
+        police_force_area=area,
+        extracted_on=MAY,
+    )
+    assert (result.updated, result.unchanged) == (1, 0)
+    assert not CrimeSuspect.objects.exists()
+    assert crime("R-1").extracted_on == MAY
+
+
+def test_a_crimes_import_classifies_the_area(
+    area: PoliceForceArea, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import calls classification for its area, and the crimes come out classified: the
+    DA flag makes an assault VAWG with that basis; a flag changed later is reclassified."""
+    calls: list[dict[str, Any]] = []
+    real = classification.classify_crimes
+
+    def spy(**kwargs: Any) -> int:
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(classification, "classify_crimes", spy)
+    import_crimes(
+        write_csv(tmp_path / "a.csv", [crime_row("R-1")]), police_force_area=area, extracted_on=APRIL
+    )
+    assert calls == [{"police_force_area_id": area.pk}]
+    assert crime("R-1").is_vawg
+    assert list(CrimeVawgBasis.objects.values_list("basis", flat=True)) == ["da_flag"]
+
+    import_crimes(
+        write_csv(tmp_path / "b.csv", [crime_row("R-1", domestic_abuse_flag="N")]),
+        police_force_area=area,
+        extracted_on=MAY,
+    )
+    assert len(calls) == 2
+    assert not crime("R-1").is_vawg
+    assert not CrimeVawgBasis.objects.exists()
+
+    write_events(tmp_path / "events.csv", [event_row("R-1")])
+    import_events(tmp_path / "events.csv", police_force_area=area, extracted_on=MAY)
+    assert len(calls) == 2  # events do not change any classification
+
+
+def test_events_later_files_add_new_events_and_update_details(area: PoliceForceArea, tmp_path: Path) -> None:
+    import_crimes(
+        write_csv(tmp_path / "c.csv", [crime_row("R-1")]), police_force_area=area, extracted_on=APRIL
+    )
+    first = [
+        event_row("R-1", "arrested", "2024-04-03", suspect_id="S-R-1"),
+        event_row("R-1", "cps_decision", "2024-06-01", suspect_id="S-R-1", detail="action_plan"),
+    ]
+    import_events(write_events(tmp_path / "e1.csv", first), police_force_area=area, extracted_on=APRIL)
+    later = [
+        *first[:1],
+        event_row("R-1", "cps_decision", "2024-06-01", suspect_id="S-R-1", detail="charge"),
+        event_row("R-1", "charged", "2024-06-03", suspect_id="S-R-1"),
+    ]
+
+    result = import_events(write_events(tmp_path / "e2.csv", later), police_force_area=area, extracted_on=MAY)
+
+    assert (result.rows, result.created, result.updated, result.unchanged) == (3, 1, 1, 1)
+    assert sorted(ProgressionEvent.objects.values_list("kind", "detail")) == [
+        ("arrested", ""),
+        ("charged", ""),
+        ("cps_decision", "charge"),
+    ]
+    # An older events file adds what it has that is new but does not undo a newer detail.
+    older = [event_row("R-1", "cps_decision", "2024-06-01", suspect_id="S-R-1", detail="action_plan")]
+    older.append(event_row("R-1", "interviewed", "2024-04-04", suspect_id="S-R-1"))
+    stale = import_events(
+        write_events(tmp_path / "e0.csv", older), police_force_area=area, extracted_on=APRIL
+    )
+    assert (stale.created, stale.updated, stale.kept_newer) == (1, 0, 1)
+    assert ProgressionEvent.objects.get(kind="cps_decision").detail == "charge"
+    assert ProgressionEvent.objects.count() == 4
+
+
+def test_progress_counts_the_bytes_read_then_names_each_stage(area: PoliceForceArea, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "big.csv", [crime_row(f"R-{n}") for n in range(5_000)])
+    calls: list[tuple[int, int, str]] = []
+
+    def progress(*, done: int, total: int, message: str = "") -> None:
+        calls.append((done, total, message))
+
+    import_crimes(path, police_force_area=area, extracted_on=APRIL, progress=progress)
+
+    size = path.stat().st_size
+    assert {total for _, total, _ in calls} == {size}
+    assert calls[0] == (0, size, "Checking rows")
+    checking = [done for done, _, message in calls if message == "Checking rows"]
+    assert len(checking) > 2
+    assert checking == sorted(checking)
+    assert 0 < checking[1] < size
+    assert [message for _, _, message in calls[-2:]] == ["Loading", "Classifying"]
+    assert calls[-1][0] == size
+
+
+def test_a_synthetic_extract_imports_and_a_later_one_updates_it(
+    area: PoliceForceArea, tmp_path: Path
+) -> None:
+    """The demo generator writes the format this import reads; a later extract of the same crimes
+    (further on) updates outcomes without duplicating any crime, event or outcome."""
+    crimes_path, events_path = write_extract(tmp_path / "march", crimes=300, end=date(2024, 9, 30))
+    crimes = import_crimes(crimes_path, police_force_area=area, extracted_on=date(2024, 10, 1))
+    events = import_events(events_path, police_force_area=area, extracted_on=date(2024, 10, 1))
+    assert crimes.created == 300 == Crime.objects.count()
+    assert events.created == ProgressionEvent.objects.count()
+
+    later_crimes, later_events = write_extract(
+        tmp_path / "later", crimes=300, end=date(2024, 9, 30), as_of=date(2025, 9, 30)
+    )
+    result = import_crimes(later_crimes, police_force_area=area, extracted_on=date(2025, 10, 1))
+    import_events(later_events, police_force_area=area, extracted_on=date(2025, 10, 1))
+
+    assert result.created == 0
+    assert result.updated + result.unchanged == 300
+    assert result.updated > 0
+    assert Crime.objects.count() == 300
+    history = list(CrimeOutcomeChange.objects.values_list("crime_id", "outcome_type", "outcome_on"))
+    assert len(history) == len(set(history))
+    with_outcome = Crime.objects.exclude(outcome_type=0).count()
+    assert CrimeOutcomeChange.objects.values("crime_id").distinct().count() >= with_outcome
+
+
+def test_the_command_line_imports_with_a_progress_bar(area: PoliceForceArea) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "import", "force-extract", str(SAMPLE_CRIMES), "--extracted-on", "2025-04-01", stdout=out, stderr=err
+    )
+    assert "force-extract-crimes.csv: 10 crime rows from the extract of 2025-04-01: 10 new" in out.getvalue()
+    assert "Classifying" in err.getvalue()
+    assert "[" in err.getvalue()
+
+    out = io.StringIO()
+    call_command(
+        "import",
+        "force-extract",
+        str(SAMPLE_EVENTS),
+        "--events",
+        "--extracted-on",
+        "2025-04-01",
+        "--force-area",
+        "E23000014",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    assert "15 event rows" in out.getvalue()
+    assert ProgressionEvent.objects.count() == 15
+
+
+def test_the_command_line_refuses_a_bad_file_listing_every_problem(tmp_path: Path) -> None:
+    bad = write_csv(
+        tmp_path / "bad.csv", [crime_row("R-1", offence_code="99Z"), crime_row("R-2", reported_date="x")]
+    )
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command(
+            "import",
+            "force-extract",
+            str(bad),
+            "--extracted-on",
+            "2025-04-01",
+            stdout=io.StringIO(),
+            stderr=err,
+        )
+    assert "line 2, column offence_code: Offence code '99Z'" in err.getvalue()
+    assert "line 3, column reported_date: 'x' is not a date" in err.getvalue()
+    assert not Crime.objects.exists()
+
+
+def test_the_command_line_names_an_unknown_force_area(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="No police force area has the code 'E23999999'"):
+        call_command(
+            "import",
+            "force-extract",
+            str(SAMPLE_CRIMES),
+            "--extracted-on",
+            "2025-04-01",
+            "--force-area",
+            "E23999999",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+
+
+def test_an_events_file_given_as_crimes_is_refused_saying_so(area: PoliceForceArea) -> None:
+    with pytest.raises(ImportRefusedError) as refused:
+        import_crimes(SAMPLE_EVENTS, police_force_area=area, extracted_on=APRIL)
+    assert "This is an events file" in refused.value.errors[0].message

@@ -1,0 +1,232 @@
+"""The upload page: who may use it, and an upload run end to end through the task worker."""
+
+from __future__ import annotations
+
+import html
+import signal
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client, override_settings
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+
+from waymark.accounts.roles import Role
+from waymark.core.navigation import nav_items_for
+from waymark.core.testing.factories import make_member
+from waymark.core.testing.matrix import permission_matrix
+from waymark.core.testing.world import World
+from waymark.crime.models import Crime, ForceExtractImport, ProgressionEvent
+from waymark.jobs.models import JobProgress
+
+from .force_extract_support import SAMPLE_CRIMES, SAMPLE_EVENTS, crime_row, write_csv
+
+IMPORTS = "/crime/imports/"
+UPLOAD = "/crime/imports/upload/"
+_WORKER_SIGNALS = [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGQUIT", None)) if s]
+
+
+@pytest.fixture(autouse=True)
+def var_dir(tmp_path: Path) -> Iterator[Path]:
+    """Uploads are kept under VAR_DIR: a directory of this test's own."""
+    with override_settings(
+        VAR_DIR=tmp_path / "var", TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    ):
+        yield tmp_path / "var"
+
+
+def uploads(var_dir: Path) -> list[Path]:
+    directory = var_dir / "uploads" / "force-extract"
+    return sorted(directory.glob("*.csv")) if directory.exists() else []
+
+
+@pytest.fixture
+def run_worker() -> Callable[[], None]:
+    """Run `manage.py db_worker --batch` in the test process: every queued task, then stop
+    (its signal handlers are put back afterwards so pytest can still be interrupted)."""
+
+    def run() -> None:
+        saved = {s: signal.getsignal(s) for s in _WORKER_SIGNALS}
+        try:
+            call_command("db_worker", batch=True, startup_delay=False, reload=False, interval=0, verbosity=0)
+        finally:
+            for s, handler in saved.items():
+                signal.signal(s, handler)
+
+    return run
+
+
+def upload_form(path: Path, kind: str = "crimes", extracted_on: str = "2025-04-01") -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "extracted_on": extracted_on,
+        "file": SimpleUploadedFile(path.name, path.read_bytes(), content_type="text/csv"),
+    }
+
+
+@permission_matrix({"opcc_admin": 200, "opcc_analyst": 200, "anonymous": 302}, default=403)
+@pytest.mark.django_db
+def test_who_may_see_the_imports_and_upload_pages(
+    client: Client, login_as: Callable[[str], Any], role: str, expected: int
+) -> None:
+    login_as(role)
+    for url in (IMPORTS, UPLOAD):
+        response = client.get(url)
+        assert response.status_code == expected
+        if expected == 302:
+            assert response["Location"].startswith(reverse("account_login"))
+    if expected == 200:
+        assert "Upload a file of the force" in client.get(UPLOAD).content.decode()
+
+
+@permission_matrix({"opcc_admin": 302, "opcc_analyst": 302, "anonymous": 302}, default=403)
+@pytest.mark.django_db
+def test_only_those_who_import_crime_data_can_upload(
+    client: Client, login_as: Callable[[str], Any], role: str, expected: int, var_dir: Path
+) -> None:
+    person = login_as(role)
+    response = client.post(UPLOAD, upload_form(SAMPLE_CRIMES))
+    assert response.status_code == expected
+    jobs = JobProgress.objects.all()
+    if role in ("opcc_admin", "opcc_analyst"):
+        job = jobs.get()
+        assert response["Location"] == job.get_absolute_url()
+        assert job.started_by == person
+        assert len(uploads(var_dir)) == 1
+    else:
+        assert not jobs.exists()
+        assert not DBTaskResult.objects.exists()
+        assert uploads(var_dir) == []
+
+
+@pytest.mark.django_db
+def test_the_nav_shows_crime_data_imports_to_the_analyst_only(world: World) -> None:
+    def labels(key: str) -> list[str]:
+        return [item.label for item in nav_items_for(world.person(key))]
+
+    assert "Crime data imports" in labels("opcc_analyst")
+    assert "Crime data imports" not in labels("caseworker")
+    assert "Crime data imports" not in labels("force_code_lead")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"kind": ""}, "kind", "Choose whether the file holds crimes or case-progression events."),
+        ({"extracted_on": ""}, "extracted_on", "Enter the date the force extracted the data."),
+        ({"extracted_on": "1/4/2025"}, "extracted_on", "Enter the extraction date as YYYY-MM-DD"),
+        ({"extracted_on": "2999-01-01"}, "extracted_on", "The extraction date must be today or in the past."),
+        ({"file": None}, "file", "Choose the CSV file to upload."),
+        (
+            {"file": SimpleUploadedFile("extract.xlsx", b"x")},
+            "file",
+            "The file must be a CSV file (its name ending .csv).",
+        ),
+    ],
+)
+def test_the_form_says_what_is_missing_and_queues_nothing(
+    client: Client, world: World, var_dir: Path, change: dict[str, Any], field: str, message: str
+) -> None:
+    client.force_login(world.member("opcc_analyst"))
+    data = {**upload_form(SAMPLE_CRIMES), **change}
+    response = client.post(UPLOAD, {key: value for key, value in data.items() if value is not None})
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert message in page
+    assert f'href="#id_{field}' in page  # the error summary links to the field
+    assert not JobProgress.objects.exists()
+    assert uploads(var_dir) == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_upload_is_imported_by_the_worker_and_its_rows_appear(
+    client: Client, world: World, run_worker: Callable[[], None], var_dir: Path
+) -> None:
+    analyst = world.member("opcc_analyst")
+    client.force_login(analyst)
+    job_url = client.post(UPLOAD, upload_form(SAMPLE_CRIMES))["Location"]
+    saved = uploads(var_dir)
+    assert len(saved) == 1
+    assert stat.S_IMODE(saved[0].stat().st_mode) == 0o600  # special category data, private
+    assert "Waiting for the worker" in client.get(job_url).content.decode()
+    assert not Crime.objects.exists()
+
+    run_worker()
+
+    job = JobProgress.objects.get()
+    assert job.status == JobProgress.Status.SUCCEEDED
+    assert (job.done, job.total) == (SAMPLE_CRIMES.stat().st_size,) * 2  # bytes read, of the file's
+    assert job.message == (
+        "force-extract-crimes.csv: 10 crime rows from the extract of 2025-04-01: "
+        "10 new, 0 changed, 0 unchanged."
+    )
+    page = client.get(job_url).content.decode()
+    assert "Succeeded" in page
+    assert "10 crime rows" in page
+    assert Crime.objects.count() == 10
+    extract = ForceExtractImport.objects.get()
+    assert (extract.imported_by, extract.file_name, str(extract.extracted_on)) == (
+        analyst,
+        "force-extract-crimes.csv",
+        "2025-04-01",
+    )
+    assert uploads(var_dir) == []  # deleted once read
+
+    client.post(UPLOAD, upload_form(SAMPLE_EVENTS, kind="events"))
+    run_worker()
+    assert ProgressionEvent.objects.count() == 15
+    imports_page = client.get(IMPORTS).content.decode()
+    assert "force-extract-crimes.csv" in imports_page
+    assert "force-extract-events.csv" in imports_page
+    assert "Case-progression events" in imports_page
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_refused_upload_fails_the_job_and_lists_every_problem(
+    client: Client, world: World, run_worker: Callable[[], None], var_dir: Path, tmp_path: Path
+) -> None:
+    analyst = world.member("opcc_analyst")
+    client.force_login(analyst)
+    bad = write_csv(
+        tmp_path / "bad.csv",
+        [
+            crime_row("R-1"),
+            crime_row("R-2", offence_code="99Z"),
+            crime_row("R-3", reported_date="31/03/2025"),
+        ],
+    )
+    job_url = client.post(UPLOAD, upload_form(bad))["Location"]
+
+    run_worker()
+
+    job = JobProgress.objects.get()
+    assert job.status == JobProgress.Status.FAILED
+    # Progress reached the page although the file was refused: it is written while the rows
+    # are checked, outside the import's transaction, as it must be to show while the job runs.
+    assert (job.done, job.total) == (bad.stat().st_size,) * 2
+    assert job.message.startswith(
+        "Nothing was imported: the file was refused with 2 problems "
+        "(line 3, column offence_code; line 4, column reported_date)."
+    )
+    assert "99Z" not in job.message  # the message says where, never what the file said
+    assert "Failed" in client.get(job_url).content.decode()
+    assert not Crime.objects.exists()
+    assert not ForceExtractImport.objects.exists()
+    assert uploads(var_dir) == []
+
+    problems_url = reverse("crime:import_problems", kwargs={"public_id": job.public_id})
+    assert problems_url in client.get(IMPORTS).content.decode()
+    page = html.unescape(client.get(problems_url).content.decode())
+    assert "Problems in bad.csv" in page
+    assert "Offence code '99Z' is not a Home Office offence code" in page
+    assert "'31/03/2025' is not a date" in page
+
+    # Another analyst cannot tell the job exists.
+    client.force_login(make_member(role=Role.OPCC_ANALYST, organisation=world.opcc, teams=None))
+    assert client.get(problems_url).status_code == 404
