@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/", include("waymark.cases.urls")),
     path("risk/", include("waymark.risk.urls")),
     path("returns/", include("waymark.returns.urls")),
+    path("crime/examples/", include("waymark.crime.urls_components")),
     path("crime/", include("waymark.crime.urls")),
     path("get-support/", include("waymark.referrals.urls_public")),
     path("api/v1/", api.urls),

@@ -25,5 +25,17 @@ cpSync(join(govuk, "assets", "images"), join(out, "govuk", "assets", "images"), 
 cpSync(join(govuk, "assets", "manifest.json"), join(out, "govuk", "assets", "manifest.json"));
 cpSync(join(govuk, "govuk-frontend.min.js"), join(out, "js", "govuk", "govuk-frontend.min.js"));
 cpSync(join(root, "frontend", "init.mjs"), join(out, "js", "init.mjs"));
+cpSync(join(root, "frontend", "hexmap.mjs"), join(out, "js", "hexmap.mjs"));
+
+// Leaflet for the hexagon maps, self-hosted: its ES module, its stylesheet and the images the
+// stylesheet names (the manifest storage checks every url() in it), and its licence.
+const leaflet = join(root, "node_modules", "leaflet", "dist");
+mkdirSync(join(out, "leaflet"), { recursive: true });
+cpSync(join(leaflet, "leaflet-src.esm.js"), join(out, "leaflet", "leaflet-src.esm.js"));
+// The module names its source map, so the manifest storage needs the map beside it.
+cpSync(join(leaflet, "leaflet-src.esm.js.map"), join(out, "leaflet", "leaflet-src.esm.js.map"));
+cpSync(join(leaflet, "leaflet.css"), join(out, "leaflet", "leaflet.css"));
+cpSync(join(leaflet, "images"), join(out, "leaflet", "images"), { recursive: true });
+cpSync(join(root, "node_modules", "leaflet", "LICENSE"), join(out, "leaflet", "LICENSE"));
 
 console.log(`Built ${out} (${Math.round(css.css.length / 1024)} KB of CSS)`);

@@ -30,7 +30,6 @@ first day to 24:00 on its last, UK time):
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -48,7 +47,14 @@ from waymark.accounts.models import Service
 from waymark.accounts.roles import Role
 from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record
-from waymark.core.disclosure import Audience, default_threshold, suppress_series, suppress_table
+from waymark.core.csv_download import csv_text, spreadsheet_safe
+from waymark.core.disclosure import (
+    HIDDEN_MARKER,
+    Audience,
+    default_threshold,
+    suppress_series,
+    suppress_table,
+)
 from waymark.core.periods import FinancialQuarter
 from waymark.referrals.models import ContactAttempt, Referral
 
@@ -65,9 +71,6 @@ __all__ = [
     "provider_return_for_staff",
     "provider_return_xlsx",
 ]
-
-# The marker for a hidden figure in pages and exports (the ONS convention for "confidential").
-HIDDEN_MARKER = "[c]"
 
 # OPCC staff see operational figures; board members only what could be published.
 OPCC_STAFF_ROLES = (Role.OPCC_ADMIN, Role.OPCC_ANALYST)
@@ -622,11 +625,6 @@ def provider_return_for_opcc(
 # --- exports ------------------------------------------------------------------------------------
 
 
-def _safe_text(value: str) -> str:
-    """Text that a spreadsheet will not run as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _figure(value: int | None) -> int | str:
     return HIDDEN_MARKER if value is None else value
 
@@ -634,8 +632,8 @@ def _figure(value: int | None) -> int | str:
 def _export_rows(provider_return: ProviderReturn) -> Iterable[list[Any]]:
     """The return as rows of cells: a heading block, each section, then the suppression notes."""
     yield ["Provider return"]
-    yield ["Service", _safe_text(provider_return.service_name)]
-    yield ["Provider", _safe_text(provider_return.provider_name)]
+    yield ["Service", spreadsheet_safe(provider_return.service_name)]
+    yield ["Provider", spreadsheet_safe(provider_return.provider_name)]
     yield ["Quarter", provider_return.quarter.label]
     yield ["Quarter runs", provider_return.quarter.start.isoformat(), provider_return.quarter.end.isoformat()]
     yield ["Figures", provider_return.basis]
@@ -648,7 +646,7 @@ def _export_rows(provider_return: ProviderReturn) -> Iterable[list[Any]]:
         yield [section.note]
         yield ["", *section.header()]
         for label, figures in section.table_rows():
-            yield [_safe_text(label), *(_figure(value) for value in figures)]
+            yield [spreadsheet_safe(label), *(_figure(value) for value in figures)]
     if not provider_return.is_exact:
         yield []
         yield ["Hidden figures"]
@@ -656,16 +654,12 @@ def _export_rows(provider_return: ProviderReturn) -> Iterable[list[Any]]:
         if not provider_return.suppressed:
             yield ["None"]
         for note in provider_return.suppressed:
-            yield [note.section, _safe_text(note.row), _safe_text(note.column), note.reason]
+            yield [note.section, spreadsheet_safe(note.row), spreadsheet_safe(note.column), note.reason]
 
 
 def provider_return_csv(provider_return: ProviderReturn) -> str:
     """The return as CSV text, hidden figures shown as `[c]`."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in _export_rows(provider_return):
-        writer.writerow(row)
-    return buffer.getvalue()
+    return csv_text(_export_rows(provider_return))
 
 
 def provider_return_xlsx(provider_return: ProviderReturn) -> bytes:

@@ -46,6 +46,7 @@ from typing import Any
 from django.conf import settings
 
 __all__ = [
+    "HIDDEN_MARKER",
     "Audience",
     "DisclosureResult",
     "SeriesDisclosureResult",
@@ -55,6 +56,11 @@ __all__ = [
     "suppress_series",
     "suppress_table",
 ]
+
+
+# How a hidden figure is shown in pages, charts and downloads (the ONS convention for
+# "confidential"): a None from this module is written as this marker, never as a blank or zero.
+HIDDEN_MARKER = "[c]"
 
 
 class Audience(enum.StrEnum):

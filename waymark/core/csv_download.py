@@ -1,0 +1,110 @@
+"""CSV downloads of the tables Waymark shows: one way to write them, safe to open in a spreadsheet.
+
+Every table a page shows can be downloaded with the same figures: a header row and the rows,
+hidden figures (None after `waymark.core.disclosure`) written as `[c]`, never as a blank or a
+zero. Text that a spreadsheet would run as a formula (CSV injection: a cell starting with `=`,
+`+`, `-`, `@`, a tab or a carriage return) is prefixed with an apostrophe, which spreadsheets
+show as text. Numbers are written as numbers, so a negative count stays a number.
+
+    return csv_response(filename=csv_filename("vawg-crimes", "2024/25"), header=[...], rows=rows)
+
+Recording the download in the access log (an export) is the view's job, as for any other read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+
+from django.http import HttpResponse
+from django.utils.text import slugify
+
+from .disclosure import HIDDEN_MARKER
+
+__all__ = [
+    "CSV_CONTENT_TYPE",
+    "csv_filename",
+    "csv_response",
+    "csv_text",
+    "spreadsheet_safe",
+]
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+
+# The characters that make Excel, LibreOffice or Google Sheets treat a cell as a formula (OWASP,
+# "CSV Injection"); a tab or carriage return first can hide one from a reviewer.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# Long enough for a table's name and its period; browsers and file systems accept it everywhere.
+_MAX_STEM_LENGTH = 100
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Text that a spreadsheet will show rather than run as a formula (CSV injection)."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def _cell(value: object, none_as: str) -> object:
+    if value is None:
+        return none_as
+    if isinstance(value, str):
+        return spreadsheet_safe(value)
+    if isinstance(value, bool):
+        # A bool is an int to Python; a spreadsheet should read a word.
+        return "Yes" if value else "No"
+    if isinstance(value, int | float):
+        return value
+    return spreadsheet_safe(str(value))
+
+
+def csv_text(
+    rows: Iterable[Sequence[object]],
+    *,
+    header: Sequence[str] | None = None,
+    none_as: str = HIDDEN_MARKER,
+) -> str:
+    """The rows (after an optional header row) as CSV text.
+
+    None is written as `none_as` (`[c]`, a hidden figure, unless told otherwise); text is made
+    spreadsheet-safe; numbers stay numbers; anything else is written as its text.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if header is not None:
+        writer.writerow([_cell(value, none_as) for value in header])
+    for row in rows:
+        writer.writerow([_cell(value, none_as) for value in row])
+    return buffer.getvalue()
+
+
+def csv_filename(*parts: str) -> str:
+    """A file name safe in any browser and file system: the parts slugified, joined, `.csv`.
+
+    `csv_filename("VAWG crimes by local authority", "2024/25")` is
+    `vawg-crimes-by-local-authority-2024-25.csv`. Empty parts are dropped; with nothing left the
+    name is `download.csv`.
+    """
+    # A slash separates words ("2024/25"), so it becomes a hyphen rather than vanishing.
+    slugs = [slugify(re.sub(r"[/\\]+", " ", part)) for part in parts]
+    stem = "-".join(slug for slug in slugs if slug)[:_MAX_STEM_LENGTH].strip("-_")
+    return f"{stem or 'download'}.csv"
+
+
+def csv_response(
+    *,
+    filename: str,
+    rows: Iterable[Sequence[object]],
+    header: Sequence[str] | None = None,
+    none_as: str = HIDDEN_MARKER,
+) -> HttpResponse:
+    """A CSV file download of the rows (see `csv_text`), named by `filename` made safe.
+
+    `filename` is passed through `csv_filename`, so a name from user input cannot break the
+    Content-Disposition header or escape a download folder.
+    """
+    name = csv_filename(filename.removesuffix(".csv"))
+    response = HttpResponse(csv_text(rows, header=header, none_as=none_as), content_type=CSV_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
