@@ -1,0 +1,253 @@
+"""Force-extract import benchmark: Waymark's importer against a bare PostgreSQL COPY of the same file.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/waymark_bench .venv/bin/python \
+        bench/import_force_extract.py --crimes 200000
+
+Writes a SYNTHETIC West Midlands force extract of N crimes with their events
+(`waymark.crime.synthetic.write_extract`, default N = 1,000,000) and one of N/10, into a
+temporary directory; builds a throwaway PostgreSQL database (`test_<name>`, migrations, dropped
+at the end unless `--keep`); then, for each size, from an empty crime store:
+
+  (a) `import_crimes` of crimes.csv and then `import_events` of events.csv, each timed, in a
+      child process that reports its peak resident memory (`ru_maxrss`) before and after;
+  (b) PostgreSQL `COPY ... FROM STDIN (FORMAT csv, HEADER)` of the same two files into bare
+      tables of text columns, timed, as the reference.
+
+It prints rows per second for both, the ratio (the goal in issue 4: the import at least half
+as fast as the bare COPY), and the import's peak memory at both sizes (the goal: flat as N
+grows). It never fails on a time: it reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+START, END = date(2023, 4, 1), date(2025, 3, 31)
+EXTRACTED_ON = date(2025, 4, 7)
+AREA = "E23000014"
+
+
+def _parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--crimes", type=int, default=1_000_000, help="crimes in the large extract (default 1,000,000)"
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the bench database (and reuse it next time)"
+    )
+    parser.add_argument("--child", nargs=3, metavar=("DATABASE", "CRIMES", "EVENTS"), help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def _maxrss_mib() -> float:
+    # Linux reports ru_maxrss in KiB.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- the child: one import, measured -----------------------------------------------------------------
+
+
+def child(database: str, crimes_path: str, events_path: str) -> None:
+    """Import the two files into `database`; print one JSON line with times, counts and memory."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    settings.DATABASES["default"]["NAME"] = database
+    connection.settings_dict["NAME"] = database
+    from waymark.core.models import PoliceForceArea
+    from waymark.crime.force_extract import import_crimes, import_events
+
+    area = PoliceForceArea.objects.get(code=AREA)
+    baseline = _maxrss_mib()
+    started = time.perf_counter()
+    crimes = import_crimes(Path(crimes_path), police_force_area=area, extracted_on=EXTRACTED_ON)
+    crimes_seconds = time.perf_counter() - started
+    after_crimes = _maxrss_mib()
+    started = time.perf_counter()
+    events = import_events(Path(events_path), police_force_area=area, extracted_on=EXTRACTED_ON)
+    events_seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "crimes_rows": crimes.rows,
+                "crimes_created": crimes.created,
+                "crimes_seconds": crimes_seconds,
+                "events_rows": events.rows,
+                "events_created": events.created,
+                "events_seconds": events_seconds,
+                "rss_baseline_mib": baseline,
+                "rss_after_crimes_mib": after_crimes,
+                "rss_peak_mib": _maxrss_mib(),
+            }
+        )
+    )
+
+
+def run_child(database: str, crimes_path: Path, events_path: Path) -> dict[str, Any]:
+    done = subprocess.run(  # noqa: S603 - this script, with paths it wrote
+        [sys.executable, __file__, "--child", database, str(crimes_path), str(events_path)],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        raise SystemExit(f"bench: the import failed (exit {done.returncode})")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+# --- the parent ----------------------------------------------------------------------------------------
+
+
+def empty_crime_store() -> None:
+    """Remove every crime, its dependants and the record of imported files (not reference data)."""
+    from django.db import connection
+
+    from waymark.crime.models import Crime, ForceExtractImport
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {Crime._meta.db_table}, {ForceExtractImport._meta.db_table} CASCADE")
+
+
+def bare_copy(path: Path, table: str) -> tuple[int, float]:
+    """COPY the CSV into a fresh table of text columns; return (rows, seconds)."""
+    from django.db import connection
+
+    with open(path, encoding="utf-8") as handle:
+        header = handle.readline().strip().split(",")
+    columns = ", ".join(f'"{name}" text' for name in header)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE TABLE {table} ({columns})")
+    started = time.perf_counter()
+    with connection.cursor() as cursor, open(path, "rb") as handle:
+        with cursor.cursor.copy(f"COPY {table} FROM STDIN (FORMAT csv, HEADER true)") as copy:
+            while chunk := handle.read(1 << 20):
+                copy.write(chunk)
+        seconds = time.perf_counter() - started
+        cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - the bench's own table name
+        rows = int(cursor.fetchone()[0])
+        cursor.execute(f"DROP TABLE {table}")
+    return rows, seconds
+
+
+def main() -> None:
+    args = _parse()
+    if args.child:
+        child(*args.child)
+        return
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    from waymark.crime.synthetic import write_extract
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("bench: set DATABASE_URL to a PostgreSQL database (postgres://...)")
+    setup_test_environment()
+    large = args.crimes
+    small = max(1, large // 10)
+    sizes = [small, large]
+    with tempfile.TemporaryDirectory(prefix="waymark-bench-extract-") as workdir:
+        files: dict[int, tuple[Path, Path]] = {}
+        for n in sizes:
+            log(f"writing a synthetic extract of {n:,} crimes")
+            started = time.perf_counter()
+            files[n] = write_extract(Path(workdir) / str(n), crimes=n, seed=args.seed, start=START, end=END)
+            megabytes = sum(p.stat().st_size for p in files[n]) / 1e6
+            log(f"  written in {time.perf_counter() - started:.1f}s ({megabytes:.0f} MB)")
+
+        log("creating the bench database (migrations)")
+        old_name = connection.settings_dict["NAME"]
+        name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=args.keep)
+        log(f"database {name} ready")
+        results: dict[int, dict[str, Any]] = {}
+        try:
+            for n in sizes:
+                crimes_path, events_path = files[n]
+                empty_crime_store()
+                connection.close()
+                log(f"importing {n:,} crimes and their events (child process)")
+                result = run_child(name, crimes_path, events_path)
+                log(
+                    f"  crimes {result['crimes_seconds']:.1f}s, events {result['events_seconds']:.1f}s, "
+                    f"peak {result['rss_peak_mib']:.0f} MiB"
+                )
+                log(f"COPY of the same files into bare text tables ({n:,} crimes)")
+                result["copy_crimes_rows"], result["copy_crimes_seconds"] = bare_copy(
+                    crimes_path, "bench_copy_crimes"
+                )
+                result["copy_events_rows"], result["copy_events_seconds"] = bare_copy(
+                    events_path, "bench_copy_events"
+                )
+                results[n] = result
+        finally:
+            if not args.keep:
+                log(f"dropping {name}")
+                connection.creation.destroy_test_db(old_name, verbosity=0)
+
+    print()
+    print(f"Force-extract import benchmark (synthetic West Midlands extract, seed {args.seed}), PostgreSQL")
+    print(
+        f"{'crimes':>10} {'file':<7} {'rows':>10} {'import s':>9} {'import rows/s':>14} "
+        f"{'COPY s':>7} {'COPY rows/s':>12} {'import/COPY':>12}"
+    )
+    for n in sizes:
+        r = results[n]
+        for kind in ("crimes", "events"):
+            rows, seconds = r[f"{kind}_rows"], r[f"{kind}_seconds"]
+            copy_rows, copy_seconds = r[f"copy_{kind}_rows"], r[f"copy_{kind}_seconds"]
+            rate, copy_rate = rows / seconds, copy_rows / copy_seconds
+            print(
+                f"{n:>10,} {kind:<7} {rows:>10,} {seconds:>9.1f} {rate:>14,.0f} "
+                f"{copy_seconds:>7.1f} {copy_rate:>12,.0f} {rate / copy_rate:>12.2f}"
+            )
+    print()
+    print(
+        f"{'crimes':>10} {'RSS before MiB':>15} {'peak after crimes MiB':>22} {'peak after events MiB':>22}"
+    )
+    for n in sizes:
+        r = results[n]
+        print(
+            f"{n:>10,} {r['rss_baseline_mib']:>15.0f} "
+            f"{r['rss_after_crimes_mib']:>22.0f} {r['rss_peak_mib']:>22.0f}"
+        )
+    r = results[large]
+    ratio = (r["crimes_rows"] / r["crimes_seconds"]) / (r["copy_crimes_rows"] / r["copy_crimes_seconds"])
+    verdict = "met" if ratio >= 0.5 else "NOT met"
+    print(
+        "\nGoal (issue 4): import at least half as fast as the bare COPY "
+        f"(crimes file, {large:,} crimes): {verdict} ({ratio:.2f})."
+    )
+    growth = results[large]["rss_peak_mib"] - results[small]["rss_peak_mib"]
+    print(f"Peak memory from {small:,} to {large:,} crimes: {growth:+.0f} MiB.")
+
+
+if __name__ == "__main__":
+    main()
