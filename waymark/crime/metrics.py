@@ -1,0 +1,1689 @@
+"""VAWG volumes and the RASSO progression and attrition metrics (M1 to M13): reads only.
+
+Everything here is counted from `<Model>.objects.visible_to(user)` (crime rows are visible to
+the OPCC's admins and analysts and the force's Victims' Code leads, to nobody else), and only
+aggregates leave: every count goes through disclosure control (`waymark.core.disclosure`,
+operational threshold unless told otherwise) and the result carries the log of what was hidden.
+A rate is computed from the true counts and hidden when its numerator or denominator is hidden.
+
+`CrimeFilters` is the one description of "which crimes": a period (start and end dates,
+built from a month, a financial quarter or a financial year) and the dimensions a dashboard
+offers (police force area, local authority, offence group, VAWG basis, victim sex and victim
+age band). `CrimeFilters.apply` is the only place the dimensions are turned into a query;
+each metric then applies the period to the date its definition names.
+
+The metric definitions are those of research/crime-data.md §5.3, as `docs/crime-metrics.md`
+sets out; "adult rape" is `Crime.is_adult_rape` (HOCR 19C and 19F under the current rules).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
+
+from waymark.core.csv_download import spreadsheet_safe
+from waymark.core.disclosure import (
+    HIDDEN_MARKER,
+    Audience,
+    default_threshold,
+    suppress_series,
+    suppress_table,
+)
+from waymark.core.models import LocalAuthority, PoliceForceArea
+from waymark.core.periods import FinancialQuarter, FinancialYear
+
+from .models import (
+    Crime,
+    CrimeSuspect,
+    CrimeVawgBasis,
+    CrimeVictim,
+    ForceExtractImport,
+    OffenceCode,
+    OutcomeType,
+    ProgressionEvent,
+    VawgBasis,
+)
+
+__all__ = [
+    "AGE_BANDS",
+    "HIDDEN_MARKER",
+    "VICTIM_SEXES",
+    "AttritionFunnel",
+    "CrimeFilters",
+    "FigureTable",
+    "FunnelStage",
+    "HiddenFigure",
+    "Metric",
+    "RassoMetrics",
+    "VawgVolumes",
+    "metrics_csv_rows",
+    "rasso_metrics",
+    "vawg_volumes",
+    "volumes_csv_rows",
+]
+
+NOT_RECORDED = "Not recorded"
+NOT_YET_ASSIGNED = "Not yet assigned an outcome"
+
+# The force-extract format's victim values (docs/formats/force-extract.md), in display order.
+VICTIM_SEXES: tuple[tuple[str, str], ...] = (("F", "Female"), ("M", "Male"), ("X", "Other or unknown"))
+AGE_BANDS: tuple[str, ...] = ("0-15", "16-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+", "unknown")
+
+# CPS decisions that are charging decisions; an action plan sends the file back to the police.
+CHARGING_DECISIONS: tuple[str, ...] = ("charge", "nfa_evidential", "nfa_public_interest")
+CONVICTED_VERDICTS: tuple[str, ...] = ("convicted_plea", "convicted_trial")
+TRIED_VERDICTS: tuple[str, ...] = ("convicted_trial", "acquitted")
+
+# Percentiles reported for every "days from ... to ..." metric.
+PERCENTILES: tuple[int, ...] = (50, 75, 90)
+
+_MONTH_PATTERN = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+Kind = ProgressionEvent.Kind
+RECORDED = Crime.RecordStatus.RECORDED
+
+
+def ensure_may_view_crime_data(user: Any) -> None:
+    """Refuse anyone without `crime.view_crime_data` (default deny: providers, boards, the public)."""
+    if (
+        user is None
+        or not getattr(user, "is_authenticated", False)
+        or not user.has_perm("crime.view_crime_data")
+    ):
+        raise PermissionDenied("Crime data is shown only to OPCC analysts and admins and force leads.")
+
+
+# --- filters ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrimeFilters:
+    """Which crimes: a period (both dates included) and the dashboard's dimensions.
+
+    Empty strings mean "all". `local_authority` and `police_force_area` are ONS codes;
+    `offence_group` a Home Office offence group as in `OffenceCode.group`; `vawg_basis` a
+    `VawgBasis` value; `victim_sex` and `victim_age_band` values of the force-extract format.
+    Sex and age band given together must hold for the same victim of the crime.
+    """
+
+    start: date
+    end: date
+    local_authority: str = ""
+    offence_group: str = ""
+    vawg_basis: str = ""
+    victim_sex: str = ""
+    victim_age_band: str = ""
+    police_force_area: str = ""
+    period_label: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.start, date) or not isinstance(self.end, date):
+            raise TypeError("start and end must be dates")
+        if self.end < self.start:
+            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
+
+    # -- building from a period ------------------------------------------------------------------
+
+    @classmethod
+    def for_dates(cls, start: date, end: date, **dimensions: str) -> CrimeFilters:
+        """Any period, both dates included."""
+        return cls(
+            start=start,
+            end=end,
+            period_label=f"{start.day} {start:%B %Y} to {end.day} {end:%B %Y}",
+            **dimensions,
+        )
+
+    @classmethod
+    def for_month(cls, month: date | str, **dimensions: str) -> CrimeFilters:
+        """A calendar month: a date in it, or "YYYY-MM"."""
+        if isinstance(month, str):
+            match = _MONTH_PATTERN.match(month.strip())
+            if match is None or not 1 <= int(match.group(2)) <= 12:
+                raise ValueError(f"{month!r} is not a month: expected YYYY-MM, e.g. 2024-04")
+            month = date(int(match.group(1)), int(match.group(2)), 1)
+        first = month.replace(day=1)
+        last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        return cls(start=first, end=last, period_label=f"{first:%B %Y}", **dimensions)
+
+    @classmethod
+    def for_quarter(cls, quarter: FinancialQuarter | str, **dimensions: str) -> CrimeFilters:
+        """A financial quarter, or its label ("2024/25 Q1")."""
+        if isinstance(quarter, str):
+            quarter = FinancialQuarter.parse(quarter)
+        return cls(start=quarter.start, end=quarter.end, period_label=quarter.label, **dimensions)
+
+    @classmethod
+    def for_financial_year(cls, year: FinancialYear | str, **dimensions: str) -> CrimeFilters:
+        """A financial year, or its label ("2024/25")."""
+        if isinstance(year, str):
+            year = FinancialYear.parse(year)
+        return cls(start=year.start, end=year.end, period_label=year.label, **dimensions)
+
+    # -- checking and describing -----------------------------------------------------------------
+
+    def errors(self) -> list[tuple[str, str]]:
+        """(field, message) for every dimension that names nothing Waymark knows."""
+        problems: list[tuple[str, str]] = []
+        if self.local_authority and not LocalAuthority.objects.filter(code=self.local_authority).exists():
+            problems.append(("local_authority", f"No local authority has the code {self.local_authority!r}."))
+        if (
+            self.police_force_area
+            and not PoliceForceArea.objects.filter(code=self.police_force_area).exists()
+        ):
+            problems.append(
+                ("police_force_area", f"No police force area has the code {self.police_force_area!r}.")
+            )
+        if self.offence_group and not OffenceCode.objects.filter(group=self.offence_group).exists():
+            problems.append(("offence_group", f"No offence code is in the group {self.offence_group!r}."))
+        if self.vawg_basis and self.vawg_basis not in VawgBasis.values:
+            problems.append(
+                (
+                    "vawg_basis",
+                    f"{self.vawg_basis!r} is not a VAWG basis: one of {', '.join(VawgBasis.values)}.",
+                )
+            )
+        sexes = [code for code, _ in VICTIM_SEXES]
+        if self.victim_sex and self.victim_sex not in sexes:
+            problems.append(
+                ("victim_sex", f"{self.victim_sex!r} is not a victim sex: one of {', '.join(sexes)}.")
+            )
+        if self.victim_age_band and self.victim_age_band not in AGE_BANDS:
+            problems.append(
+                (
+                    "victim_age_band",
+                    f"{self.victim_age_band!r} is not an age band: one of {', '.join(AGE_BANDS)}.",
+                )
+            )
+        return problems
+
+    @property
+    def label(self) -> str:
+        """The period in words."""
+        return self.period_label or f"{self.start.isoformat()} to {self.end.isoformat()}"
+
+    def describe(self) -> list[tuple[str, str]]:
+        """(name, value) for the period and every dimension that narrows the figures."""
+        described = [("Period", f"{self.label} ({self.start.isoformat()} to {self.end.isoformat()})")]
+        names = {
+            "police_force_area": "Police force area",
+            "local_authority": "Local authority",
+            "offence_group": "Offence group",
+            "vawg_basis": "VAWG basis",
+            "victim_sex": "Victim sex",
+            "victim_age_band": "Victim age band",
+        }
+        described += [(label, getattr(self, name)) for name, label in names.items() if getattr(self, name)]
+        return described
+
+    # -- the one place the dimensions become a query -----------------------------------------------
+
+    def apply(self, crimes: QuerySet[Crime], *, user: Any) -> QuerySet[Crime]:
+        """`crimes` narrowed to the dimensions (not the period: each metric dates it its own way)."""
+        if self.police_force_area:
+            crimes = crimes.filter(police_force_area__code=self.police_force_area)
+        if self.local_authority:
+            crimes = crimes.filter(local_authority__code=self.local_authority)
+        if self.offence_group:
+            crimes = crimes.filter(offence_code__group=self.offence_group)
+        if self.vawg_basis:
+            crimes = crimes.filter(
+                Exists(
+                    CrimeVawgBasis.objects.visible_to(user).filter(
+                        crime=OuterRef("pk"), basis=self.vawg_basis
+                    )
+                )
+            )
+        if self.victim_sex or self.victim_age_band:
+            victims = CrimeVictim.objects.visible_to(user).filter(crime=OuterRef("pk"))
+            if self.victim_sex:
+                victims = victims.filter(sex=self.victim_sex)
+            if self.victim_age_band:
+                victims = victims.filter(age_band=self.victim_age_band)
+            crimes = crimes.filter(Exists(victims))
+        return crimes
+
+    def in_period(self, date_field: str, *, until: date | None = None) -> Q:
+        """`date_field` within the period (and on or before `until`, if given)."""
+        end = self.end if until is None else min(self.end, until)
+        return Q(**{f"{date_field}__gte": self.start, f"{date_field}__lte": end})
+
+    def months(self) -> list[date]:
+        """The first day of every calendar month the period touches."""
+        months: list[date] = []
+        current = self.start.replace(day=1)
+        while current <= self.end:
+            months.append(current)
+            current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+        return months
+
+
+# --- disclosure control -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HiddenFigure:
+    """One figure hidden by disclosure control: where it was, and why."""
+
+    table: str
+    row: str
+    column: str
+    reason: str
+
+
+def _reason(reason: str) -> str:
+    """The disclosure module's reason in words: "under 5" or "to protect another hidden figure"."""
+    if reason.startswith("primary: "):
+        return reason.removeprefix("primary: ")
+    return "to protect another hidden figure"
+
+
+class _Disclosure:
+    """Applies one threshold to every figure of a result, and keeps the log of what it hid."""
+
+    def __init__(self, threshold: int) -> None:
+        self.threshold = threshold
+        self.hidden: list[HiddenFigure] = []
+
+    def count(self, value: int, *, table: str, row: str, column: str) -> int | None:
+        """A headline count, hidden on its own when it is from 1 to threshold - 1."""
+        result = suppress_series([value], threshold=self.threshold, protect_total=True)
+        if result.values[0] is None:
+            self.hidden.append(HiddenFigure(table, row, column, _reason(result.suppressed[0].reason)))
+        return result.values[0]
+
+    def series(
+        self, values: Sequence[int], *, table: str, rows: Sequence[str], column: str, total_label: str
+    ) -> tuple[tuple[int | None, ...], int | None]:
+        """An additive series and its total (the sum), with secondary suppression."""
+        result = suppress_series(list(values), threshold=self.threshold, protect_total=True)
+        for entry in result.suppressed:
+            row = total_label if entry.row is None else rows[entry.row]
+            self.hidden.append(HiddenFigure(table, row, column, _reason(entry.reason)))
+        return result.values, result.total
+
+    def overlapping_series(
+        self,
+        values: Sequence[int],
+        total: int,
+        *,
+        table: str,
+        rows: Sequence[str],
+        column: str,
+        total_label: str,
+    ) -> tuple[tuple[int | None, ...], int | None]:
+        """A series whose figures may overlap (a crime under two rows), and its distinct total.
+
+        Suppressed as if the figures added up to the total (they may: most crimes have one
+        basis), so no hidden figure can be worked back by subtraction; the distinct total is
+        hidden when it is small or when the series had to hide its sum.
+        """
+        result = suppress_series(list(values), threshold=self.threshold, protect_total=True)
+        for entry in result.suppressed:
+            if entry.row is not None:
+                self.hidden.append(HiddenFigure(table, rows[entry.row], column, _reason(entry.reason)))
+        shown_total: int | None = total
+        if result.total is None or 0 < total < self.threshold:
+            shown_total = None
+            reason = (
+                f"under {self.threshold}"
+                if 0 < total < self.threshold
+                else "to protect another hidden figure"
+            )
+            self.hidden.append(HiddenFigure(table, total_label, column, reason))
+        return result.values, shown_total
+
+    def overlapping_table(
+        self,
+        cells: Sequence[Sequence[int]],
+        total: int,
+        *,
+        table: str,
+        rows: Sequence[str],
+        columns: Sequence[str],
+        total_label: str,
+    ) -> tuple[tuple[tuple[int | None, ...], ...], int | None]:
+        """A table published without margins whose cells may overlap, and its distinct total.
+
+        The hiding pattern is the one `suppress_table` finds with every margin published, so it
+        protects the cells whatever a reader assumes about the margins.
+        """
+        result = suppress_table(cells, threshold=self.threshold, protect_totals=True)
+        for entry in result.suppressed:
+            if entry.row is not None and entry.column is not None:
+                self.hidden.append(
+                    HiddenFigure(table, rows[entry.row], columns[entry.column], _reason(entry.reason))
+                )
+        shown_total: int | None = total
+        if result.grand_total is None or 0 < total < self.threshold:
+            shown_total = None
+            reason = (
+                f"under {self.threshold}"
+                if 0 < total < self.threshold
+                else "to protect another hidden figure"
+            )
+            self.hidden.append(HiddenFigure(table, total_label, "", reason))
+        return result.cells, shown_total
+
+
+def _rate(numerator: int | None, denominator: int | None) -> float | None:
+    """numerator / denominator, or None when either is hidden or there is nothing to divide by."""
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return numerator / denominator
+
+
+def _resolve_threshold(audience: Audience, threshold: int | None) -> int:
+    if threshold is None:
+        return default_threshold(audience)
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+        raise ValueError(f"threshold must be a whole number of at least 1, not {threshold!r}")
+    return threshold
+
+
+def _latest_extraction(crimes: QuerySet[Crime], filters: CrimeFilters) -> date | None:
+    """The extraction date of the newest crimes file loaded (for the filters' force area), else
+    the newest `extracted_on` of the crimes in scope (crimes loaded without an import record).
+
+    The newest file is the "as at" date even for crimes it did not change: the importer leaves
+    unchanged crimes as they were, so their own `extracted_on` is that of an older file.
+    """
+    imports = ForceExtractImport.objects.filter(kind=ForceExtractImport.Kind.CRIMES)
+    if filters.police_force_area:
+        imports = imports.filter(police_force_area__code=filters.police_force_area)
+    latest = imports.aggregate(latest=Max("extracted_on"))["latest"]
+    if latest is not None:
+        return latest
+    return crimes.aggregate(latest=Max("extracted_on"))["latest"]
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FigureTable:
+    """A table of counts as a page shows it: hidden figures are None.
+
+    `additive` is False where a crime can be counted in more than one row (VAWG basis, victim
+    sex and age band): the rows then add up to more than `total`, which counts each crime once,
+    and `note` says so.
+    """
+
+    key: str
+    title: str
+    note: str
+    row_heading: str
+    row_keys: tuple[str, ...]
+    row_labels: tuple[str, ...]
+    column_labels: tuple[str, ...]
+    cells: tuple[tuple[int | None, ...], ...]
+    total_label: str
+    total: int | None
+    additive: bool = True
+
+    def rows(self) -> Iterator[tuple[str, str, tuple[int | None, ...]]]:
+        """(key, label, figures) for each row."""
+        yield from zip(self.row_keys, self.row_labels, self.cells, strict=True)
+
+
+@dataclass(frozen=True)
+class VawgVolumes:
+    """VAWG crimes recorded in a period, cut five ways, after disclosure control."""
+
+    filters: CrimeFilters
+    extracted_on: date | None
+    threshold: int
+    tables: tuple[FigureTable, ...]
+    hidden: tuple[HiddenFigure, ...]
+
+    def table(self, key: str) -> FigureTable:
+        """The table with this key (`local_authority`, `basis`, `month`, `offence_group`, `victim`)."""
+        for table in self.tables:
+            if table.key == key:
+                return table
+        raise KeyError(key)
+
+    @property
+    def total(self) -> int | None:
+        """VAWG crimes recorded in the period (each once), or None if hidden."""
+        return self.tables[0].total
+
+
+def _victim_sex_label(code: str) -> str:
+    return dict(VICTIM_SEXES).get(code, NOT_RECORDED)
+
+
+def vawg_volumes(
+    *,
+    user: Any,
+    filters: CrimeFilters,
+    audience: Audience = Audience.OPERATIONAL,
+    threshold: int | None = None,
+) -> VawgVolumes:
+    """Counts of VAWG crimes recorded in the period (`recorded_on` in it; cancelled and
+    transferred records left out), by local authority, VAWG basis, month, offence group, and
+    victim sex and age band. Every figure is after disclosure control (`threshold`, default the
+    `audience`'s); PermissionDenied for anyone without `crime.view_crime_data`.
+    """
+    ensure_may_view_crime_data(user)
+    disclosure = _Disclosure(_resolve_threshold(audience, threshold))
+    scoped = filters.apply(
+        Crime.objects.visible_to(user).filter(is_vawg=True, record_status=RECORDED), user=user
+    )
+    crimes = scoped.filter(filters.in_period("recorded_on"))
+    total = crimes.count()
+    tables = [
+        _volume_by_local_authority(crimes, filters, disclosure),
+        _volume_by_basis(crimes, total, user, disclosure),
+        _volume_by_month(crimes, filters, disclosure),
+        _volume_by_offence_group(crimes, disclosure),
+        _volume_by_victim(crimes, total, user, disclosure),
+    ]
+    return VawgVolumes(
+        filters=filters,
+        extracted_on=_latest_extraction(scoped, filters),
+        threshold=disclosure.threshold,
+        tables=tuple(tables),
+        hidden=tuple(disclosure.hidden),
+    )
+
+
+def _series_table(
+    *,
+    key: str,
+    title: str,
+    note: str,
+    row_heading: str,
+    rows: Sequence[tuple[str, str, int]],
+    disclosure: _Disclosure,
+) -> FigureTable:
+    labels = [label for _, label, _ in rows]
+    values, total = disclosure.series(
+        [value for _, _, value in rows], table=title, rows=labels, column="VAWG crimes", total_label="Total"
+    )
+    return FigureTable(
+        key=key,
+        title=title,
+        note=note,
+        row_heading=row_heading,
+        row_keys=tuple(row_key for row_key, _, _ in rows),
+        row_labels=tuple(labels),
+        column_labels=("VAWG crimes",),
+        cells=tuple((value,) for value in values),
+        total_label="Total",
+        total=total,
+    )
+
+
+def _volume_by_local_authority(
+    crimes: QuerySet[Crime], filters: CrimeFilters, disclosure: _Disclosure
+) -> FigureTable:
+    counts: Counter[str] = Counter(
+        {
+            str(row["local_authority_id"] or ""): int(row["n"])
+            for row in crimes.values("local_authority_id").annotate(n=Count("pk"))
+        }
+    )
+    authorities = LocalAuthority.objects.order_by("name")
+    if filters.police_force_area:
+        authorities = authorities.filter(police_force_area__code=filters.police_force_area)
+    rows = [(authority.code, authority.name, counts.pop(authority.code, 0)) for authority in authorities]
+    # A code outside the list (another area's, when an area is chosen) still gets its own row.
+    rows += [(code, code, counts.pop(code)) for code in sorted(code for code in counts if code)]
+    rows.append(("", NOT_RECORDED, counts.pop("", 0)))
+    return _series_table(
+        key="local_authority",
+        title="VAWG crimes by local authority",
+        note="Each crime counts once, in the local authority the extract gives for it.",
+        row_heading="Local authority",
+        rows=rows,
+        disclosure=disclosure,
+    )
+
+
+def _volume_by_basis(crimes: QuerySet[Crime], total: int, user: Any, disclosure: _Disclosure) -> FigureTable:
+    counts = Counter(
+        {
+            row["basis"]: row["n"]
+            for row in CrimeVawgBasis.objects.visible_to(user)
+            .filter(crime__in=crimes)
+            .values("basis")
+            .annotate(n=Count("crime_id", distinct=True))
+        }
+    )
+    title = "VAWG crimes by basis"
+    labels = [str(label) for label in VawgBasis.labels]
+    values, shown_total = disclosure.overlapping_series(
+        [counts.get(value, 0) for value in VawgBasis.values],
+        total,
+        table=title,
+        rows=labels,
+        column="VAWG crimes",
+        total_label="All VAWG crimes (each once)",
+    )
+    return FigureTable(
+        key="basis",
+        title=title,
+        note="A crime with two bases (for example a sexual offence with the domestic abuse flag) is "
+        "counted under each basis, and once in the total, so the rows add up to more than the total.",
+        row_heading="VAWG basis",
+        row_keys=tuple(VawgBasis.values),
+        row_labels=tuple(labels),
+        column_labels=("VAWG crimes",),
+        cells=tuple((value,) for value in values),
+        total_label="All VAWG crimes (each once)",
+        total=shown_total,
+        additive=False,
+    )
+
+
+def _volume_by_month(crimes: QuerySet[Crime], filters: CrimeFilters, disclosure: _Disclosure) -> FigureTable:
+    counts = {
+        (row["year"], row["month"]): row["n"]
+        for row in crimes.annotate(year=ExtractYear("recorded_on"), month=ExtractMonth("recorded_on"))
+        .values("year", "month")
+        .annotate(n=Count("pk"))
+    }
+    rows = [
+        (f"{month:%Y-%m}", f"{month:%B %Y}", counts.get((month.year, month.month), 0))
+        for month in filters.months()
+    ]
+    return _series_table(
+        key="month",
+        title="VAWG crimes by month recorded",
+        note="Each crime counts once, in the month of its recorded date.",
+        row_heading="Month",
+        rows=rows,
+        disclosure=disclosure,
+    )
+
+
+def _volume_by_offence_group(crimes: QuerySet[Crime], disclosure: _Disclosure) -> FigureTable:
+    counts = {
+        row["offence_code__group"]: row["n"]
+        for row in crimes.values("offence_code__group")
+        .annotate(n=Count("pk"))
+        .order_by("offence_code__group")
+    }
+    rows = [(str(group), str(group), int(n)) for group, n in sorted(counts.items())]
+    return _series_table(
+        key="offence_group",
+        title="VAWG crimes by offence group",
+        note="Each crime counts once, in the Home Office group of its offence code.",
+        row_heading="Offence group",
+        rows=rows,
+        disclosure=disclosure,
+    )
+
+
+def _volume_by_victim(crimes: QuerySet[Crime], total: int, user: Any, disclosure: _Disclosure) -> FigureTable:
+    sexes = [code for code, _ in VICTIM_SEXES]
+    column_keys = [*sexes, ""]
+    row_keys = [*AGE_BANDS, ""]
+    cells = [[0] * len(column_keys) for _ in row_keys]
+    pairs = (
+        CrimeVictim.objects.visible_to(user)
+        .filter(crime__in=crimes)
+        .values("sex", "age_band")
+        .annotate(n=Count("crime_id", distinct=True))
+    )
+    for pair in pairs:
+        sex = pair["sex"] if pair["sex"] in sexes else ""
+        band = pair["age_band"] if pair["age_band"] in AGE_BANDS else ""
+        cells[row_keys.index(band)][column_keys.index(sex)] += pair["n"]
+    no_victim = crimes.filter(
+        ~Exists(CrimeVictim.objects.visible_to(user).filter(crime=OuterRef("pk")))
+    ).count()
+    cells[-1][-1] += no_victim
+
+    title = "VAWG crimes by victim sex and age band"
+    row_labels = [("Unknown" if band == "unknown" else band) for band in AGE_BANDS] + [NOT_RECORDED]
+    column_labels = [_victim_sex_label(code) for code in sexes] + [NOT_RECORDED]
+    shown, shown_total = disclosure.overlapping_table(
+        cells,
+        total,
+        table=title,
+        rows=row_labels,
+        columns=column_labels,
+        total_label="All VAWG crimes (each once)",
+    )
+    return FigureTable(
+        key="victim",
+        title=title,
+        note="A crime counts once in each cell its victims fall in: a crime with two victims of "
+        "different sex or age band is counted under each, and once in the total. A crime with no "
+        "victim recorded is counted under 'Not recorded'.",
+        row_heading="Victim age band",
+        row_keys=tuple(row_keys),
+        row_labels=tuple(row_labels),
+        column_labels=tuple(column_labels),
+        cells=shown,
+        total_label="All VAWG crimes (each once)",
+        total=shown_total,
+        additive=False,
+    )
+
+
+# --- RASSO metrics ------------------------------------------------------------------------------
+
+
+MetricBasis = Literal["count", "cohort", "closed", "events", "snapshot", "unavailable"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One RASSO metric as the dashboard shows it (after disclosure control).
+
+    `value` is a rate (a fraction from 0 to 1) for rates, the median in days for timeliness
+    metrics (with `p75_days` and `p90_days`), and the count for counts. `not_yet_assigned`
+    is the number of crimes with no outcome yet (type 0) that the rate's reader must see beside
+    it (see `not_yet_assigned_basis`); None where the metric is not about outcomes.
+    """
+
+    id: str
+    name: str
+    definition: str
+    basis: MetricBasis
+    kind: Literal["count", "rate", "days"]
+    numerator: int | None = None
+    numerator_label: str = ""
+    denominator: int | None = None
+    denominator_label: str = ""
+    value: float | None = None
+    p75_days: int | None = None
+    p90_days: int | None = None
+    not_yet_assigned: int | None = None
+    not_yet_assigned_basis: str = ""
+    available: bool = True
+    note: str = ""
+
+    @property
+    def display_value(self) -> str:
+        """The value in words: "12.5%", "98 days", a count, [c] when hidden, or "not available"."""
+        if not self.available:
+            return "not available"
+        if self.value is None:
+            hidden = self.numerator is None or (self.kind != "count" and self.denominator is None)
+            return HIDDEN_MARKER if hidden else "no cases"
+        if self.kind == "rate":
+            return f"{self.value * 100:.1f}%"
+        if self.kind == "days":
+            return f"{self.value:g} days"
+        return f"{self.value:g}"
+
+
+@dataclass(frozen=True)
+class FunnelStage:
+    """A stage of the attrition funnel: crimes of the cohort that reached it, and that stopped there."""
+
+    key: str
+    label: str
+    count: int | None
+    lost_after: int | None
+
+
+@dataclass(frozen=True)
+class AttritionFunnel:
+    """M11: the cohort recorded in the period, stage by stage (research §5.2), and where it is lost.
+
+    `losses` is a table: a row per stage where crimes stopped (`stages[i].lost_after`) plus a
+    last row for convictions; a column per place they stand now (an outcome group, "not yet
+    assigned an outcome", or, once charged, the verdict or "awaiting verdict").
+    """
+
+    stages: tuple[FunnelStage, ...]
+    losses: FigureTable
+
+
+@dataclass(frozen=True)
+class RassoMetrics:
+    """The RASSO progression and attrition metrics for one period and set of filters."""
+
+    filters: CrimeFilters
+    extracted_on: date | None
+    threshold: int
+    metrics: tuple[Metric, ...]
+    funnel: AttritionFunnel
+    hidden: tuple[HiddenFigure, ...]
+
+    @property
+    def extraction_lag_days(self) -> int | None:
+        """Days from the end of the period to the extraction: how long outcomes had to arrive."""
+        return None if self.extracted_on is None else (self.extracted_on - self.filters.end).days
+
+    def metric(self, metric_id: str) -> Metric:
+        """The metric with this id ("M1" ... "M13c")."""
+        for metric in self.metrics:
+            if metric.id == metric_id:
+                return metric
+        raise KeyError(metric_id)
+
+
+@dataclass(frozen=True)
+class _DaySpread:
+    """How many cases were measured, and the nearest-rank median, P75 and P90 of their days."""
+
+    cases: int
+    percentiles: dict[int, int | None] = field(default_factory=dict)
+
+
+def _day_spread(pairs: QuerySet[Any]) -> _DaySpread:
+    """Nearest-rank percentiles of `d_to - d_from` (whole days) over the rows of `pairs`.
+
+    `pairs` must have `d_from` and `d_to` date annotations; rows missing either are left out.
+    The P-th percentile of n values sorted ascending is the value at rank ceil(P/100 * n), the
+    smallest value with at least P% of the values at or below it (so the median of an even
+    count is the lower middle value). PostgreSQL computes it with `percentile_disc`, which is
+    that definition; other databases (SQLite) with the same rank in integer arithmetic,
+    (P * n + 99) // 100. The two agree for P in 50, 75 and 90: 0.5 and 0.75 are exact in
+    binary, and 0.9 * n rounds to the exact product whenever that product is a whole number.
+    """
+    sql, params = pairs.order_by().values("d_from", "d_to").query.sql_with_params()
+    present = "s.d_from IS NOT NULL AND s.d_to IS NOT NULL"
+    if connection.vendor == "postgresql":
+        columns = ", ".join(
+            f"percentile_disc({p / 100}) WITHIN GROUP (ORDER BY s.d_to - s.d_from)" for p in PERCENTILES
+        )
+        query = f"SELECT COUNT(*), {columns} FROM ({sql}) AS s WHERE {present}"  # noqa: S608 - our own SQL
+    else:
+        columns = ", ".join(
+            f"MIN(CASE WHEN r.rn = ({p} * r.n + 99) / 100 THEN r.days END)" for p in PERCENTILES
+        )
+        query = (
+            "WITH d AS (SELECT CAST(julianday(s.d_to) - julianday(s.d_from) AS INTEGER) AS days "  # noqa: S608
+            f"FROM ({sql}) AS s WHERE {present}), "
+            "r AS (SELECT days, ROW_NUMBER() OVER (ORDER BY days) AS rn, COUNT(*) OVER () AS n FROM d) "
+            f"SELECT (SELECT COUNT(*) FROM d), {columns} FROM r"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        row = cursor.fetchone()
+    cases = int(row[0] or 0)
+    return _DaySpread(
+        cases=cases,
+        percentiles={
+            p: (None if value is None else int(value)) for p, value in zip(PERCENTILES, row[1:], strict=True)
+        },
+    )
+
+
+def _not_assigned_at(day: date) -> Q:
+    """No outcome yet on `day`: type 0, or an outcome dated after it."""
+    return Q(outcome_type=0) | Q(outcome_on__isnull=True) | Q(outcome_on__gt=day)
+
+
+def _suspect_matched(events: QuerySet[ProgressionEvent], *, latest: bool) -> Case:
+    """The date of the event in `events` for the outer event's crime and suspect, on or before it.
+
+    An event with no suspect applies to every suspect of its crime; an outer event with no
+    suspect takes any suspect's. `latest` picks the latest such event, else the earliest.
+    """
+    order = "-occurred_on" if latest else "occurred_on"
+    same_crime = events.filter(crime=OuterRef("crime"), occurred_on__lte=OuterRef("occurred_on")).order_by(
+        order
+    )
+    any_suspect = same_crime.values("occurred_on")[:1]
+    this_suspect = same_crime.filter(Q(suspect_ref=OuterRef("suspect_ref")) | Q(suspect_ref="")).values(
+        "occurred_on"
+    )[:1]
+    return Case(
+        When(suspect_ref="", then=Subquery(any_suspect)),
+        default=Subquery(this_suspect),
+        output_field=DateField(),
+    )
+
+
+def _days_metric(
+    *,
+    metric_id: str,
+    name: str,
+    definition: str,
+    basis: MetricBasis,
+    spread: _DaySpread,
+    cases_label: str,
+    disclosure: _Disclosure,
+    note: str = "",
+) -> Metric:
+    """A timeliness metric: hidden (with its percentiles) when too few cases were measured."""
+    cases = disclosure.count(
+        spread.cases, table="RASSO metrics", row=f"{metric_id} {name}", column="Cases measured"
+    )
+    shown = cases is not None and cases > 0
+    return Metric(
+        id=metric_id,
+        name=name,
+        definition=definition,
+        basis=basis,
+        kind="days",
+        denominator=cases,
+        denominator_label=cases_label,
+        value=spread.percentiles[50] if shown else None,
+        p75_days=spread.percentiles[75] if shown else None,
+        p90_days=spread.percentiles[90] if shown else None,
+        note=note,
+    )
+
+
+def rasso_metrics(
+    *,
+    user: Any,
+    filters: CrimeFilters,
+    extracted_on: date | None = None,
+    audience: Audience = Audience.OPERATIONAL,
+    threshold: int | None = None,
+) -> RassoMetrics:
+    """The adult rape progression and attrition metrics M1 to M13 (research §5.3) for the period.
+
+    Adult rape is `Crime.is_adult_rape`; cancelled and transferred records are left out except
+    at the first stage of the funnel. Outcomes and events count only when dated on or before
+    `extracted_on`, which defaults to the extraction date of the newest crimes file loaded
+    (`_latest_extraction`): the figures are "as at" that date, and the result says so.
+    Every count is after disclosure control (`threshold`, default the `audience`'s); a rate is
+    hidden when its numerator or denominator is. PermissionDenied for anyone without
+    `crime.view_crime_data`. See docs/crime-metrics.md for each definition.
+    """
+    ensure_may_view_crime_data(user)
+    disclosure = _Disclosure(_resolve_threshold(audience, threshold))
+    scoped = filters.apply(Crime.objects.visible_to(user).filter(is_adult_rape=True), user=user)
+    recorded = scoped.filter(record_status=RECORDED)
+    as_at = extracted_on or _latest_extraction(scoped, filters)
+    cut = as_at or date.max
+    end = min(filters.end, cut)
+    # Every event known by the extraction date; `events` only those of the crimes in scope.
+    all_events = ProgressionEvent.objects.visible_to(user).filter(occurred_on__lte=cut)
+    events = all_events.filter(crime__in=recorded)
+
+    metrics: list[Metric] = []
+    cohort = filters.in_period("recorded_on")
+    closed_in_period = Q(outcome_type__gte=1) & filters.in_period("outcome_on", until=cut)
+    charged_by_cut = Q(outcome_type=1, outcome_on__lte=cut)
+    figures = recorded.aggregate(
+        m1=Count("pk", filter=cohort),
+        cohort_charged=Count("pk", filter=cohort & charged_by_cut),
+        cohort_open=Count("pk", filter=cohort & _not_assigned_at(cut)),
+        closed=Count("pk", filter=closed_in_period),
+        closed_1=Count("pk", filter=closed_in_period & Q(outcome_type=1)),
+        closed_14_16=Count("pk", filter=closed_in_period & Q(outcome_type__in=[14, 16])),
+        closed_15_16=Count("pk", filter=closed_in_period & Q(outcome_type__in=[15, 16])),
+        closed_16=Count("pk", filter=closed_in_period & Q(outcome_type=16)),
+        open_at_end=Count("pk", filter=Q(recorded_on__lte=end) & _not_assigned_at(end)),
+    )
+
+    def count(value: int, metric_id: str, name: str, column: str) -> int | None:
+        return disclosure.count(value, table="RASSO metrics", row=f"{metric_id} {name}", column=column)
+
+    # M1
+    m1 = count(figures["m1"], "M1", "Adult rape offences recorded", "Offences")
+    cohort_open = count(figures["cohort_open"], "M2", "Charge/summons rate (cohort)", NOT_YET_ASSIGNED)
+    cohort_open_basis = "offences recorded in the period with no outcome yet at the extraction date"
+    metrics.append(
+        Metric(
+            id="M1",
+            name="Adult rape offences recorded",
+            definition="Adult rape offences (HOCR 19C and 19F under the current rules) with a recorded "
+            "date in the period, excluding cancelled and transferred records.",
+            basis="count",
+            kind="count",
+            numerator=m1,
+            numerator_label="offences recorded",
+            value=m1,
+            not_yet_assigned=cohort_open,
+            not_yet_assigned_basis=cohort_open_basis,
+        )
+    )
+
+    # M2
+    name = "Charge/summons rate (cohort)"
+    charged = count(figures["cohort_charged"], "M2", name, "Charged or summonsed")
+    metrics.append(
+        Metric(
+            id="M2",
+            name=name,
+            definition="Of the adult rape offences recorded in the period (M1), those whose outcome is "
+            "type 1 (charged or summonsed) by the extraction date, divided by M1.",
+            basis="cohort",
+            kind="rate",
+            numerator=charged,
+            numerator_label="charged or summonsed by the extraction date",
+            denominator=m1,
+            denominator_label="offences recorded in the period (M1)",
+            value=_rate(charged, m1),
+            not_yet_assigned=cohort_open,
+            not_yet_assigned_basis=cohort_open_basis,
+            note="Recent offences have had less time to reach an outcome: read with the extraction lag.",
+        )
+    )
+
+    # M3, M4, M4b: closed basis
+    closed = count(figures["closed"], "M3", "Charge/summons rate (closed basis)", "Outcomes assigned")
+    open_at_end = count(figures["open_at_end"], "M3", "Charge/summons rate (closed basis)", NOT_YET_ASSIGNED)
+    open_basis = "offences recorded by the end of the period with no outcome yet at its end"
+    name = "Charge/summons rate (closed basis)"
+    closed_1 = count(figures["closed_1"], "M3", name, "Type 1 outcomes")
+    metrics.append(
+        Metric(
+            id="M3",
+            name=name,
+            definition="Adult rape offences given outcome type 1 (charged or summonsed) in the period, "
+            "divided by those given any outcome of types 1 to 22 in the period (type 0 excluded). "
+            "Each offence counts once, by its current outcome and that outcome's date.",
+            basis="closed",
+            kind="rate",
+            numerator=closed_1,
+            numerator_label="outcomes of type 1 assigned in the period",
+            denominator=closed,
+            denominator_label="outcomes of types 1 to 22 assigned in the period",
+            value=_rate(closed_1, closed),
+            not_yet_assigned=open_at_end,
+            not_yet_assigned_basis=open_basis,
+        )
+    )
+    name = "Victim withdrawal rate"
+    withdrawn = count(figures["closed_14_16"], "M4", name, "Outcomes 14 and 16")
+    metrics.append(
+        Metric(
+            id="M4",
+            name=name,
+            definition="Adult rape offences given outcome type 14 or 16 (evidential difficulties: the "
+            "victim does not support action) in the period, divided by those given any outcome of "
+            "types 1 to 22 in the period.",
+            basis="closed",
+            kind="rate",
+            numerator=withdrawn,
+            numerator_label="outcomes of types 14 and 16 assigned in the period",
+            denominator=closed,
+            denominator_label="outcomes of types 1 to 22 assigned in the period",
+            value=_rate(withdrawn, closed),
+            not_yet_assigned=open_at_end,
+            not_yet_assigned_basis=open_basis,
+        )
+    )
+    name = "Withdrawal share of identified-suspect evidential closures"
+    type_16 = count(figures["closed_16"], "M4b", name, "Outcome 16")
+    types_15_16 = count(figures["closed_15_16"], "M4b", name, "Outcomes 15 and 16")
+    metrics.append(
+        Metric(
+            id="M4b",
+            name=name,
+            definition="Adult rape offences given outcome type 16 in the period, divided by those given "
+            "type 15 or 16: of the cases with an identified suspect closed for evidential difficulties, "
+            "the share where the victim did not support action.",
+            basis="closed",
+            kind="rate",
+            numerator=type_16,
+            numerator_label="outcomes of type 16 assigned in the period",
+            denominator=types_15_16,
+            denominator_label="outcomes of types 15 and 16 assigned in the period",
+            value=_rate(type_16, types_15_16),
+            not_yet_assigned=open_at_end,
+            not_yet_assigned_basis=open_basis,
+        )
+    )
+
+    # M5
+    charged_in_period = recorded.filter(Q(outcome_type=1) & filters.in_period("outcome_on", until=cut))
+    metrics.append(
+        _days_metric(
+            metric_id="M5",
+            name="Days from recording to charge",
+            definition="For adult rape offences given outcome type 1 in the period: days from the "
+            "recorded date to the outcome date; the median, P75 and P90 by nearest rank.",
+            basis="closed",
+            spread=_day_spread(charged_in_period.annotate(d_from=F("recorded_on"), d_to=F("outcome_on"))),
+            cases_label="offences charged in the period",
+            disclosure=disclosure,
+            note="Measured from the recorded date, as the Home Office measures days to outcome.",
+        )
+    )
+
+    metrics += _cps_metrics(events=events, all_events=all_events, filters=filters, disclosure=disclosure)
+    metrics += _court_metrics(
+        events=events,
+        all_events=all_events,
+        recorded=recorded,
+        filters=filters,
+        end=end,
+        disclosure=disclosure,
+    )
+
+    funnel = _attrition_funnel(
+        scoped=scoped, all_events=all_events, user=user, filters=filters, cut=cut, disclosure=disclosure
+    )
+    name = "Attrition funnel"
+    stages = {stage.key: stage for stage in funnel.stages}
+    metrics.append(
+        Metric(
+            id="M11",
+            name=name,
+            definition="The offences recorded in the period (cohort), counted at each stage they "
+            "reached by the extraction date: crimed, suspect identified, suspect arrested or "
+            "interviewed, referred to the CPS, charged, trial (or guilty plea), convicted. The value "
+            "is the share of crimed offences that reached a conviction; the stages are in the funnel.",
+            basis="cohort",
+            kind="rate",
+            numerator=stages["convicted"].count,
+            numerator_label="offences of the cohort with a conviction",
+            denominator=stages["crimed"].count,
+            denominator_label="offences recorded in the period (M1)",
+            value=_rate(stages["convicted"].count, stages["crimed"].count),
+            not_yet_assigned=cohort_open,
+            not_yet_assigned_basis=cohort_open_basis,
+            note="Reports not crimed (N100) are not in the force extract, so the funnel starts at "
+            "the crime record.",
+        )
+    )
+    metrics.append(
+        _repeat_suspect_share(
+            cohort=recorded.filter(cohort),
+            user=user,
+            disclosure=disclosure,
+            not_yet_assigned=cohort_open,
+            not_yet_assigned_basis=cohort_open_basis,
+        )
+    )
+    metrics += _victim_engagement(
+        recorded=recorded, all_events=all_events, filters=filters, cut=cut, disclosure=disclosure
+    )
+
+    return RassoMetrics(
+        filters=filters,
+        extracted_on=as_at,
+        threshold=disclosure.threshold,
+        metrics=tuple(metrics),
+        funnel=funnel,
+        hidden=tuple(disclosure.hidden),
+    )
+
+
+def _cps_metrics(
+    *,
+    events: QuerySet[ProgressionEvent],
+    all_events: QuerySet[ProgressionEvent],
+    filters: CrimeFilters,
+    disclosure: _Disclosure,
+) -> list[Metric]:
+    """M6 (CPS charge rate), M6b (referrals to the CPS) and M7 (CPS timeliness), from events."""
+    in_period = filters.in_period("occurred_on")
+    decisions = events.filter(in_period, kind=Kind.CPS_DECISION, detail__in=CHARGING_DECISIONS)
+
+    def suspects(queryset: QuerySet[ProgressionEvent]) -> int:
+        # A suspect is a (crime, suspect id) pair; an event with no suspect id is one suspect.
+        return queryset.values("crime_id", "suspect_ref").distinct().count()
+
+    def count(value: int, metric_id: str, name: str, column: str) -> int | None:
+        return disclosure.count(value, table="RASSO metrics", row=f"{metric_id} {name}", column=column)
+
+    name = "CPS charge rate"
+    decided = count(suspects(decisions), "M6", name, "Suspects with a charging decision")
+    charged = count(suspects(decisions.filter(detail="charge")), "M6", name, "Suspects charged")
+    name_referred = "Referrals to the CPS"
+    referred = count(
+        suspects(events.filter(in_period, kind=Kind.REFERRED_TO_CPS)),
+        "M6b",
+        name_referred,
+        "Suspects referred",
+    )
+    spread = _day_spread(
+        decisions.annotate(
+            d_from=_suspect_matched(all_events.filter(kind=Kind.REFERRED_TO_CPS), latest=True),
+            d_to=F("occurred_on"),
+        )
+    )
+    return [
+        Metric(
+            id="M6",
+            name=name,
+            definition="Suspects in adult rape offences with a CPS charging decision (charge, or no "
+            "further action on evidential or public interest grounds) dated in the period; of them, "
+            "those the CPS decided to charge. An action plan is not a charging decision.",
+            basis="events",
+            kind="rate",
+            numerator=charged,
+            numerator_label="suspects the CPS decided to charge in the period",
+            denominator=decided,
+            denominator_label="suspects with a CPS charging decision in the period",
+            value=_rate(charged, decided),
+        ),
+        Metric(
+            id="M6b",
+            name=name_referred,
+            definition="Suspects in adult rape offences referred to the CPS for a charging decision "
+            "(a 'referred to CPS' event) in the period.",
+            basis="events",
+            kind="count",
+            numerator=referred,
+            numerator_label="suspects referred in the period",
+            value=referred,
+        ),
+        _days_metric(
+            metric_id="M7",
+            name="CPS timeliness: days from referral to charging decision",
+            definition="For each CPS charging decision in the period on an adult rape offence: days "
+            "from the latest referral to the CPS on or before it (for the same suspect) to the "
+            "decision; the median, P75 and P90 by nearest rank.",
+            basis="events",
+            spread=spread,
+            cases_label="charging decisions with a referral date",
+            disclosure=disclosure,
+            note="The referral date stands in for the CPS's receipt of the file. Decisions with no "
+            "earlier referral in the extract are left out.",
+        ),
+    ]
+
+
+def _court_metrics(
+    *,
+    events: QuerySet[ProgressionEvent],
+    all_events: QuerySet[ProgressionEvent],
+    recorded: QuerySet[Crime],
+    filters: CrimeFilters,
+    end: date,
+    disclosure: _Disclosure,
+) -> list[Metric]:
+    """M8 (court timeliness), M9 (caseload outstanding) and M10 (conviction rate), from events."""
+    verdicts = events.filter(filters.in_period("occurred_on"), kind=Kind.VERDICT)
+    charge_on = Coalesce(
+        _suspect_matched(all_events.filter(kind=Kind.CHARGED), latest=False),
+        Case(
+            When(
+                Q(crime__outcome_type=1, crime__outcome_on__lte=F("occurred_on")),
+                then=F("crime__outcome_on"),
+            ),
+            output_field=DateField(),
+        ),
+        output_field=DateField(),
+    )
+    spread = _day_spread(verdicts.annotate(d_from=charge_on, d_to=F("occurred_on")))
+
+    charged_by_end = Q(
+        Exists(all_events.filter(crime=OuterRef("pk"), kind=Kind.CHARGED, occurred_on__lte=end))
+    ) | Q(outcome_type=1, outcome_on__lte=end)
+    verdict_by_end = Exists(all_events.filter(crime=OuterRef("pk"), kind=Kind.VERDICT, occurred_on__lte=end))
+    outstanding_name = "Crown Court caseload outstanding"
+    outstanding = disclosure.count(
+        recorded.filter(charged_by_end).exclude(verdict_by_end).count(),
+        table="RASSO metrics",
+        row=f"M9 {outstanding_name}",
+        column="Open cases",
+    )
+    name = "Conviction rate"
+    completed = disclosure.count(
+        verdicts.count(), table="RASSO metrics", row=f"M10 {name}", column="Prosecutions completed"
+    )
+    convicted = disclosure.count(
+        verdicts.filter(detail__in=CONVICTED_VERDICTS).count(),
+        table="RASSO metrics",
+        row=f"M10 {name}",
+        column="Convictions",
+    )
+    return [
+        _days_metric(
+            metric_id="M8",
+            name="Court timeliness: days from charge to completion",
+            definition="For each verdict (conviction, acquittal or discontinuance) in the period on an "
+            "adult rape offence: days from the charge (the earliest 'charged' event for the same "
+            "suspect on or before the verdict, else the offence's type 1 outcome date) to the "
+            "verdict; the median, P75 and P90 by nearest rank.",
+            basis="events",
+            spread=spread,
+            cases_label="verdicts with a charge date",
+            disclosure=disclosure,
+            note="The extract does not name the court; adult rape is tried only in the Crown Court.",
+        ),
+        Metric(
+            id="M9",
+            name=outstanding_name,
+            definition="Adult rape offences charged (a 'charged' event or outcome type 1) on or before "
+            "the end of the period with no verdict on or before it: cases open in the Crown Court at "
+            "the end of the period.",
+            basis="snapshot",
+            kind="count",
+            numerator=outstanding,
+            numerator_label="offences charged and awaiting a verdict at the end of the period",
+            value=outstanding,
+            note="Counted by offence: an offence with several defendants is open until its first verdict.",
+        ),
+        Metric(
+            id="M10",
+            name=name,
+            definition="Verdicts in the period on adult rape offences that are convictions (guilty plea "
+            "or conviction at trial), divided by all verdicts in the period (convictions, acquittals "
+            "and discontinuances): prosecutions completed.",
+            basis="events",
+            kind="rate",
+            numerator=convicted,
+            numerator_label="convictions in the period",
+            denominator=completed,
+            denominator_label="prosecutions completed in the period",
+            value=_rate(convicted, completed),
+        ),
+    ]
+
+
+# The funnel's stages (research §5.2), in order. A crime's stage is the furthest it reached.
+FUNNEL_STAGES: tuple[tuple[str, str], ...] = (
+    ("records", "Adult rape records (including cancelled and transferred)"),
+    ("crimed", "Crimed (not cancelled or transferred)"),
+    ("suspect_identified", "Suspect identified"),
+    ("arrested_or_interviewed", "Suspect arrested or interviewed"),
+    ("referred_to_cps", "Referred to the CPS"),
+    ("charged", "Charged or summonsed"),
+    ("trial", "Trial (or guilty plea)"),
+    ("convicted", "Convicted"),
+)
+_STOPPED_LABELS: tuple[str, ...] = (
+    "Cancelled or transferred",
+    "Crimed, no suspect identified",
+    "Suspect identified, not arrested or interviewed",
+    "Arrested or interviewed, not referred to the CPS",
+    "Referred to the CPS, not charged",
+    "Charged, no trial or plea yet",
+    "Tried, not convicted",
+    "Convicted",
+)
+_VERDICT_COLUMNS: dict[str, str] = {"acquitted": "Acquitted", "discontinued": "Discontinued"}
+_AWAITING_VERDICT = "Awaiting verdict"
+_OTHER_VERDICT = "Other verdict"
+_CONVICTED = "Convicted"
+
+
+def _attrition_funnel(
+    *,
+    scoped: QuerySet[Crime],
+    all_events: QuerySet[ProgressionEvent],
+    user: Any,
+    filters: CrimeFilters,
+    cut: date,
+    disclosure: _Disclosure,
+) -> AttritionFunnel:
+    """M11: each crime of the cohort at the furthest stage it reached, and where it stands now.
+
+    A stage is reached when the crime has an event of that stage or of any later one (a
+    conviction implies a charge), so every stage holds the ones after it.
+    """
+
+    def has(kinds: Sequence[str], **conditions: Any) -> Q:
+        return Q(Exists(all_events.filter(crime=OuterRef("pk"), kind__in=kinds, **conditions)))
+
+    stage = Case(
+        When(~Q(record_status=RECORDED), then=Value(0)),
+        When(has([Kind.VERDICT], detail__in=CONVICTED_VERDICTS) | has([Kind.SENTENCE]), then=Value(7)),
+        When(has([Kind.TRIAL]) | has([Kind.VERDICT], detail__in=TRIED_VERDICTS), then=Value(6)),
+        When(
+            has([Kind.CHARGED, Kind.FIRST_HEARING, Kind.TRIAL, Kind.VERDICT])
+            | has([Kind.CPS_DECISION], detail="charge")
+            | Q(outcome_type=1, outcome_on__lte=cut),
+            then=Value(5),
+        ),
+        When(has([Kind.REFERRED_TO_CPS, Kind.CPS_DECISION]), then=Value(4)),
+        When(
+            has([Kind.ARRESTED, Kind.INTERVIEWED, Kind.BAILED, Kind.RELEASED_UNDER_INVESTIGATION]),
+            then=Value(3),
+        ),
+        When(
+            has([Kind.SUSPECT_IDENTIFIED])
+            | Q(Exists(CrimeSuspect.objects.visible_to(user).filter(crime=OuterRef("pk")))),
+            then=Value(2),
+        ),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    latest_verdict = Subquery(
+        all_events.filter(crime=OuterRef("pk"), kind=Kind.VERDICT)
+        .order_by("-occurred_on")
+        .values("detail")[:1]
+    )
+    outcome_now = Case(
+        When(_not_assigned_at(cut), then=Value(0)), default=F("outcome_type_id"), output_field=IntegerField()
+    )
+    rows = (
+        scoped.filter(filters.in_period("recorded_on"))
+        .annotate(stage=stage, outcome_now=outcome_now, verdict=latest_verdict)
+        .values("stage", "outcome_now", "verdict")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+    groups = {row.number: row.group for row in OutcomeType.objects.filter(number__gte=1)}
+    outcome_columns = list(dict.fromkeys(groups[number] for number in sorted(groups)))
+    columns = [
+        NOT_YET_ASSIGNED,
+        *outcome_columns,
+        _AWAITING_VERDICT,
+        *_VERDICT_COLUMNS.values(),
+        _OTHER_VERDICT,
+        _CONVICTED,
+    ]
+    cells = [[0] * len(columns) for _ in FUNNEL_STAGES]
+    for row in rows:
+        reached = row["stage"]
+        if reached == len(FUNNEL_STAGES) - 1:
+            column = _CONVICTED
+        elif reached >= 5:
+            column = _VERDICT_COLUMNS.get(
+                row["verdict"] or "", _OTHER_VERDICT if row["verdict"] else _AWAITING_VERDICT
+            )
+        elif row["outcome_now"] == 0:
+            column = NOT_YET_ASSIGNED
+        else:
+            column = groups.get(row["outcome_now"], f"Outcome type {row['outcome_now']}")
+            if column not in columns:
+                columns.insert(-len(_VERDICT_COLUMNS) - 3, column)
+                for line in cells:
+                    line.insert(columns.index(column), 0)
+        cells[reached][columns.index(column)] += row["n"]
+
+    stopped = [sum(line) for line in cells]
+    reached_counts = [sum(stopped[index:]) for index in range(len(FUNNEL_STAGES))]
+    table = "Attrition funnel"
+    shown_counts = [
+        disclosure.count(value, table=table, row=label, column="Offences reaching the stage")
+        for value, (_, label) in zip(reached_counts, FUNNEL_STAGES, strict=True)
+    ]
+    stages: list[FunnelStage] = []
+    for index, (key, label) in enumerate(FUNNEL_STAGES):
+        lost: int | None = None
+        if index < len(FUNNEL_STAGES) - 1:
+            if shown_counts[index] is None or shown_counts[index + 1] is None:
+                disclosure.hidden.append(
+                    HiddenFigure(table, label, "Stopped at this stage", "to protect another hidden figure")
+                )
+            else:
+                lost = disclosure.count(
+                    stopped[index], table=table, row=label, column="Stopped at this stage"
+                )
+        stages.append(FunnelStage(key=key, label=label, count=shown_counts[index], lost_after=lost))
+
+    # Drop columns that are empty in every row: they say nothing and widen the page.
+    keep = [
+        j for j in range(len(columns)) if any(line[j] for line in cells) or columns[j] == NOT_YET_ASSIGNED
+    ]
+    kept_columns = [columns[j] for j in keep]
+    kept_cells = [[line[j] for j in keep] for line in cells]
+    losses_title = "Where the cohort stopped, and where it stands now"
+    shown_cells, shown_total = disclosure.overlapping_table(
+        kept_cells,
+        reached_counts[0],
+        table=losses_title,
+        rows=_STOPPED_LABELS,
+        columns=kept_columns,
+        total_label="All records",
+    )
+    losses = FigureTable(
+        key="funnel_losses",
+        title=losses_title,
+        note="Each record of the cohort counts once: in the row of the furthest stage it reached, "
+        "and the column of its current outcome group (or, once charged, its verdict).",
+        row_heading="Furthest stage reached",
+        row_keys=tuple(key for key, _ in FUNNEL_STAGES),
+        row_labels=_STOPPED_LABELS,
+        column_labels=tuple(kept_columns),
+        cells=shown_cells,
+        total_label="All records",
+        total=shown_total,
+    )
+    return AttritionFunnel(stages=tuple(stages), losses=losses)
+
+
+def _repeat_suspect_share(
+    *,
+    cohort: QuerySet[Crime],
+    user: Any,
+    disclosure: _Disclosure,
+    not_yet_assigned: int | None,
+    not_yet_assigned_basis: str,
+) -> Metric:
+    """M12: offences whose suspect is linked to another RASSO or domestic abuse record."""
+    suspects = CrimeSuspect.objects.visible_to(user)
+    # The same pseudonymous id in the same force's data, on another recorded crime that is RASSO
+    # or carries the domestic abuse flag (ids are stable within a force, not across forces).
+    other_records = (
+        suspects.filter(
+            suspect_ref=OuterRef("suspect_ref"),
+            crime__police_force_area_id=OuterRef("crime__police_force_area_id"),
+            crime__record_status=RECORDED,
+        )
+        .filter(Q(crime__is_rasso=True) | Q(crime__domestic_abuse=True))
+        .exclude(crime_id=OuterRef("crime_id"))
+    )
+    # One pass over the cohort: every offence with a suspect, and those whose suspect is linked.
+    figures = cohort.filter(Exists(suspects.filter(crime=OuterRef("pk")))).aggregate(
+        named=Count("pk"),
+        linked=Count(
+            "pk", filter=Q(Exists(suspects.filter(crime=OuterRef("pk")).filter(Exists(other_records))))
+        ),
+    )
+    name = "Repeat-suspect share"
+    row = f"M12 {name}"
+    with_suspect = disclosure.count(
+        figures["named"], table="RASSO metrics", row=row, column="With a named suspect"
+    )
+    repeat = disclosure.count(
+        figures["linked"], table="RASSO metrics", row=row, column="Suspect linked elsewhere"
+    )
+    return Metric(
+        id="M12",
+        name=name,
+        definition="Of the adult rape offences recorded in the period with a named suspect, those "
+        "where a suspect is also a suspect (same pseudonymous id, same force) in at least one other "
+        "recorded RASSO offence or domestic-abuse-flagged crime, at any date in the extract.",
+        basis="cohort",
+        kind="rate",
+        numerator=repeat,
+        numerator_label="offences whose suspect is linked to another RASSO or DA record",
+        denominator=with_suspect,
+        denominator_label="offences recorded in the period with a named suspect",
+        value=_rate(repeat, with_suspect),
+        not_yet_assigned=not_yet_assigned,
+        not_yet_assigned_basis=not_yet_assigned_basis,
+    )
+
+
+_NOT_IN_EXTRACT = "Not available from the force extract"
+
+
+def _victim_engagement(
+    *,
+    recorded: QuerySet[Crime],
+    all_events: QuerySet[ProgressionEvent],
+    filters: CrimeFilters,
+    cut: date,
+    disclosure: _Disclosure,
+) -> list[Metric]:
+    """M13: what the extract supports (withdrawals with a reason), and what it does not."""
+    withdrawal_events = all_events.filter(kind=Kind.VICTIM_WITHDRAWAL, crime=OuterRef("pk"))
+    withdrawals = recorded.filter(
+        Q(Exists(withdrawal_events.filter(filters.in_period("occurred_on"))))
+        | (Q(outcome_type__in=[14, 16]) & filters.in_period("outcome_on", until=cut))
+    )
+    figures = withdrawals.aggregate(
+        total=Count("pk"), reasoned=Count("pk", filter=Q(Exists(withdrawal_events.exclude(detail=""))))
+    )
+    name = "Withdrawals with a recorded reason"
+    row = f"M13c {name}"
+    total = disclosure.count(figures["total"], table="RASSO metrics", row=row, column="Withdrawals")
+    reasoned = disclosure.count(figures["reasoned"], table="RASSO metrics", row=row, column="With a reason")
+    return [
+        Metric(
+            id="M13a",
+            name="Victims referred to an ISVA",
+            definition="The share of victims of adult rape with a referral to an independent sexual "
+            "violence adviser (ISVA).",
+            basis="unavailable",
+            kind="rate",
+            available=False,
+            note=f"{_NOT_IN_EXTRACT}: it carries no ISVA referrals. Waymark's referral records can "
+            "answer this once they are linked to crime references.",
+        ),
+        Metric(
+            id="M13b",
+            name="Victims updated within the Victims' Code time limits",
+            definition="The share of victims of adult rape told of each key event within the Victims' "
+            "Code time limit.",
+            basis="unavailable",
+            kind="rate",
+            available=False,
+            note=f"{_NOT_IN_EXTRACT}: it carries no victim contact or notification dates.",
+        ),
+        Metric(
+            id="M13c",
+            name=name,
+            definition="Adult rape offences where the victim withdrew in the period (a 'victim "
+            "withdrawal' event dated in the period, or outcome type 14 or 16 assigned in it); of "
+            "them, those with a withdrawal event that records a reason.",
+            basis="events",
+            kind="rate",
+            numerator=reasoned,
+            numerator_label="withdrawals with a recorded reason",
+            denominator=total,
+            denominator_label="offences with a victim withdrawal in the period",
+            value=_rate(reasoned, total),
+        ),
+    ]
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+def _figure(value: int | float | None) -> int | float | str:
+    return HIDDEN_MARKER if value is None else value
+
+
+def _heading_rows(
+    title: str, filters: CrimeFilters, extracted_on: date | None, threshold: int
+) -> Iterator[list[Any]]:
+    yield [title]
+    for name, value in filters.describe():
+        yield [name, spreadsheet_safe(value)]
+    yield ["Extraction date", extracted_on.isoformat() if extracted_on else "no extract loaded"]
+    if extracted_on is not None:
+        yield ["Days from the end of the period to the extraction", (extracted_on - filters.end).days]
+    yield [
+        "Figures",
+        f"Disclosure control applied: counts from 1 to {threshold - 1} are hidden ({HIDDEN_MARKER}), "
+        "and so is one more figure wherever a hidden one could be worked back; a rate is hidden "
+        "when its numerator or denominator is.",
+    ]
+
+
+def _table_rows(table: FigureTable) -> Iterator[list[Any]]:
+    yield [table.title]
+    yield [table.note]
+    yield [table.row_heading, *table.column_labels]
+    for _, label, figures in table.rows():
+        yield [spreadsheet_safe(label), *(_figure(value) for value in figures)]
+    yield [table.total_label, _figure(table.total)]
+
+
+def _hidden_rows(hidden: Sequence[HiddenFigure]) -> Iterator[list[Any]]:
+    yield ["Hidden figures"]
+    yield ["Table", "Row", "Column", "Why"]
+    if not hidden:
+        yield ["None"]
+    for entry in hidden:
+        yield [entry.table, spreadsheet_safe(entry.row), spreadsheet_safe(entry.column), entry.reason]
+
+
+def volumes_csv_rows(volumes: VawgVolumes, *, table: str | None = None) -> Iterator[list[Any]]:
+    """The VAWG volume tables as CSV rows (all, or the one with key `table`), with a heading
+    block (period, filters, extraction date, disclosure note) and the hidden figures' log."""
+    tables = volumes.tables if table is None else (volumes.table(table),)
+    yield from _heading_rows("VAWG crimes recorded", volumes.filters, volumes.extracted_on, volumes.threshold)
+    for each in tables:
+        yield []
+        yield from _table_rows(each)
+    yield []
+    titles = {each.title for each in tables}
+    yield from _hidden_rows([entry for entry in volumes.hidden if entry.table in titles])
+
+
+METRICS_CSV_TABLES: tuple[str, ...] = ("metrics", "funnel", "funnel_losses")
+
+
+def metrics_csv_rows(metrics: RassoMetrics, *, table: str | None = None) -> Iterator[list[Any]]:
+    """The RASSO metrics as CSV rows: the metrics table, the funnel and its losses (all, or one
+    of `METRICS_CSV_TABLES`), with a heading block and the hidden figures' log."""
+    if table is not None and table not in METRICS_CSV_TABLES:
+        raise KeyError(table)
+    chosen = METRICS_CSV_TABLES if table is None else (table,)
+    yield from _heading_rows(
+        "Adult rape (RASSO) metrics", metrics.filters, metrics.extracted_on, metrics.threshold
+    )
+    titles: set[str] = set()
+    if "metrics" in chosen:
+        titles.add("RASSO metrics")
+        yield []
+        yield ["RASSO metrics"]
+        yield [
+            "Metric",
+            "Name",
+            "Value",
+            "Numerator",
+            "Numerator counts",
+            "Denominator",
+            "Denominator counts",
+            "Median days",
+            "P75 days",
+            "P90 days",
+            NOT_YET_ASSIGNED,
+            f"{NOT_YET_ASSIGNED} counts",
+            "Basis",
+            "Definition",
+            "Note",
+        ]
+        for metric in metrics.metrics:
+            days = metric.kind == "days"
+            yield [
+                metric.id,
+                metric.name,
+                metric.display_value,
+                "" if days or not metric.numerator_label else _figure(metric.numerator),
+                metric.numerator_label,
+                "" if not metric.denominator_label else _figure(metric.denominator),
+                metric.denominator_label,
+                _figure(metric.value) if days and metric.denominator != 0 else "",
+                _figure(metric.p75_days) if days and metric.denominator != 0 else "",
+                _figure(metric.p90_days) if days and metric.denominator != 0 else "",
+                _figure(metric.not_yet_assigned) if metric.not_yet_assigned_basis else "",
+                metric.not_yet_assigned_basis,
+                metric.basis,
+                metric.definition,
+                metric.note,
+            ]
+    if "funnel" in chosen:
+        titles.add("Attrition funnel")
+        yield []
+        yield ["Attrition funnel (M11)"]
+        yield ["Stage", "Offences reaching the stage", "Stopped at this stage"]
+        for stage in metrics.funnel.stages:
+            last = stage.key == FUNNEL_STAGES[-1][0]
+            yield [stage.label, _figure(stage.count), "" if last else _figure(stage.lost_after)]
+    if "funnel_losses" in chosen:
+        titles.add(metrics.funnel.losses.title)
+        yield []
+        yield from _table_rows(metrics.funnel.losses)
+    yield []
+    yield from _hidden_rows([entry for entry in metrics.hidden if entry.table in titles])
