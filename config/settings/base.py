@@ -1,9 +1,12 @@
 """Settings shared by every environment; each value that varies comes from the environment."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -198,6 +201,42 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     },
 }
+
+# Map tiles under the hexagon maps (waymark/core/hexmap.py): a URL template such as
+# https://tile.openstreetmap.org/{z}/{x}/{y}.png. Empty (the default): no tiles, the hexagons
+# draw on a plain background and the browser fetches nothing from anyone else. A tile provider
+# must be credited: set its attribution text (OpenStreetMap: "© OpenStreetMap contributors")
+# and the page it links to (https://www.openstreetmap.org/copyright). docs/charts-and-maps.md.
+WAYMARK_MAP_TILE_URL = env.str("WAYMARK_MAP_TILE_URL", default="")
+WAYMARK_MAP_TILE_ATTRIBUTION = env.str("WAYMARK_MAP_TILE_ATTRIBUTION", default="")
+WAYMARK_MAP_TILE_ATTRIBUTION_URL = env.str("WAYMARK_MAP_TILE_ATTRIBUTION_URL", default="")
+
+
+def map_tile_origin(template: str) -> str:
+    """The CSP source that lets the browser load tiles from this URL template.
+
+    `https://tile.openstreetmap.org/{z}/{x}/{y}.png` gives `https://tile.openstreetmap.org`;
+    Leaflet's subdomain placeholder becomes a wildcard (`https://{s}.tile.example.org/...` gives
+    `https://*.tile.example.org`). Anything that is not an https URL with {z}, {x} and {y}, or
+    whose host has another placeholder, is refused at start-up.
+    """
+    parts = urlsplit(template)
+    host = parts.netloc
+    if parts.scheme != "https" or not host or "@" in host:
+        raise ImproperlyConfigured(f"WAYMARK_MAP_TILE_URL must be an https URL template, not {template!r}")
+    if not all(placeholder in template for placeholder in ("{z}", "{x}", "{y}")):
+        raise ImproperlyConfigured(f"WAYMARK_MAP_TILE_URL must contain {{z}}, {{x}} and {{y}}: {template!r}")
+    subdomains = host.startswith("{s}.")
+    host = host.removeprefix("{s}.")
+    # Only a plain host name (and port) may go into the policy: nothing that could end the source.
+    if not re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?", host):
+        raise ImproperlyConfigured(f"WAYMARK_MAP_TILE_URL has a placeholder in its host: {template!r}")
+    return f"https://{'*.' if subdomains else ''}{host}"
+
+
+if WAYMARK_MAP_TILE_URL:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(map_tile_origin(WAYMARK_MAP_TILE_URL))
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -216,6 +255,8 @@ DISCLOSURE_THRESHOLD_OPERATIONAL = env.int("DISCLOSURE_THRESHOLD_OPERATIONAL", d
 DISCLOSURE_THRESHOLD_PUBLISHED = env.int("DISCLOSURE_THRESHOLD_PUBLISHED", default=10)
 
 WAYMARK_SERVICE_NAME = "Waymark"
+# The police force area whose extract this installation imports (ONS code; West Midlands).
+WAYMARK_POLICE_FORCE_AREA = env.str("WAYMARK_POLICE_FORCE_AREA", default="E23000014")
 # Roles that must have a second factor before they see anything (every staff role).
 WAYMARK_MFA_REQUIRED = env.bool("WAYMARK_MFA_REQUIRED", default=True)
 

@@ -77,6 +77,9 @@ def test_admin_signs_in_with_mfa_and_the_pages_pass_axe(page, live_server, axe, 
     for asset in ("swagger-ui-bundle.js", "swagger-ui-init.js"):
         response = page.request.get(f"{live_server.url}/api/v1/docs/assets/{asset}")
         assert response.status == 200
+    # Swagger UI fetches the schema on its own; let that request end before the test does, or
+    # the live server may still be writing the session while the database is flushed.
+    page.wait_for_load_state("networkidle")
 
     assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
 

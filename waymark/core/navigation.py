@@ -64,6 +64,24 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "Send the force's referrals as a CSV file.",
     ),
     NavItem(
+        "VAWG crimes",
+        "crime:vawg",
+        "crime.view_crime_data",
+        "VAWG crimes recorded, by area, basis, month, offence group and victim, with a map.",
+    ),
+    NavItem(
+        "Adult rape progression",
+        "crime:rasso",
+        "crime.view_crime_data",
+        "Adult rape case progression and attrition: charge and withdrawal rates, timeliness, the funnel.",
+    ),
+    NavItem(
+        "Crime data imports",
+        "crime:imports",
+        "crime.import_crime_data",
+        "Upload the force's extract: crimes and their case-progression events.",
+    ),
+    NavItem(
         "Returns",
         "returns:provider_return",
         "returns.view_provider_return",

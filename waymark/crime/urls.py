@@ -1,5 +1,18 @@
-from django.urls import URLPattern, path  # noqa: F401
+"""Crime data pages, under /crime/."""
+
+from django.urls import URLPattern, path
+
+from . import dashboards, views
 
 app_name = "crime"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("vawg/", dashboards.vawg_dashboard, name="vawg"),
+    path("vawg/map.geojson", dashboards.vawg_map_geojson, name="vawg_map"),
+    path("vawg/download/<slug:table>.csv", dashboards.vawg_download, name="vawg_download"),
+    path("rasso/", dashboards.rasso_dashboard, name="rasso"),
+    path("rasso/download/<slug:table>.csv", dashboards.rasso_download, name="rasso_download"),
+    path("imports/", views.imports, name="imports"),
+    path("imports/upload/", views.upload, name="upload"),
+    path("imports/jobs/<uuid:public_id>/problems/", views.import_problems, name="import_problems"),
+]

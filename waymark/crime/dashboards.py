@@ -1,0 +1,357 @@
+"""The VAWG and RASSO dashboards: pages for OPCC analysts and force leads, and their downloads.
+
+Thin views over `waymark.crime.metrics` (the figures, after disclosure control) and the shared
+components (`waymark.core.charts`, `waymark.core.hexmap`, `waymark.core.csv_download`). Every
+table on a page has a CSV download of the same figures, and the API
+(`waymark/api/routers/crime.py`) returns them too. No page shows a crime row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import Count, Max, Min
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from waymark.audit.models import AccessLog
+from waymark.audit.services import access_log_record
+from waymark.core.charts import Chart, bar_chart, funnel_chart, time_chart
+from waymark.core.csv_download import csv_filename, csv_response
+from waymark.core.disclosure import Audience, default_threshold
+from waymark.core.hexmap import HexMap, geojson_response, hex_map_from_counts
+from waymark.core.http import AuthenticatedHttpRequest
+from waymark.core.models import LocalAuthority
+from waymark.core.periods import FinancialQuarter, FinancialYear
+
+from . import metrics
+from .metrics import AGE_BANDS, VICTIM_SEXES, CrimeFilters, FigureTable, RassoMetrics, VawgVolumes
+from .models import Crime, OffenceCode, PoliceUkCrime, VawgBasis
+
+view_crime_data = permission_required("crime.view_crime_data", raise_exception=True)
+
+# The map counts crimes in H3 resolution 7 cells (about 5 km²): coarse enough for a force area.
+MAP_RESOLUTION_FIELD = "h3_r7"
+VIOLENCE_CONTEXT = "Violence and sexual offences"
+
+
+# --- filters ------------------------------------------------------------------------------------
+
+
+def recorded_range(user: Any) -> tuple[date, date] | None:
+    """The first and last recorded dates of the crimes `user` may see, or None if there are none."""
+    found = Crime.objects.visible_to(user).aggregate(first=Min("recorded_on"), last=Max("recorded_on"))
+    if found["first"] is None:
+        return None
+    return found["first"], found["last"]
+
+
+def period_choices(span: tuple[date, date] | None) -> list[tuple[str, str]]:
+    """Financial years, then quarters, then months the data covers, newest first."""
+    if span is None:
+        return []
+    first, last = span
+    years = [
+        FinancialYear(start)
+        for start in range(
+            FinancialYear.from_date(last).start.year, FinancialYear.from_date(first).start.year - 1, -1
+        )
+    ]
+    choices = [(f"fy:{year.label}", f"Financial year {year.label}") for year in years]
+    for year in years:
+        for number in (4, 3, 2, 1):
+            quarter = FinancialQuarter(year, number)
+            if quarter.start <= last and quarter.end >= first:
+                choices.append((f"q:{quarter.label}", f"Quarter {quarter.label}"))
+    month = date(last.year, last.month, 1)
+    while month >= date(first.year, first.month, 1):
+        choices.append((f"m:{month:%Y-%m}", f"{month:%B %Y}"))
+        month = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+    return choices
+
+
+def _filters_for(period: str, **dimensions: str) -> CrimeFilters:
+    kind, _, value = period.partition(":")
+    if kind == "fy":
+        return CrimeFilters.for_financial_year(value, **dimensions)
+    if kind == "q":
+        return CrimeFilters.for_quarter(value, **dimensions)
+    return CrimeFilters.for_month(value, **dimensions)
+
+
+class DashboardFilterForm(forms.Form):
+    """The period and dimensions a dashboard is narrowed by (all optional but the period)."""
+
+    period = forms.ChoiceField(label="Period")
+    local_authority = forms.ChoiceField(label="Local authority", required=False)
+    offence_group = forms.ChoiceField(label="Offence group", required=False)
+    vawg_basis = forms.ChoiceField(label="VAWG basis", required=False)
+    victim_sex = forms.ChoiceField(label="Victim sex", required=False)
+    victim_age_band = forms.ChoiceField(label="Victim age band", required=False)
+
+    DIMENSIONS = ("local_authority", "offence_group", "vawg_basis", "victim_sex", "victim_age_band")
+
+    def __init__(self, data: QueryDict, *, periods: list[tuple[str, str]]) -> None:
+        super().__init__(data)
+        everything = [("", "All")]
+        groups = OffenceCode.objects.order_by("group").values_list("group", flat=True).distinct()
+        choices: dict[str, list[tuple[str, str]]] = {
+            "period": periods,
+            "local_authority": everything
+            + [(la.code, la.name) for la in LocalAuthority.objects.order_by("name")],
+            "offence_group": everything + [(group, group) for group in groups],
+            "vawg_basis": everything + list(VawgBasis.choices),
+            "victim_sex": everything + list(VICTIM_SEXES),
+            "victim_age_band": everything + [(band, band) for band in AGE_BANDS],
+        }
+        for name, options in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = options
+
+    def crime_filters(self, default_period: str) -> CrimeFilters:
+        """The filters chosen, or the default period and no dimensions if the form is not valid."""
+        if not self.is_valid():
+            return _filters_for(default_period)
+        dimensions = {name: self.cleaned_data[name] for name in self.DIMENSIONS if self.cleaned_data[name]}
+        return _filters_for(self.cleaned_data["period"], **dimensions)
+
+
+@dataclass(frozen=True)
+class Filtered:
+    """A dashboard request's filters: the form to show again, the filters, and the query string."""
+
+    form: DashboardFilterForm | None
+    filters: CrimeFilters | None
+    query: str
+
+
+def filtered(request: AuthenticatedHttpRequest) -> Filtered:
+    """The filters of a dashboard request. With no crime data at all there is nothing to filter."""
+    periods = period_choices(recorded_range(request.user))
+    if not periods:
+        return Filtered(form=None, filters=None, query="")
+    data = request.GET.copy()
+    if not data.get("period"):
+        # Newest financial year by default.
+        data["period"] = periods[0][0]
+    form = DashboardFilterForm(data, periods=periods)
+    filters = form.crime_filters(periods[0][0])
+    return Filtered(form=form, filters=filters, query=data.urlencode())
+
+
+# --- charts from the metric tables ---------------------------------------------------------------
+
+
+def _column(table: FigureTable, index: int = 0) -> list[int | None]:
+    return [cells[index] for cells in table.cells]
+
+
+def vawg_charts(volumes: VawgVolumes) -> dict[str, Chart]:
+    """A chart for each VAWG volume table that has one column (the victim table stays a table)."""
+    threshold = volumes.threshold
+    period = volumes.filters.label
+    charts: dict[str, Chart] = {}
+    for key in ("local_authority", "basis", "offence_group"):
+        table = volumes.table(key)
+        charts[key] = bar_chart(
+            chart_id=f"vawg-{key.replace('_', '-')}",
+            title=f"{table.title}, {period}",
+            labels=list(table.row_labels),
+            values=_column(table),
+            category_label=table.row_heading,
+            value_label=table.column_labels[0],
+            summary=table.note,
+            total=table.total,
+            total_label=table.total_label,
+            show_total=table.additive,
+            threshold=threshold,
+        )
+    months = volumes.table("month")
+    charts["month"] = time_chart(
+        chart_id="vawg-month",
+        title=f"{months.title}, {period}",
+        labels=list(months.row_labels),
+        values=_column(months),
+        period_label=months.row_heading,
+        value_label=months.column_labels[0],
+        summary=months.note,
+        total=months.total,
+        total_label=months.total_label,
+        show_total=True,
+        threshold=threshold,
+    )
+    return charts
+
+
+def rasso_funnel_chart(result: RassoMetrics) -> Chart:
+    """M11 as a funnel: the cohort at each stage, and what stopped there."""
+    stages = result.funnel.stages
+    return funnel_chart(
+        chart_id="rasso-funnel",
+        title=f"Adult rape offences recorded in {result.filters.label}: how far they progressed",
+        labels=[stage.label for stage in stages],
+        values=[stage.count for stage in stages],
+        lost_after=[stage.lost_after for stage in stages],
+        value_label="Offences",
+        summary="Each stage counts the offences of the cohort that reached it by the extraction date.",
+        threshold=result.threshold,
+    )
+
+
+def vawg_cell_counts(*, user: Any, filters: CrimeFilters) -> dict[str, int]:
+    """VAWG crimes recorded in the period per H3 cell (resolution 7); crimes with no location left out."""
+    metrics.ensure_may_view_crime_data(user)
+    crimes = filters.apply(
+        Crime.objects.visible_to(user).filter(is_vawg=True, record_status=Crime.RecordStatus.RECORDED),
+        user=user,
+    ).filter(filters.in_period("recorded_on"))
+    rows = crimes.exclude(**{MAP_RESOLUTION_FIELD: ""}).values(MAP_RESOLUTION_FIELD).annotate(n=Count("id"))
+    return {row[MAP_RESOLUTION_FIELD]: row["n"] for row in rows}
+
+
+def vawg_map(*, user: Any, filters: CrimeFilters, threshold: int) -> HexMap:
+    """The VAWG map for the filters, small cells hidden."""
+    return hex_map_from_counts(
+        vawg_cell_counts(user=user, filters=filters),
+        title=f"VAWG crimes by area, {filters.label}",
+        value_label="VAWG crimes",
+        map_id="vawg-map",
+        threshold=threshold,
+    )
+
+
+def violence_context(*, user: Any, filters: CrimeFilters) -> int | None:
+    """police.uk's "Violence and sexual offences" in the period's months: context, never VAWG."""
+    months = filters.months()
+    crimes = PoliceUkCrime.objects.visible_to(user).filter(
+        crime_type=VIOLENCE_CONTEXT, month__gte=months[0], month__lte=months[-1]
+    )
+    if not crimes.exists():
+        return None
+    return crimes.count()
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+def _record(request: AuthenticatedHttpRequest, action: str, label: str, filters: CrimeFilters) -> None:
+    """An access-log entry for a dashboard view or download: aggregates only, but who looked at
+    which crime figures, and who took them away, is worth knowing."""
+    described = "; ".join(f"{name}: {value}" for name, value in filters.describe())
+    access_log_record(
+        actor=request.user,
+        action=action,
+        request=request,
+        record_label=label,
+        detail=f"{request.path} {described}",
+    )
+
+
+def _no_data(request: AuthenticatedHttpRequest, title: str) -> HttpResponse:
+    return render(request, "crime/no_data.html", {"title": title})
+
+
+@login_required
+@view_crime_data
+@require_GET
+def vawg_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """VAWG crimes recorded in a period, by area, basis, month, offence group and victim."""
+    chosen = filtered(request)
+    if chosen.filters is None or chosen.form is None:
+        return _no_data(request, "VAWG crimes")
+    volumes = metrics.vawg_volumes(user=request.user, filters=chosen.filters)
+    _record(request, AccessLog.Action.VIEW, "VAWG crimes dashboard", chosen.filters)
+    context_count = violence_context(user=request.user, filters=chosen.filters)
+    return render(
+        request,
+        "crime/vawg.html",
+        {
+            "form": chosen.form,
+            "query": chosen.query,
+            "volumes": volumes,
+            "charts": vawg_charts(volumes),
+            "victim_table": volumes.table("victim"),
+            "hex_map": vawg_map(user=request.user, filters=chosen.filters, threshold=volumes.threshold),
+            "context_count": context_count,
+        },
+    )
+
+
+@login_required
+@view_crime_data
+@require_GET
+def vawg_download(request: AuthenticatedHttpRequest, table: str) -> HttpResponse:
+    """One VAWG table as CSV, with its heading block (period, filters, extraction date) and the
+    log of hidden figures; `map` is the map's cells."""
+    chosen = filtered(request)
+    if chosen.filters is None:
+        raise Http404("No crime data.")
+    _record(request, AccessLog.Action.EXPORT, f"VAWG crimes table {table}", chosen.filters)
+    if table == "map":
+        hex_map = vawg_map(
+            user=request.user, filters=chosen.filters, threshold=default_threshold(Audience.OPERATIONAL)
+        )
+        return csv_response(filename=hex_map.title, header=hex_map.csv_header(), rows=hex_map.csv_rows())
+    volumes = metrics.vawg_volumes(user=request.user, filters=chosen.filters)
+    try:
+        rows = list(metrics.volumes_csv_rows(volumes, table=table))
+    except KeyError as missing:
+        raise Http404("No such table.") from missing
+    return csv_response(filename=csv_filename("vawg", table, chosen.filters.label), rows=rows)
+
+
+@login_required
+@view_crime_data
+@require_GET
+def vawg_map_geojson(request: AuthenticatedHttpRequest) -> JsonResponse:
+    """The VAWG map's hexagons as GeoJSON, for the map script."""
+    chosen = filtered(request)
+    if chosen.filters is None:
+        raise Http404("No crime data.")
+    threshold = default_threshold(Audience.OPERATIONAL)
+    return geojson_response(vawg_map(user=request.user, filters=chosen.filters, threshold=threshold))
+
+
+@login_required
+@view_crime_data
+@require_GET
+def rasso_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Adult rape progression and attrition: M1 to M13 and the funnel, with their definitions."""
+    chosen = filtered(request)
+    if chosen.filters is None or chosen.form is None:
+        return _no_data(request, "Adult rape case progression")
+    result = metrics.rasso_metrics(user=request.user, filters=chosen.filters)
+    _record(request, AccessLog.Action.VIEW, "Adult rape progression dashboard", chosen.filters)
+    return render(
+        request,
+        "crime/rasso.html",
+        {
+            "form": chosen.form,
+            "query": chosen.query,
+            "result": result,
+            "funnel_chart": rasso_funnel_chart(result),
+            "losses": result.funnel.losses,
+        },
+    )
+
+
+@login_required
+@view_crime_data
+@require_GET
+def rasso_download(request: AuthenticatedHttpRequest, table: str) -> HttpResponse:
+    """The RASSO metrics, funnel or losses table as CSV, with the heading block and hidden log."""
+    if table not in metrics.METRICS_CSV_TABLES:
+        raise Http404("No such table.")
+    chosen = filtered(request)
+    if chosen.filters is None:
+        raise Http404("No crime data.")
+    result = metrics.rasso_metrics(user=request.user, filters=chosen.filters)
+    _record(request, AccessLog.Action.EXPORT, f"Adult rape metrics table {table}", chosen.filters)
+    rows = list(metrics.metrics_csv_rows(result, table=table))
+    return csv_response(filename=csv_filename("rasso", table, chosen.filters.label), rows=rows)

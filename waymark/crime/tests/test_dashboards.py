@@ -1,0 +1,211 @@
+"""The VAWG and RASSO dashboards: who may see them, and that pages, downloads and the map show the
+figures the metrics compute (and never a crime row)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from waymark.core.geography import h3_cell
+from waymark.core.testing.matrix import permission_matrix
+from waymark.crime import metrics
+from waymark.crime.dashboards import period_choices
+from waymark.crime.models import Crime, PoliceUkCrime, PoliceUkFile
+
+from .metric_fixtures import COVENTRY, event, make_crime
+
+pytestmark = pytest.mark.django_db
+
+CRIME_DATA_VIEWERS = {"opcc_admin": 200, "opcc_analyst": 200, "force_code_lead": 200, "anonymous": 302}
+BIRMINGHAM_CENTRE = (52.4797, -1.9027)
+
+
+@pytest.fixture
+def extract() -> list[Crime]:
+    """Eight adult rapes and six DA-flagged assaults recorded in 2024/25, located in Birmingham
+    city centre; two rapes charged, one with outcome 16; and two crimes outside the period."""
+    crimes = []
+    for n in range(8):
+        crime = make_crime(
+            f"R{n}",
+            recorded=date(2024, 4, 10 + n),
+            outcome=0,
+            bases=("sexual_offence", "da_flag") if n < 2 else ("sexual_offence",),
+        )
+        crimes.append(crime)
+    for n in range(6):
+        crimes.append(
+            make_crime(
+                f"A{n}",
+                recorded=date(2024, 5, 3),
+                code="8N",
+                adult_rape=False,
+                bases=("da_flag",),
+                domestic_abuse=True,
+                local_authority=COVENTRY,
+            )
+        )
+    make_crime("OLD", recorded=date(2023, 5, 1))
+    make_crime("OLD2", recorded=date(2023, 6, 1))
+    lat, lng = BIRMINGHAM_CENTRE
+    Crime.objects.filter(crime_reference__startswith="R").update(
+        latitude=lat, longitude=lng, h3_r7=h3_cell(lat, lng, 7), h3_r8=h3_cell(lat, lng, 8)
+    )
+    charged = Crime.objects.get(crime_reference="R0")
+    Crime.objects.filter(pk=charged.pk).update(outcome_type_id=1, outcome_on=date(2024, 6, 1))
+    event(charged, "charged", date(2024, 6, 1))
+    Crime.objects.filter(crime_reference="R1").update(outcome_type_id=16, outcome_on=date(2024, 6, 2))
+    return crimes
+
+
+@permission_matrix(CRIME_DATA_VIEWERS, default=403)
+def test_the_vawg_dashboard(client, login_as, role, expected, extract):
+    """OPCC admins and analysts and force leads see the VAWG page; providers, caseworkers,
+    board members and auditors are refused; anyone signed out is sent to sign in."""
+    login_as(role)
+    assert client.get(reverse("crime:vawg")).status_code == expected
+
+
+@permission_matrix(CRIME_DATA_VIEWERS, default=403)
+def test_the_rasso_dashboard(client, login_as, role, expected, extract):
+    login_as(role)
+    assert client.get(reverse("crime:rasso")).status_code == expected
+
+
+@permission_matrix(CRIME_DATA_VIEWERS, default=403)
+def test_the_dashboard_downloads_and_map(client, login_as, role, expected, extract):
+    login_as(role)
+    assert client.get(reverse("crime:vawg_download", args=["local_authority"])).status_code == expected
+    assert client.get(reverse("crime:rasso_download", args=["metrics"])).status_code == expected
+    assert client.get(reverse("crime:vawg_map")).status_code == expected
+
+
+def test_periods_offered_are_those_the_data_covers() -> None:
+    choices = [value for value, _ in period_choices((date(2024, 3, 15), date(2024, 5, 2)))]
+    assert choices[:2] == ["fy:2024/25", "fy:2023/24"]
+    assert "q:2024/25 Q1" in choices
+    assert "q:2023/24 Q4" in choices
+    assert "q:2023/24 Q3" not in choices
+    assert choices[-3:] == ["m:2024-05", "m:2024-04", "m:2024-03"]
+    assert period_choices(None) == []
+
+
+def test_vawg_page_shows_the_metrics_figures_for_the_newest_year(client, world, extract):
+    """By default the newest financial year: 14 VAWG crimes (each once though two have two bases),
+    8 in Birmingham and 6 in Coventry; the older two are not counted."""
+    analyst = world.member("opcc_analyst")
+    client.force_login(analyst)
+    page = client.get(reverse("crime:vawg")).content.decode()
+    assert "14 VAWG crimes recorded in 2024/25" in page
+    volumes = metrics.vawg_volumes(user=analyst, filters=metrics.CrimeFilters.for_financial_year("2024/25"))
+    by_area = dict(
+        zip(volumes.table("local_authority").row_labels, volumes.table("local_authority").cells, strict=True)
+    )
+    assert by_area["Birmingham"] == (8,)
+    assert by_area["Coventry"] == (6,)
+    assert "R0" not in page  # no crime reference on the page
+    assert "R1-V0" not in page  # nor a victim id
+    assert "Violence and sexual offences (context)" in page
+
+
+def test_vawg_filters_narrow_the_figures_and_bad_values_are_explained(client, world, extract):
+    client.force_login(world.member("opcc_analyst"))
+    page = client.get(
+        reverse("crime:vawg"), {"period": "fy:2024/25", "local_authority": COVENTRY}
+    ).content.decode()
+    assert "6 VAWG crimes recorded in 2024/25" in page
+    page = client.get(reverse("crime:vawg"), {"period": "fy:2024/25", "victim_sex": "Q"}).content.decode()
+    assert "There is a problem" in page
+    assert "14 VAWG crimes recorded in 2024/25" in page  # the default is shown meanwhile
+
+
+def test_vawg_csv_download_has_the_same_figures_and_the_extraction_date(client, world, extract):
+    client.force_login(world.member("opcc_analyst"))
+    response = client.get(reverse("crime:vawg_download", args=["local_authority"]), {"period": "fy:2024/25"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    flat = [cell for row in rows for cell in row]
+    assert "2024-06-30" in " ".join(flat)
+    assert ["Birmingham", "8"] in [row[:2] for row in rows]
+    assert client.get(reverse("crime:vawg_download", args=["nonsense"])).status_code == 404
+
+
+def test_vawg_map_counts_located_crimes_in_hexagons(client, world, extract):
+    """The eight located rapes fall in one resolution-7 cell; the assaults have no location."""
+    client.force_login(world.member("opcc_analyst"))
+    geojson = json.loads(client.get(reverse("crime:vawg_map"), {"period": "fy:2024/25"}).content)
+    features = geojson["features"]
+    assert len(features) == 1
+    assert features[0]["properties"]["count"] == 8
+    ring = features[0]["geometry"]["coordinates"][0]
+    assert ring[0] == ring[-1]
+    assert -2.2 < ring[0][0] < -1.4
+    assert 52.3 < ring[0][1] < 52.7
+
+
+def test_rasso_page_shows_every_metric_with_its_definition_and_not_yet_assigned(client, world, extract):
+    client.force_login(world.member("force_code_lead"))
+    page = client.get(reverse("crime:rasso"), {"period": "fy:2024/25"}).content.decode()
+    for metric_id in [f"M{n}" for n in range(1, 13)] + ["M13a", "M13b", "M13c"]:
+        assert f"{metric_id} " in page
+    assert "Not yet assigned an outcome" in page
+    assert "Force extract as at" in page
+    assert "30 June 2024" in page
+    result = metrics.rasso_metrics(
+        user=world.member("force_code_lead"), filters=metrics.CrimeFilters.for_financial_year("2024/25")
+    )
+    assert result.metric("M1").display_value in page
+    response = client.get(reverse("crime:rasso_download", args=["metrics"]), {"period": "fy:2024/25"})
+    text = response.content.decode("utf-8-sig")
+    assert "M1" in text
+    assert "M13c" in text
+
+
+def test_pages_say_so_when_no_extract_is_loaded(client, world):
+    client.force_login(world.member("opcc_analyst"))
+    for name in ("crime:vawg", "crime:rasso"):
+        page = client.get(reverse(name)).content.decode()
+        assert "No force extract has been loaded yet" in page
+
+
+def test_police_uk_counts_are_context_only(client, world, extract):
+    """police.uk's violence category is shown as context beside, never added to, VAWG figures."""
+    file = PoliceUkFile.objects.create(
+        kind="street", force_slug="west-midlands", month=date(2024, 4, 1), file_name="f.csv", sha256="0" * 64
+    )
+    PoliceUkCrime.objects.bulk_create(
+        PoliceUkCrime(
+            file=file,
+            line=n + 2,
+            month=date(2024, 4, 1),
+            reported_by="West Midlands Police",
+            falls_within="West Midlands Police",
+            crime_id=f"{n:064x}",
+            crime_type_id="Violence and sexual offences",
+        )
+        for n in range(30)
+    )
+    client.force_login(world.member("opcc_analyst"))
+    page = client.get(reverse("crime:vawg"), {"period": "fy:2024/25"}).content.decode()
+    assert "police.uk recorded 30 crimes" in page
+    assert "14 VAWG crimes recorded in 2024/25" in page
+
+
+def test_views_and_downloads_are_in_the_access_log(client, world, extract):
+    from waymark.audit.models import AccessLog
+
+    analyst = world.member("opcc_analyst")
+    client.force_login(analyst)
+    client.get(reverse("crime:rasso"), {"period": "fy:2024/25"})
+    client.get(reverse("crime:vawg_download", args=["basis"]), {"period": "fy:2024/25"})
+    entries = AccessLog.objects.filter(actor=analyst).order_by("at", "id")
+    assert [(e.action, e.record_label) for e in entries] == [
+        ("view", "Adult rape progression dashboard"),
+        ("export", "VAWG crimes table basis"),
+    ]
+    assert "Period: 2024/25" in entries[1].detail
