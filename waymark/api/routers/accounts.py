@@ -10,7 +10,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import JsonValue, field_validator
 
 from waymark.accounts.access import active_memberships
@@ -18,6 +18,7 @@ from waymark.accounts.models import Organisation, Service
 
 from ..errors import ERROR_RESPONSES
 from ..models import ApiToken
+from ..pagination import LimitOffsetPagination
 from ..security import caller_token, ensure_caller_may
 from ..selectors import organisation_directory_for_caller, service_directory_for_caller
 

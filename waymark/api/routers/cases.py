@@ -23,6 +23,7 @@ from waymark.cases.models import Case
 
 from ..errors import ERROR_RESPONSES, ApiError
 from ..models import ApiToken
+from ..pagination import MAX_OFFSET
 from ..security import caller_token, ensure_caller_may
 
 router = Router(tags=["Cases"])
@@ -83,7 +84,7 @@ class CaseQuery(Schema):
     service: UUID | None = Field(None, description="A service's public id.")
     reference: str = ""
     limit: int = Field(25, ge=1, le=MAX_PAGE_SIZE)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def _case_out(case: Case, *, with_safety: bool) -> dict[str, Any]:
