@@ -57,7 +57,7 @@ from waymark.crime.police_uk_selectors import (
 pytestmark = pytest.mark.django_db
 
 # The real police.uk files (shared/data/police-uk/, next to the repository).
-POLICE_UK_DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "police-uk"
+POLICE_UK_DATA = Path(__file__).resolve().parents[3] / "tests" / "data" / "police-uk"
 JULY_STREET = "2016-07/2016-07-city-of-london-street.csv"
 JULY_OUTCOMES = "2016-07/2016-07-city-of-london-outcomes.csv"
 AUGUST_STREET = "2016-08/2016-08-city-of-london-street.csv"
@@ -81,7 +81,7 @@ ROW_MODELS: tuple[type[Model], ...] = (PoliceUkCrime, PoliceUkAntisocialBehaviou
 @pytest.fixture(scope="module")
 def data() -> Path:
     if not POLICE_UK_DATA.is_dir():
-        pytest.skip(f"The police.uk test files are not at {POLICE_UK_DATA}.")
+        pytest.fail(f"The police.uk test files are not at {POLICE_UK_DATA}.")
     return POLICE_UK_DATA
 
 

@@ -25,7 +25,7 @@ from waymark.crime.models import (
 pytestmark = pytest.mark.django_db
 
 # The real police.uk files (shared/data/police-uk/, next to the repository).
-POLICE_UK_DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "police-uk"
+POLICE_UK_DATA = Path(__file__).resolve().parents[3] / "tests" / "data" / "police-uk"
 
 seed_migration = importlib.import_module("waymark.crime.migrations.0002_seed_reference_data")
 
@@ -44,7 +44,7 @@ UNVERIFIED_CODES = {"8R", "8U", "8K", "1", "4.1"}
 def _police_uk_values() -> dict[str, set[str]]:
     """Every `Crime type`, `Last outcome category` and `Outcome type` value in the real files."""
     if not POLICE_UK_DATA.is_dir():
-        pytest.skip(f"The police.uk test files are not at {POLICE_UK_DATA}.")
+        pytest.fail(f"The police.uk test files are not at {POLICE_UK_DATA}.")
     values: dict[str, set[str]] = {"Crime type": set(), "Last outcome category": set(), "Outcome type": set()}
     for path in sorted(POLICE_UK_DATA.glob("*/*-street.csv")):
         with path.open(encoding="utf-8", newline="") as file:
