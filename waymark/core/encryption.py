@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.apps import apps
@@ -26,16 +26,11 @@ from django.db.models import Field, Model
 from django.utils.text import capfirst
 from encrypted_fields.fields import EncryptedFieldMixin, EncryptedJSONField
 
+from .imports import ProgressCallback
+
 # How many row ids of undecryptable values to keep per model: enough to find and fix them,
 # not so many that a wholesale wrong key fills the task result with a million ids.
 MAX_REPORTED_IDS = 1000
-
-
-class ProgressCallback(Protocol):
-    """Told after each batch how far a long job has got."""
-
-    def __call__(self, *, done: int, total: int, message: str = "") -> None:
-        """Record that `done` of `total` rows are finished."""
 
 
 @dataclass

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from waymark.accounts.models import Organisation, Service
+from waymark.core.imports import RowError
 
 from .models import ContactMethod, Person, Referral
 from .services import (
@@ -60,15 +61,6 @@ _TRUE = {"yes", "y", "true", "1"}
 _FALSE = {"no", "n", "false", "0", ""}
 # Service errors are keyed by the service's field names; the file's columns are named differently.
 _COLUMN_OF_FIELD = {"contact_methods": "phone", "__all__": ""}
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem: the file's line number (the header is line 1), the column, and what is wrong."""
-
-    line: int
-    column: str
-    message: str
 
 
 @dataclass
