@@ -18,6 +18,8 @@ urlpatterns = [
     path("returns/", include("waymark.returns.urls")),
     path("crime/examples/", include("waymark.crime.urls_components")),
     path("crime/", include("waymark.crime.urls")),
+    path("victims-code/", include("waymark.victims_code.urls")),
+    path("feedback/", include("waymark.victims_code.urls_survey")),
     path("get-support/", include("waymark.referrals.urls_public")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

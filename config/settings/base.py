@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "waymark.risk",
     "waymark.returns",
     "waymark.crime",
+    "waymark.victims_code",
 ]
 
 MIDDLEWARE = [
@@ -257,6 +258,11 @@ DISCLOSURE_THRESHOLD_PUBLISHED = env.int("DISCLOSURE_THRESHOLD_PUBLISHED", defau
 WAYMARK_SERVICE_NAME = "Waymark"
 # The police force area whose extract this installation imports (ONS code; West Midlands).
 WAYMARK_POLICE_FORCE_AREA = env.str("WAYMARK_POLICE_FORCE_AREA", default="E23000014")
+# Working days a provider has to acknowledge a Victims' Code complaint (Right 12): the providers'
+# own standard; 10 is from an MoJ prototype, unverified (research/victims-code.md §1.2 Right 12).
+WAYMARK_COMPLAINT_ACK_WORKING_DAYS = env.int("WAYMARK_COMPLAINT_ACK_WORKING_DAYS", default=10)
+# Days a victim's one-time feedback link works (docs/victims-voice.md).
+WAYMARK_SURVEY_LINK_DAYS = env.int("WAYMARK_SURVEY_LINK_DAYS", default=28)
 # Roles that must have a second factor before they see anything (every staff role).
 WAYMARK_MFA_REQUIRED = env.bool("WAYMARK_MFA_REQUIRED", default=True)
 

@@ -18,7 +18,7 @@ from ninja.operation import Operation
 
 from .docs import SelfHostedSwagger, docs_asset
 from .errors import error_response, register_error_handlers
-from .routers import accounts, cases, crime, referrals
+from .routers import accounts, cases, compliance_metrics, compliance_uploads, crime, referrals
 from .security import api_token_auth, session_auth
 
 DESCRIPTION = """
@@ -111,3 +111,5 @@ api.add_router("", accounts.router)
 api.add_router("", referrals.router)
 api.add_router("", cases.router)
 api.add_router("", crime.router)
+api.add_router("", compliance_uploads.router)
+api.add_router("", compliance_metrics.router)

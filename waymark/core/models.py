@@ -117,3 +117,25 @@ class CommunitySafetyPartnership(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CalendarDay(models.Model):
+    """One day of the England and Wales working-day calendar, for deadlines computed in SQL.
+
+    `working_day_number` counts the working days from 1 January 2000 up to and including the
+    day, so `working_days_between(a, b)` is the difference of the two days' numbers, and the
+    deadline N working days after day A is the working day numbered A's number + N. It is a
+    table built from `waymark.core.workdays` (`waymark.core.calendar.calendar_refresh`), so that
+    millions of Victims' Code duties get their deadlines by one join instead of one Python call
+    each; a test checks the two always agree.
+    """
+
+    day = models.DateField(primary_key=True)
+    is_working_day = models.BooleanField()
+    working_day_number = models.IntegerField(db_index=True)
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} ({self.working_day_number})"

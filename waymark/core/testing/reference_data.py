@@ -11,9 +11,11 @@ from django.apps import apps
 # (module, function): the forward functions of the seeding data migrations, in dependency order.
 SEED_MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("waymark.core.migrations.0002_load_west_midlands_geography", "load_geography"),
+    ("waymark.core.migrations.0004_fill_calendar", "fill"),
     ("waymark.cases.migrations.0004_seed_reference_data", "seed"),
     ("waymark.risk.migrations.0002_seed_safelives_dash_24", "seed"),
     ("waymark.crime.migrations.0002_seed_reference_data", "seed"),
+    ("waymark.victims_code.migrations.0002_seed_victims_code", "seed"),
 )
 
 
