@@ -54,6 +54,16 @@ def organisation_ids_with_role(user: Any, roles: Iterable[Role | str] | None = N
     return {m.organisation_id for m in active_memberships(user) if wanted is None or m.role in wanted}
 
 
+def police_force_area_ids_with_role(user: Any, roles: Iterable[Role | str]) -> set[int]:
+    """Ids of the police force areas of the organisations where the user holds one of `roles`."""
+    wanted = set(roles)
+    return {
+        m.organisation.police_force_area_id
+        for m in active_memberships(user)
+        if m.role in wanted and m.organisation.police_force_area_id is not None
+    }
+
+
 def team_ids(user: Any) -> set[int]:
     """Ids of the teams the user belongs to through any active membership."""
     return {team.pk for m in active_memberships(user) for team in m.teams.all()}

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from waymark.core.models import PoliceForceArea
+
 from .models import Membership, Organisation, Service, Team, User
 from .roles import OrganisationType, Role
 
@@ -29,6 +31,9 @@ ORGANISATIONS: list[tuple[str, str, str]] = [
     ("Perpetrator programmes provider (demo)", "Perpetrator demo", OrganisationType.PROVIDER),
     ("Housing association (demo partner agency)", "Partner demo", OrganisationType.PARTNER_AGENCY),
 ]
+
+DEMO_FORCE_AREA = "E23000014"  # West Midlands
+FORCE_AREA_ORGANISATION_TYPES = (OrganisationType.OPCC, OrganisationType.POLICE_FORCE)
 
 # (organisation, service, type, description)
 SERVICES: list[tuple[str, str, str, str]] = [
@@ -137,6 +142,10 @@ def demo_load() -> dict[str, int]:
             name=name, defaults={"short_name": short_name, "type": org_type}
         )
         created["organisations"] += made
+        if org_type in FORCE_AREA_ORGANISATION_TYPES and orgs[name].police_force_area_id is None:
+            # The OPCC and the force see the West Midlands' Victims' Code compliance.
+            orgs[name].police_force_area = PoliceForceArea.objects.filter(code=DEMO_FORCE_AREA).first()
+            orgs[name].save(update_fields=["police_force_area", "updated_at"])
     services: dict[str, Service] = {}
     for org_name, name, service_type, description in SERVICES:
         services[name], made = Service.objects.get_or_create(

@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 
+from waymark.core.models import PoliceForceArea
+
 from .models import Organisation, Service, Team
 from .roles import Role
 
@@ -17,6 +19,13 @@ class OrganisationForm(forms.Form):
         choices=Organisation.Type.choices, error_messages={"required": "Select the type of organisation"}
     )
     is_active = forms.BooleanField(required=False, initial=True, label="Active: its staff can sign in")
+    police_force_area = forms.ModelChoiceField(
+        queryset=PoliceForceArea.objects.order_by("name"),
+        required=False,
+        label="Police force area (optional)",
+        empty_label="None",
+        help_text="For the OPCC and a police force: the area whose Victims' Code compliance its staff see.",
+    )
 
 
 class ServiceForm(forms.Form):

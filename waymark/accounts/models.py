@@ -35,6 +35,15 @@ class Organisation(TimeStampedModel):
     short_name = models.CharField(max_length=50, blank=True)
     type = models.CharField(max_length=20, choices=OrganisationType.choices)
     is_active = models.BooleanField(default=True)
+    police_force_area = models.ForeignKey(
+        "core.PoliceForceArea",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="For the OPCC and a police force: the force area whose Victims' Code compliance "
+        "its staff see. Empty: they see none.",
+    )
 
     history = HistoricalRecords()
     objects = OrganisationQuerySet.as_manager()

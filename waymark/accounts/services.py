@@ -10,6 +10,7 @@ from django.db import transaction
 
 from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record
+from waymark.core.models import PoliceForceArea
 from waymark.core.permissions import ensure_can
 
 from .access import forget_memberships
@@ -28,10 +29,14 @@ def _apply(obj: Any, fields: dict[str, Any]) -> list[str]:
 
 
 @transaction.atomic
-def organisation_create(*, by: User, name: str, type: str, short_name: str = "") -> Organisation:
+def organisation_create(
+    *, by: User, name: str, type: str, short_name: str = "", police_force_area: PoliceForceArea | None = None
+) -> Organisation:
     """Add an organisation that will use Waymark."""
     ensure_can(by, "accounts.manage_organisations")
-    organisation = Organisation(name=name.strip(), type=type, short_name=short_name.strip())
+    organisation = Organisation(
+        name=name.strip(), type=type, short_name=short_name.strip(), police_force_area=police_force_area
+    )
     organisation.full_clean()
     organisation.save()
     access_log_record(actor=by, action=AccessLog.Action.CREATE, obj=organisation, organisation=organisation)

@@ -70,7 +70,11 @@ def organisation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         form=OrganisationForm(request.POST or None),
         save=lambda data: services.organisation_create(
-            by=request.user, name=data["name"], type=data["type"], short_name=data["short_name"]
+            by=request.user,
+            name=data["name"],
+            type=data["type"],
+            short_name=data["short_name"],
+            police_force_area=data["police_force_area"],
         ),
         success=lambda organisation: f"{organisation.name} added.",
         then=lambda organisation: organisation,
@@ -107,7 +111,8 @@ def organisation_update(request: AuthenticatedHttpRequest, public_id: UUID) -> H
     return form_flow(
         request,
         form=OrganisationForm(
-            request.POST or None, initial=_fields(organisation, "name", "short_name", "type", "is_active")
+            request.POST or None,
+            initial=_fields(organisation, "name", "short_name", "type", "is_active", "police_force_area"),
         ),
         save=lambda data: services.organisation_update(by=request.user, organisation=organisation, **data),
         success="Changes saved.",

@@ -29,7 +29,7 @@ from django.db import models
 from encrypted_fields.fields import EncryptedTextField
 from simple_history.models import HistoricalRecords
 
-from waymark.accounts.access import has_role
+from waymark.accounts.access import police_force_area_ids_with_role
 from waymark.accounts.roles import Role
 from waymark.core.models import TimeStampedModel
 from waymark.core.visibility import VisibleQuerySet
@@ -41,14 +41,19 @@ COMPLIANCE_ROLES: tuple[str, ...] = (Role.OPCC_ADMIN, Role.OPCC_ANALYST, Role.FO
 
 
 class ComplianceQuerySet(VisibleQuerySet[Any]):
-    """Compliance evidence of the force area: every row for the compliance roles, none otherwise."""
+    """Compliance evidence of a force area: rows of the areas of the organisations where the user
+    holds a compliance role (`Organisation.police_force_area`), none otherwise.
+
+    A model whose rows reach their area through another row names the path in
+    `compliance_area_lookup` (e.g. "exercise__police_force_area").
+    """
 
     def visible_to(self, user: Any) -> Self:
-        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        areas = police_force_area_ids_with_role(user, COMPLIANCE_ROLES)
+        if not areas:
             return self.none()
-        if has_role(user, *COMPLIANCE_ROLES):
-            return self.all()
-        return self.none()
+        lookup = getattr(self.model, "compliance_area_lookup", "police_force_area")
+        return self.filter(**{f"{lookup}_id__in": areas})
 
 
 # --- enumerations (research/victims-code.md §5.2) --------------------------------------------------
@@ -499,6 +504,7 @@ class AuditCase(TimeStampedModel):
     crime_group = models.CharField(max_length=60, blank=True)
     notes = EncryptedTextField(null=True, blank=True)
 
+    compliance_area_lookup = "exercise__police_force_area"
     objects = ComplianceQuerySet.as_manager()
 
     class Meta:
@@ -614,6 +620,7 @@ class SurveyResponse(models.Model):
     recall_updates = models.CharField(max_length=10, choices=YesNoDontKnow.choices, blank=True)
     comments = EncryptedTextField(null=True, blank=True)
 
+    compliance_area_lookup = "invitation__police_force_area"
     objects = ComplianceQuerySet.as_manager()
 
     def __str__(self) -> str:
@@ -708,7 +715,7 @@ class ComplianceAction(TimeStampedModel):
     update = models.TextField(blank=True, help_text="The latest progress note.")
 
     history = HistoricalRecords()
-
+    compliance_area_lookup = "meeting__police_force_area"
     objects = ComplianceQuerySet.as_manager()
 
     class Meta:

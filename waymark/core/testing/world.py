@@ -11,6 +11,7 @@ from typing import Any
 
 from waymark.accounts.models import Organisation, Service, Team, User
 from waymark.accounts.roles import Role
+from waymark.core.models import PoliceForceArea
 
 from .factories import OrganisationFactory, ServiceFactory, TeamFactory, UserFactory, make_member
 
@@ -71,8 +72,14 @@ ALL_ROLE_KEYS: tuple[str, ...] = (*ROLE_KEYS, "no_membership", "anonymous")
 
 def build_world() -> World:
     """Create the organisations, services and teams of a test world."""
-    opcc = OrganisationFactory.create(name="Test OPCC", type=Organisation.Type.OPCC)
-    force = OrganisationFactory.create(name="Test Police", type=Organisation.Type.POLICE_FORCE)
+    # The OPCC and the force see the West Midlands' Victims' Code compliance (geography migration).
+    west_midlands = PoliceForceArea.objects.filter(code="E23000014").first()
+    opcc = OrganisationFactory.create(
+        name="Test OPCC", type=Organisation.Type.OPCC, police_force_area=west_midlands
+    )
+    force = OrganisationFactory.create(
+        name="Test Police", type=Organisation.Type.POLICE_FORCE, police_force_area=west_midlands
+    )
     provider = OrganisationFactory.create(name="Home Provider", type=Organisation.Type.PROVIDER)
     other_provider = OrganisationFactory.create(name="Other Provider", type=Organisation.Type.PROVIDER)
     partner = OrganisationFactory.create(name="Partner Agency", type=Organisation.Type.PARTNER_AGENCY)
