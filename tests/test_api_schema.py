@@ -11,6 +11,7 @@ import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from waymark.api.api import api
 from waymark.api.models import ApiToken
@@ -38,15 +39,19 @@ def _keep_the_test_connection() -> Any:
 
 @pytest.fixture
 def token_headers(world: Any) -> dict[str, str]:
-    """A police force's token that may read and send referrals, as a machine client has."""
+    """A police force's token that may read and send referrals and Code evidence, as a machine
+    client has."""
     _, secret = api_token_create(
         by=world.member("opcc_admin"),
         organisation=world.force,
         name="schema tests",
-        scopes=[ApiToken.Scope.READ, ApiToken.Scope.REFERRALS_WRITE],
+        scopes=[ApiToken.Scope.READ, ApiToken.Scope.REFERRALS_WRITE, ApiToken.Scope.COMPLIANCE_WRITE],
         expires_at=None,
     )
     return {"Authorization": f"Bearer {secret}"}
+
+
+CSV_UPLOADS = {"/api/v1/victims-code/duties", "/api/v1/victims-code/aggregate-returns"}
 
 
 @schema.parametrize()
@@ -61,4 +66,9 @@ def token_headers(world: Any) -> dict[str, str]:
 )
 @pytest.mark.django_db
 def test_every_operation_matches_its_schema(case: Any, token_headers: dict[str, str]) -> None:
-    case.call_and_validate(headers=token_headers)
+    # A CSV upload's body is a string to JSON Schema, and a schema-valid string is rarely a valid
+    # file: its refusals (422 with the row errors) are not failures to accept valid data.
+    csv_upload = case.path in CSV_UPLOADS
+    case.call_and_validate(
+        headers=token_headers, excluded_checks=[positive_data_acceptance] if csv_upload else []
+    )

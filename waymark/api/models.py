@@ -76,6 +76,7 @@ class ApiToken(TimeStampedModel):
     class Scope(models.TextChoices):
         READ = "read", "Read: the directory and anything else the organisation may see"
         REFERRALS_WRITE = "referrals:write", "Send referrals"
+        COMPLIANCE_WRITE = "compliance:write", "Send Victims' Code evidence (Code duties, aggregate returns)"
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"

@@ -16,7 +16,10 @@ class ForceExtractUploadForm(forms.Form):
 
     kind = forms.ChoiceField(
         label="Which file is it?",
-        choices=ForceExtractImport.Kind.choices,
+        choices=[
+            (kind.value, kind.label)
+            for kind in (ForceExtractImport.Kind.CRIMES, ForceExtractImport.Kind.EVENTS)
+        ],
         widget=forms.RadioSelect,
         error_messages={"required": "Choose whether the file holds crimes or case-progression events."},
     )

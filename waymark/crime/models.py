@@ -236,9 +236,12 @@ class ForceExtractImport(TimeStampedModel):
     class Kind(models.TextChoices):
         CRIMES = "crimes", "Crimes"
         EVENTS = "events", "Case-progression events"
+        CODE_DUTIES = "duties", "Victims' Code duties"
 
     police_force_area = models.ForeignKey("core.PoliceForceArea", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
+    kind = models.CharField(
+        max_length=8, choices=Kind.choices, help_text="Duties files are loaded by waymark.victims_code."
+    )
     file_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64, help_text="Of the file's bytes: the same file twice is skipped.")
     extracted_on = models.DateField(help_text="The extraction date the file states.")

@@ -85,7 +85,8 @@ def force_extract_upload(*, by: User, file: UploadedFile, kind: str, extracted_o
     job's page shows the progress and the result. Only those who may import crime data may.
     """
     ensure_can(by, "crime.import_crime_data", None)
-    if kind not in ForceExtractImport.Kind.values:
+    # Code duties files are the Victims' Code's (waymark.victims_code.import_services).
+    if kind not in (ForceExtractImport.Kind.CRIMES, ForceExtractImport.Kind.EVENTS):
         raise ValidationError({"kind": "Choose crimes or events."})
     area = police_force_area_default()
     file_name = Path(file.name or "upload.csv").name[:255]

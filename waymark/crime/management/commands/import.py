@@ -1,5 +1,6 @@
 # ruff: noqa: N999 -- the module is named after its subcommand, `import`
-"""`waymark import force-extract FILE` and `waymark import police-uk PATH`.
+"""`waymark import force-extract FILE`, `waymark import police-uk PATH`, `waymark import code-duties
+FILE` and `waymark import aggregate-return FILE`.
 
 Each kind of import lives in its own module, which adds its arguments to its subcommand and runs
 it; this command only dispatches. A refused file prints every error and exits with status 1,
@@ -20,11 +21,16 @@ from waymark.core.imports import ImportRefusedError
 IMPORTERS = {
     "force-extract": "waymark.crime.force_extract_cli",
     "police-uk": "waymark.crime.police_uk_cli",
+    "code-duties": "waymark.victims_code.duties_cli",
+    "aggregate-return": "waymark.victims_code.aggregate_returns_cli",
 }
 
 
 class Command(BaseCommand):
-    help = "Import a file of crime data: the force's extract or police.uk's open data."
+    help = (
+        "Import a data file: the force's extract, police.uk's open data, the force's Victims' Code "
+        "duties or an agency's aggregate return."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         kinds = parser.add_subparsers(dest="kind", required=True, parser_class=argparse.ArgumentParser)

@@ -1,0 +1,100 @@
+"""Background tasks of the Victims' Code app: importing an uploaded Code duties file or aggregate
+return (see `import_services.compliance_upload`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django_tasks import TaskContext, task
+
+from waymark.accounts.models import User
+from waymark.core.imports import ImportRefusedError
+from waymark.core.models import PoliceForceArea
+from waymark.jobs.progress import ProgressReporter
+
+from .aggregate_returns import aggregate_return_import
+from .duties import import_code_duties, refusal_of
+from .import_services import UploadKind, refusal_save, upload_path
+
+# How many problems the job's message places (by line and column); the problems page lists all.
+PROBLEMS_IN_MESSAGE = 5
+
+
+@task(takes_context=True)
+def compliance_import(
+    context: TaskContext,
+    *,
+    upload_id: str,
+    kind: str,
+    extracted_on: str,
+    police_force_area_id: int,
+    file_name: str,
+    by_public_id: str | None = None,
+) -> dict[str, Any]:
+    """Import one uploaded file, reporting progress to the job's page.
+
+    A refused file fails the job: its message says where the first problems are, and the whole
+    list is kept for the problems page. The upload is deleted however the job ends.
+    """
+    report = ProgressReporter(context.task_result.id)
+    path = upload_path(upload_id)
+    try:
+        area = PoliceForceArea.objects.get(pk=police_force_area_id)
+        by = User.objects.filter(public_id=by_public_id).first() if by_public_id else None
+        result: Any
+        if kind == UploadKind.CODE_DUTIES:
+            result = import_code_duties(
+                path,
+                police_force_area=area,
+                extracted_on=date.fromisoformat(extracted_on),
+                by=by,
+                progress=report,
+                file_name=file_name,
+            )
+            outcome: dict[str, Any] = {
+                "extract_id": result.extract_id,
+                "rows": result.rows,
+                "new": result.new,
+                "changed": result.changed,
+                "unchanged": result.unchanged,
+                "kept_newer": result.kept_newer,
+                "not_applicable": result.not_applicable,
+            }
+        else:
+            result = aggregate_return_import(
+                path, police_force_area=area, by=by, progress=report, file_name=file_name
+            )
+            outcome = {"return_id": result.return_id, "lines": result.lines, "replaced": result.replaced}
+    except ImportRefusedError as refusal:
+        problems, _ = refusal_of(refusal)
+        refusal_save(task_result_id=context.task_result.id, file_name=file_name, errors=problems)
+        report.finish(succeeded=False, message=refusal_message(refusal))
+        raise
+    except BaseException:
+        report.finish(
+            succeeded=False,
+            message="The import stopped with an error and nothing was imported; the worker's log has "
+            "the details. Upload the file again once the problem is fixed.",
+        )
+        raise
+    finally:
+        path.unlink(missing_ok=True)
+    report.finish(succeeded=True, message=result.summary())
+    return {**outcome, "already_imported": result.already_imported}
+
+
+def refusal_message(refusal: ImportRefusedError) -> str:
+    """The job's closing words for a refused file: where the first problems are, never what the
+    file said there."""
+    problems, total = refusal_of(refusal)
+    places = "; ".join(
+        f"line {error.line}" + (f", column {error.column}" if error.column else "")
+        for error in problems[:PROBLEMS_IN_MESSAGE]
+    )
+    more = " and more" if total > PROBLEMS_IN_MESSAGE else ""
+    return (
+        f"Nothing was imported: the file was refused with {total:,} problem{'' if total == 1 else 's'}"
+        f" ({places}{more}). Every problem is listed on the Victims' Code imports page; correct them "
+        "and upload the whole file again."
+    )

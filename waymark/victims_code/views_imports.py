@@ -1,0 +1,141 @@
+"""Victims' Code evidence imports: the files and returns loaded, the two upload forms, and the
+problems of a refused file. No page here shows a duty or a figure: imports are described by
+their counts. For OPCC admins and analysts and the force's Victims' Code leads."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django import forms
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from waymark.core.forms import add_service_errors
+from waymark.core.http import AuthenticatedHttpRequest
+from waymark.crime.models import ForceExtractImport
+from waymark.jobs import selectors as job_selectors
+
+from .aggregate_returns import quarter_label
+from .duties import CODE_DUTIES_KIND
+from .forms_imports import AggregateReturnUploadForm, CodeDutiesUploadForm
+from .import_services import (
+    COMPLIANCE_IMPORT_JOB_NAME,
+    IMPORT_PERMISSION,
+    UploadKind,
+    compliance_upload,
+    refusal_load,
+    refusal_path,
+)
+from .models import AggregateReturn
+
+# Older imports and jobs are of no use to anyone checking what was loaded last.
+RECENT = 50
+
+import_compliance = permission_required(IMPORT_PERMISSION, raise_exception=True)
+
+
+@login_required
+@import_compliance
+@require_GET
+def imports(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The Code duties files and aggregate returns loaded, and this person's recent upload jobs."""
+    duty_files = ForceExtractImport.objects.filter(kind=CODE_DUTIES_KIND).select_related(
+        "police_force_area", "imported_by"
+    )[:RECENT]
+    returns = (
+        AggregateReturn.objects.visible_to(request.user)
+        .select_related("submitted_by")
+        .annotate(line_count=Count("lines"))[:RECENT]
+    )
+    jobs = job_selectors.job_list_for_user(user=request.user).filter(
+        name__startswith=COMPLIANCE_IMPORT_JOB_NAME
+    )[:RECENT]
+    rows = [
+        (job, job_selectors.job_state(job=job), refusal_path(job.task_result_id).is_file()) for job in jobs
+    ]
+    return render(
+        request,
+        "victims_code/imports/imports.html",
+        {
+            "duty_files": duty_files,
+            "returns": [(r, quarter_label(r.period_start)) for r in returns],
+            "jobs": rows,
+        },
+    )
+
+
+def _upload(
+    request: AuthenticatedHttpRequest, *, form: forms.Form, kind: str, title: str, template_intro: str
+) -> HttpResponse:
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = compliance_upload(
+                by=request.user,
+                file=form.cleaned_data["file"],
+                kind=kind,
+                extracted_on=form.cleaned_data.get("extracted_on"),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect(job)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "victims_code/imports/upload.html",
+        {"form": form, "title": title, "intro": template_intro, "back_url": reverse("victims_code:imports")},
+        status=status,
+    )
+
+
+@login_required
+@import_compliance
+@require_http_methods(["GET", "POST"])
+def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Upload the force's Code duties file; its import runs as a background job."""
+    return _upload(
+        request,
+        form=CodeDutiesUploadForm(request.POST or None, request.FILES or None),
+        kind=UploadKind.CODE_DUTIES,
+        title="Upload the force's Code duties",
+        template_intro="duties",
+    )
+
+
+@login_required
+@import_compliance
+@require_http_methods(["GET", "POST"])
+def upload_aggregate_return(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Upload an agency's aggregate return for a quarter; its import runs as a background job."""
+    return _upload(
+        request,
+        form=AggregateReturnUploadForm(request.POST or None, request.FILES or None),
+        kind=UploadKind.AGGREGATE_RETURN,
+        title="Upload an aggregate return",
+        template_intro="return",
+    )
+
+
+@login_required
+@import_compliance
+@require_GET
+def import_problems(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
+    """Every problem of a file an upload job refused (the job's own page names only where the
+    first are). Only the person who started the job sees it."""
+    job = job_selectors.job_get(user=request.user, public_id=public_id)
+    if not job.name.startswith(COMPLIANCE_IMPORT_JOB_NAME):
+        raise Http404("Not a Victims' Code import.")
+    saved = refusal_load(task_result_id=job.task_result_id)
+    if saved is None:
+        raise Http404("This job left no list of problems.")
+    file_name, errors = saved
+    return render(
+        request,
+        "victims_code/imports/import_problems.html",
+        {"job": job, "file_name": file_name, "errors": errors},
+    )
