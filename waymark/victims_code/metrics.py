@@ -1,0 +1,1449 @@
+"""Victims' Code compliance metrics computed from the evidence: reads only.
+
+Each `MetricDefinition` says what it counts (`measure`); this module counts it for a period
+(a financial quarter, a financial year or a calendar month: `MetricPeriod`) and a breakdown
+(`BREAKDOWNS`), in one grouped SQL query per metric and breakdown that runs on SQLite and
+PostgreSQL alike. Only aggregates leave: every count passes through disclosure control
+(`waymark.core.disclosure`, the operational threshold) and the result carries the log of what
+was hidden. docs/victims-code-metrics.md sets out every rule below in words.
+
+The measures:
+
+- **delivered** (M01, M04, M06, M12): the unit is a `CodeDuty` row of one of the metric's
+  entitlements whose `triggered_on` falls in the period. A duty documented as not applicable
+  (`not_applicable_reason` set) leaves the denominator but is counted and shown by reason. The
+  numerator is the duties with a `delivered_on` date.
+- **on_time** (M05, M07, M08, M14, M15, M17, M18, M19, M20): as `delivered`, and a duty not
+  delivered whose `due_on` is after the "as of" date is *not yet due*: shown, not counted. The
+  numerator is the duties delivered on or before `due_on`; a late delivery and an overdue open
+  duty both fail. A duty with no `due_on` (its entitlement has no deadline) is judged as
+  delivered at all. The "as of" date is the newest extraction date of the force's files
+  (`evidence_as_of`), or today when nothing has been loaded.
+- **attrition** (M22): victim-crime pairs (a `CrimeVictim` on a recorded crime: a crime with an
+  identified victim) whose crime's outcome is dated in the period; the numerator is outcomes 14
+  and 16 (evidential difficulties: the victim does not support action), the denominator
+  outcomes 1 to 22. Type 0 is not an outcome: the pairs of crimes recorded by the end of the
+  period still without an outcome at its end are shown as "not yet assigned an outcome", as the
+  crime metrics do (`waymark.crime.metrics`).
+- **survey** (M23 to M26): `SurveyResponse` rows submitted in the period. For a satisfaction
+  question the numerator is the completely, very or fairly satisfied answers
+  (`models.SATISFIED`); for a yes/no question the yes answers; the denominator is the answers
+  less "don't know". Don't know and unanswered are shown beside, out of the denominator.
+- **provider_first_contact** (M28): referrals received by a commissioned service in the period
+  (UK dates); the numerator is those with contact made on or before `first_contact_due`, the
+  rule of the provider returns (`waymark.cases.returns`). A referral with no contact yet whose
+  due date is after the "as of" date is not yet due. Broken down per service.
+- **aggregate_only**: no case-level figure; only the agencies' aggregate returns.
+
+Agencies' aggregate returns (`AggregateReturnLine`) for the metric and period are shown as
+their own rows, one per agency (summed over the returns of the period), never mixed into the
+case-level figure, with a row summing the agencies that give a total.
+
+Each figure has a numerator, a denominator, the rate, its Wilson score 95% interval, the
+counts left out of the denominator (by reason), the not-yet-due count, and a RAG rating from
+the definition's thresholds and polarity. A rate and its interval are hidden when its numerator
+or denominator is.
+"""
+
+from __future__ import annotations
+
+import calendar
+import enum
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from waymark.accounts.access import organisation_ids_with_role
+from waymark.accounts.models import Service
+from waymark.accounts.roles import Role
+from waymark.core.disclosure import HIDDEN_MARKER, Audience, default_threshold, suppress_series
+from waymark.core.models import LocalAuthority
+from waymark.core.periods import FinancialQuarter, FinancialYear
+from waymark.crime.metrics import AGE_BANDS, VICTIM_SEXES
+from waymark.crime.models import Crime, CrimeVictim, ForceExtractImport
+from waymark.referrals.models import ContactAttempt, Referral
+
+from .models import (
+    SATISFIED,
+    AggregateReturn,
+    AggregateReturnLine,
+    CodeDuty,
+    Confidence,
+    MetricDefinition,
+    NotApplicableReason,
+    Satisfaction,
+    SurveyResponse,
+    YesNoDontKnow,
+)
+
+__all__ = [
+    "BREAKDOWNS",
+    "EQUITY_BREAKDOWNS",
+    "HIDDEN_MARKER",
+    "MOJ_KEY_AREAS",
+    "EquityRow",
+    "Figure",
+    "GroupGap",
+    "HiddenFigure",
+    "MetricPeriod",
+    "MetricResult",
+    "QuarterlyReturn",
+    "Rag",
+    "active_metrics",
+    "breakdowns_for",
+    "default_as_of",
+    "ensure_may_view_compliance",
+    "equity_gaps",
+    "evidence_as_of",
+    "gap_interval",
+    "metric_result",
+    "metric_trend",
+    "provider_metrics_for",
+    "quarterly_return",
+    "quarterly_return_csv",
+    "quarterly_return_xlsx",
+    "rag_for",
+    "wilson_interval",
+]
+
+Measure = MetricDefinition.Measure
+NOT_RECORDED = "Not recorded"
+NOT_YET_ASSIGNED = "Not yet assigned an outcome"
+Z_95 = 1.959963984540054
+
+# Every breakdown Waymark computes, in the order pages offer them.
+BREAKDOWNS: dict[str, str] = {
+    "none": "No breakdown",
+    "enhanced": "Enhanced or standard rights",
+    "vawg": "VAWG or not",
+    "crime_group": "Crime group (VAWG explicit)",
+    "local_authority": "Local authority",
+    "age_band": "Victim age band",
+    "sex": "Victim sex",
+    "ethnicity": "Victim ethnicity",
+    "disability": "Victim disability",
+    "service": "Commissioned service",
+}
+VICTIM_BREAKDOWNS = (
+    "enhanced",
+    "vawg",
+    "crime_group",
+    "local_authority",
+    "age_band",
+    "sex",
+    "ethnicity",
+    "disability",
+)
+# The groups the equity view compares.
+EQUITY_BREAKDOWNS = ("enhanced", "sex", "ethnicity", "disability", "age_band", "vawg")
+
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+
+
+def ensure_may_view_compliance(user: Any) -> None:
+    """Refuse anyone without `victims_code.view_compliance` (providers, boards, the public)."""
+    if (
+        user is None
+        or not getattr(user, "is_authenticated", False)
+        or not user.has_perm("victims_code.view_compliance")
+    ):
+        raise PermissionDenied("Compliance figures are shown only to the OPCC and the force's Code leads.")
+
+
+# --- periods ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricPeriod:
+    """The period a metric is counted over, both dates included, and its label."""
+
+    start: date
+    end: date
+    label: str
+    kind: str  # "quarter", "year" or "month"
+
+    @classmethod
+    def quarter(cls, quarter: FinancialQuarter | str) -> MetricPeriod:
+        """A financial quarter, or its label ("2025/26 Q1")."""
+        if isinstance(quarter, str):
+            quarter = FinancialQuarter.parse(quarter)
+        return cls(quarter.start, quarter.end, quarter.label, "quarter")
+
+    @classmethod
+    def year(cls, year: FinancialYear | str) -> MetricPeriod:
+        """A financial year, or its label ("2025/26")."""
+        if isinstance(year, str):
+            year = FinancialYear.parse(year)
+        return cls(year.start, year.end, year.label, "year")
+
+    @classmethod
+    def month(cls, month: str | date) -> MetricPeriod:
+        """A calendar month, "YYYY-MM" or a date in it."""
+        if isinstance(month, str):
+            match = _MONTH.match(month.strip())
+            if match is None or not 1 <= int(match.group(2)) <= 12:
+                raise ValueError(f"{month!r} is not a month: expected YYYY-MM, e.g. 2025-04")
+            month = date(int(match.group(1)), int(match.group(2)), 1)
+        first = month.replace(day=1)
+        last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        return cls(first, last, f"{first:%B %Y}", "month")
+
+    @classmethod
+    def parse(cls, text: str) -> MetricPeriod:
+        """A quarter ("2025/26 Q1"), a financial year ("2025/26") or a month ("2025-04")."""
+        text = (text or "").strip()
+        if not text:
+            raise ValueError("Choose a period: a quarter (2025/26 Q1), a financial year or a month.")
+        if text.upper().endswith(("Q1", "Q2", "Q3", "Q4")):
+            return cls.quarter(text)
+        if _MONTH.match(text):
+            return cls.month(text)
+        try:
+            return cls.year(text)
+        except ValueError:
+            raise ValueError(
+                f"{text!r} is not a period: give a quarter (2025/26 Q1), a financial year (2025/26) "
+                "or a month (2025-04)."
+            ) from None
+
+    @property
+    def key(self) -> str:
+        """The text `parse` reads back: the label for quarters and years, YYYY-MM for months."""
+        return f"{self.start:%Y-%m}" if self.kind == "month" else self.label
+
+
+# --- ratings and intervals ----------------------------------------------------------------------
+
+
+class Rag(enum.StrEnum):
+    """A rating against the definition's thresholds; always shown in words, never colour alone."""
+
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+    NOT_RATED = "not_rated"
+
+    @property
+    def label(self) -> str:
+        return {"green": "Green", "amber": "Amber", "red": "Red", "not_rated": "Not rated"}[self.value]
+
+
+def rag_for(
+    rate: float | None,
+    *,
+    polarity: str,
+    green: Decimal | float | None,
+    amber: Decimal | float | None,
+) -> Rag:
+    """The rating of `rate` (0 to 1) against thresholds in percent.
+
+    Higher is better: green at or above `green`, amber at or above `amber`, red below. Lower is
+    better: green at or below `green`, amber at or below `amber`, red above. No rate or no
+    thresholds: not rated.
+    """
+    if rate is None or green is None or amber is None:
+        return Rag.NOT_RATED
+    percent = rate * 100
+    if polarity == MetricDefinition.Polarity.LOWER_BETTER:
+        if percent <= float(green):
+            return Rag.GREEN
+        return Rag.AMBER if percent <= float(amber) else Rag.RED
+    if percent >= float(green):
+        return Rag.GREEN
+    return Rag.AMBER if percent >= float(amber) else Rag.RED
+
+
+def wilson_interval(numerator: int, denominator: int, z: float = Z_95) -> tuple[float, float] | None:
+    """The Wilson score interval (95% by default) of numerator/denominator, or None for 0/0.
+
+    For 9 of 10: 0.5958 to 0.9821; Newcombe (1998)'s 81 of 263: 0.2553 to 0.3662.
+    """
+    if denominator <= 0:
+        return None
+    p = numerator / denominator
+    z2 = z * z
+    centre = (p + z2 / (2 * denominator)) / (1 + z2 / denominator)
+    half = (
+        z
+        * math.sqrt(p * (1 - p) / denominator + z2 / (4 * denominator * denominator))
+        / (1 + z2 / denominator)
+    )
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def gap_interval(
+    first: tuple[int, int], second: tuple[int, int], z: float = Z_95
+) -> tuple[float, float, float] | None:
+    """The difference of two proportions (first minus second) and its 95% interval by
+    Newcombe's hybrid score method (from the two Wilson intervals); None if either is 0/0.
+
+    Newcombe (1998)'s example, 56/70 against 48/80: a gap of 0.2, interval 0.0524 to 0.3339.
+    """
+    (n1, d1), (n2, d2) = first, second
+    ci1, ci2 = wilson_interval(n1, d1, z), wilson_interval(n2, d2, z)
+    if ci1 is None or ci2 is None:
+        return None
+    p1, p2 = n1 / d1, n2 / d2
+    gap = p1 - p2
+    low = gap - math.sqrt((p1 - ci1[0]) ** 2 + (ci2[1] - p2) ** 2)
+    high = gap + math.sqrt((ci1[1] - p1) ** 2 + (p2 - ci2[0]) ** 2)
+    return gap, low, high
+
+
+# --- results ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HiddenFigure:
+    """One figure hidden by disclosure control: where it was, and why."""
+
+    table: str
+    row: str
+    column: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One row of a metric result after disclosure control: a hidden count is None.
+
+    `excluded` lists (reason, label, count) left out of the denominator: the not-applicable
+    reasons of a duty, or "don't know" and "not answered" of a survey question.
+    `not_yet_due` is None where the measure has no deadline; `not_yet_assigned` is for attrition.
+    """
+
+    key: str
+    label: str
+    numerator: int | None
+    denominator: int | None
+    rate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    rag: Rag
+    excluded: tuple[tuple[str, str, int | None], ...] = ()
+    excluded_total: int | None = 0
+    not_yet_due: int | None = None
+    not_yet_assigned: int | None = None
+    agency: str = ""
+    empty: bool = False
+    # True counts kept for the equity gaps (never shown; the view shows the suppressed ones).
+    _true: tuple[int, int] = (0, 0)
+
+    @property
+    def display_rate(self) -> str:
+        """ "87.5%", "[c]" when hidden, or "no cases"."""
+        if self.rate is None:
+            return "no cases" if self.empty else HIDDEN_MARKER
+        return f"{self.rate * 100:.1f}%"
+
+    @property
+    def display_interval(self) -> str:
+        """ "80.1% to 92.3%", or "" when there is no rate to show."""
+        if self.ci_low is None or self.ci_high is None:
+            return ""
+        return f"{self.ci_low * 100:.1f}% to {self.ci_high * 100:.1f}%"
+
+    @property
+    def hidden(self) -> bool:
+        return self.rate is None and not self.empty
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """One metric for one period and breakdown: the overall figure, a figure per group, and the
+    agencies' aggregate rows, after disclosure control."""
+
+    metric: MetricDefinition
+    period: MetricPeriod
+    breakdown: str
+    as_of: date
+    threshold: int
+    overall: Figure
+    groups: tuple[Figure, ...]
+    aggregate: tuple[Figure, ...]
+    excluded_heading: str
+    hidden: tuple[HiddenFigure, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def breakdown_label(self) -> str:
+        return BREAKDOWNS.get(self.breakdown, self.breakdown)
+
+    @property
+    def aggregate_lines(self) -> tuple[Figure, ...]:
+        """The agencies' rows for the breakdown's groups (not their totals)."""
+        return tuple(row for row in self.aggregate if row.key.count(":") >= 2)
+
+    @property
+    def has_deadline(self) -> bool:
+        return self.metric.measure in (Measure.ON_TIME, Measure.PROVIDER_FIRST_CONTACT)
+
+
+def breakdowns_for(metric: MetricDefinition) -> tuple[str, ...]:
+    """The breakdowns a metric can be computed by ("none" first)."""
+    if metric.measure == Measure.PROVIDER_FIRST_CONTACT:
+        return ("none", "service")
+    if metric.measure == Measure.AGGREGATE_ONLY:
+        return ("none",)
+    return ("none", *VICTIM_BREAKDOWNS)
+
+
+def evidence_as_of(*, today: date | None = None) -> date:
+    """The date a duty's status is judged at: the newest extraction date of the force's files
+    (an import record, else the newest `CodeDuty.extracted_on`), never after today; today when
+    nothing has been loaded."""
+    today = today or timezone.localdate()
+    latest = ForceExtractImport.objects.aggregate(latest=Max("extracted_on"))["latest"]
+    if latest is None:
+        latest = CodeDuty.objects.aggregate(latest=Max("extracted_on"))["latest"]
+    return today if latest is None else min(latest, today)
+
+
+def default_as_of(metric: MetricDefinition) -> date:
+    """The "as of" date a metric is judged at unless told: the force's newest extraction date
+    for the force's evidence; today for commissioned services' referrals, which are live."""
+    if metric.measure == Measure.PROVIDER_FIRST_CONTACT:
+        return timezone.localdate()
+    return evidence_as_of()
+
+
+# --- counting -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Counts:
+    """True counts for one group, before disclosure control."""
+
+    numerator: int = 0
+    denominator: int = 0
+    excluded: dict[str, int] = field(default_factory=dict)
+    not_yet_due: int = 0
+    not_yet_assigned: int = 0
+
+    def add(self, other: _Counts) -> None:
+        self.numerator += other.numerator
+        self.denominator += other.denominator
+        self.not_yet_due += other.not_yet_due
+        self.not_yet_assigned += other.not_yet_assigned
+        for key, value in other.excluded.items():
+            self.excluded[key] = self.excluded.get(key, 0) + value
+
+
+@dataclass(frozen=True)
+class _Source:
+    """How one measure is counted: the rows, where the crime and victim are, the date that puts
+    a row in a period, the counts, and the reasons a row leaves the denominator."""
+
+    rows: QuerySet[Any]
+    crime: str  # path to the Crime, e.g. "crime__"
+    victim: str  # path to the CrimeVictim, e.g. "victim__"
+    enhanced: Any  # an expression giving "enhanced", "standard" or ""
+    date_field: str
+    counts: dict[str, Any]
+    excluded: tuple[tuple[str, str], ...]
+    has_due: bool = False
+    has_assigned: bool = False
+
+
+def _enhanced_from_victim(path: str) -> Case:
+    """ "enhanced" where the victim has an enhanced-rights category, "standard" where the victim
+    is known without one, "" where no victim row matched."""
+    return Case(
+        When(**{f"{path}id__isnull": True}, then=Value("")),
+        When(~Q(**{f"{path}enhanced_rights": ""}), then=Value("enhanced")),
+        default=Value("standard"),
+        output_field=CharField(),
+    )
+
+
+def _duty_source(metric: MetricDefinition, period: MetricPeriod, as_of: date, user: Any) -> _Source:
+    rows = CodeDuty.objects.visible_to(user).filter(
+        entitlement__in=metric.entitlements.all(),
+        triggered_on__gte=period.start,
+        triggered_on__lte=period.end,
+    )
+    rows = rows.annotate(
+        victim=FilteredRelation("crime__victims", condition=Q(crime__victims__victim_ref=F("victim_ref")))
+    )
+    applicable = Q(not_applicable_reason="")
+    counts: dict[str, Any] = {}
+    if metric.measure == Measure.ON_TIME:
+        not_yet_due = applicable & Q(delivered_on__isnull=True, due_on__gt=as_of)
+        met = applicable & (
+            Q(delivered_on__lte=F("due_on")) | Q(due_on__isnull=True, delivered_on__isnull=False)
+        )
+        counts["num"] = Count("pk", filter=met)
+        counts["den"] = Count("pk", filter=applicable & ~not_yet_due)
+        counts["nyd"] = Count("pk", filter=not_yet_due)
+    else:
+        counts["num"] = Count("pk", filter=applicable & Q(delivered_on__isnull=False))
+        counts["den"] = Count("pk", filter=applicable)
+    for reason in NotApplicableReason.values:
+        counts[f"x_{reason}"] = Count("pk", filter=Q(not_applicable_reason=reason))
+    return _Source(
+        rows=rows,
+        crime="crime__",
+        victim="victim__",
+        enhanced=Case(
+            When(enhanced=True, then=Value("enhanced")), default=Value("standard"), output_field=CharField()
+        ),
+        date_field="triggered_on",
+        counts=counts,
+        excluded=tuple((value, str(label)) for value, label in NotApplicableReason.choices),
+        has_due=metric.measure == Measure.ON_TIME,
+    )
+
+
+def _attrition_source(period: MetricPeriod, user: Any) -> _Source:
+    decided = Q(
+        crime__outcome_type__gte=1, crime__outcome_on__gte=period.start, crime__outcome_on__lte=period.end
+    )
+    open_at_end = Q(crime__recorded_on__lte=period.end) & (
+        Q(crime__outcome_type=0) | Q(crime__outcome_on__isnull=True) | Q(crime__outcome_on__gt=period.end)
+    )
+    rows = CrimeVictim.objects.visible_to(user).filter(crime__record_status=Crime.RecordStatus.RECORDED)
+    rows = rows.filter(decided | open_at_end)
+    return _Source(
+        rows=rows,
+        crime="crime__",
+        victim="",
+        enhanced=Case(
+            When(~Q(enhanced_rights=""), then=Value("enhanced")),
+            default=Value("standard"),
+            output_field=CharField(),
+        ),
+        date_field="crime__outcome_on",
+        counts={
+            "num": Count("pk", filter=decided & Q(crime__outcome_type__in=[14, 16])),
+            "den": Count("pk", filter=decided),
+            "nya": Count("pk", filter=open_at_end),
+        },
+        excluded=(),
+        has_assigned=True,
+    )
+
+
+def _survey_answers(question: str) -> tuple[Iterable[str], str]:
+    """The answers that count in the numerator, and the "don't know" answer, for a question."""
+    field_choices = getattr(SurveyResponse._meta.get_field(question), "choices", None) or []
+    values = {value for value, _ in field_choices}
+    if values == set(Satisfaction.values):
+        return SATISFIED, Satisfaction.DONT_KNOW
+    if values == set(Confidence.values):
+        return (Confidence.VERY, Confidence.FAIRLY), Confidence.DONT_KNOW
+    if values == set(YesNoDontKnow.values):
+        return (YesNoDontKnow.YES,), YesNoDontKnow.DONT_KNOW
+    raise ValueError(f"{question!r} is not a survey question Waymark can count")
+
+
+def _survey_source(metric: MetricDefinition, period: MetricPeriod, user: Any) -> _Source:
+    question = metric.survey_question
+    try:
+        SurveyResponse._meta.get_field(question)
+    except FieldDoesNotExist as error:
+        raise ValueError(f"{metric.code} names no survey question Waymark knows ({question!r}).") from error
+    positive, dont_know = _survey_answers(question)
+    rows = SurveyResponse.objects.visible_to(user).filter(
+        submitted_on__gte=period.start, submitted_on__lte=period.end
+    )
+    rows = rows.annotate(
+        victim=FilteredRelation(
+            "invitation__crime__victims",
+            condition=Q(invitation__crime__victims__victim_ref=F("invitation__victim_ref")),
+        )
+    )
+    answered = ~Q(**{question: ""}) & ~Q(**{question: dont_know})
+    return _Source(
+        rows=rows,
+        crime="invitation__crime__",
+        victim="victim__",
+        enhanced=_enhanced_from_victim("victim__"),
+        date_field="submitted_on",
+        counts={
+            "num": Count("pk", filter=Q(**{f"{question}__in": list(positive)})),
+            "den": Count("pk", filter=answered),
+            "x_dont_know": Count("pk", filter=Q(**{question: dont_know})),
+            "x_not_answered": Count("pk", filter=Q(**{question: ""})),
+        },
+        excluded=(("dont_know", "Don't know"), ("not_answered", "Not answered")),
+    )
+
+
+def _local_day_bounds(period: MetricPeriod) -> tuple[datetime, datetime]:
+    """The period as [start, end) aware datetimes in UK time (referrals are received at a time)."""
+    zone = timezone.get_default_timezone()
+    start = timezone.make_aware(datetime.combine(period.start, time.min), zone)
+    end = timezone.make_aware(datetime.combine(period.end + timedelta(days=1), time.min), zone)
+    return start, end
+
+
+def _referral_source(period: MetricPeriod, as_of: date, services: QuerySet[Service] | None) -> _Source:
+    """Referrals received in the period, counted from the rows directly: the OPCC may see no
+    referral row (`visible_to` gives it none, by design), and only counts leave this module,
+    as `waymark.cases.returns.provider_return_for_opcc` explains."""
+    start, end = _local_day_bounds(period)
+    rows = Referral.objects.filter(received_at__gte=start, received_at__lt=end)
+    if services is not None:
+        rows = rows.filter(service__in=services)
+    zone = timezone.get_default_timezone()
+    contacted = ContactAttempt.objects.filter(
+        referral=OuterRef("pk"), outcome=ContactAttempt.Outcome.CONTACT_MADE
+    )
+    in_time = Exists(
+        contacted.annotate(day=TruncDate("at", tzinfo=zone)).filter(day__lte=OuterRef("first_contact_due"))
+    )
+    contacted_by = Exists(contacted.annotate(day=TruncDate("at", tzinfo=zone)).filter(day__lte=as_of))
+    not_yet_due = Q(first_contact_due__gt=as_of) & ~Q(contacted_by)
+    return _Source(
+        rows=rows,
+        crime="",
+        victim="",
+        enhanced=Value(""),
+        date_field="received_at",
+        counts={
+            "num": Count("pk", filter=Q(in_time)),
+            "den": Count("pk", filter=~not_yet_due),
+            "nyd": Count("pk", filter=not_yet_due),
+        },
+        excluded=(),
+        has_due=True,
+    )
+
+
+def _group_fields(source: _Source, breakdown: str) -> list[str]:
+    """The `values()` fields a breakdown groups by."""
+    if breakdown == "enhanced":
+        return ["_group_enhanced"]
+    if breakdown == "vawg":
+        return [f"{source.crime}is_vawg"]
+    if breakdown == "crime_group":
+        return [f"{source.crime}is_vawg", f"{source.crime}offence_code__group"]
+    if breakdown == "local_authority":
+        return [f"{source.crime}local_authority_id"]
+    if breakdown in ("age_band", "sex", "ethnicity", "disability"):
+        return [f"{source.victim}{breakdown}"]
+    if breakdown == "service":
+        return ["service_id"]
+    raise ValueError(f"no such breakdown: {breakdown!r}")
+
+
+def _group_key(breakdown: str, values: Sequence[Any]) -> str:
+    if breakdown == "vawg":
+        return "vawg" if values[0] else "not_vawg"
+    if breakdown == "crime_group":
+        return f"{'vawg' if values[0] else 'not_vawg'}:{values[1] or ''}"
+    return "" if values[0] is None else str(values[0])
+
+
+def _counts_from(row: dict[str, Any], source: _Source) -> _Counts:
+    return _Counts(
+        numerator=int(row.get("num") or 0),
+        denominator=int(row.get("den") or 0),
+        excluded={key: int(row.get(f"x_{key}") or 0) for key, _ in source.excluded},
+        not_yet_due=int(row.get("nyd") or 0),
+        not_yet_assigned=int(row.get("nya") or 0),
+    )
+
+
+def _count(source: _Source, breakdown: str) -> dict[str, _Counts]:
+    """One grouped query: true counts per group key ("" alone for no breakdown)."""
+    rows = source.rows.order_by()
+    if breakdown == "none":
+        return {"": _counts_from(rows.aggregate(**source.counts), source)}
+    if breakdown == "enhanced":
+        rows = rows.annotate(_group_enhanced=source.enhanced)
+    fields = _group_fields(source, breakdown)
+    grouped: dict[str, _Counts] = {}
+    for row in rows.values(*fields).annotate(**source.counts):
+        key = _group_key(breakdown, [row[name] for name in fields])
+        counts = _counts_from(row, source)
+        if key in grouped:
+            grouped[key].add(counts)  # e.g. a missing victim (None) and an empty value ("")
+        else:
+            grouped[key] = counts
+    return grouped
+
+
+def _labels(breakdown: str, keys: Iterable[str]) -> list[tuple[str, str]]:
+    """(key, label) for every group, in display order; "Not recorded" last."""
+    keys = set(keys)
+    ordered: list[tuple[str, str]] = []
+    if breakdown == "enhanced":
+        ordered = [("enhanced", "Enhanced rights"), ("standard", "Standard")]
+    elif breakdown == "vawg":
+        ordered = [("vawg", "VAWG"), ("not_vawg", "Not VAWG")]
+    elif breakdown == "crime_group":
+        vawg = sorted(k for k in keys if k.startswith("vawg:"))
+        other = sorted(k for k in keys if k.startswith("not_vawg:"))
+        ordered = [(k, f"VAWG: {k.partition(':')[2] or NOT_RECORDED}") for k in vawg]
+        ordered += [(k, f"Not VAWG: {k.partition(':')[2] or NOT_RECORDED}") for k in other]
+    elif breakdown == "local_authority":
+        names = dict(LocalAuthority.objects.filter(code__in=keys).values_list("code", "name"))
+        ordered = sorted(((k, names.get(k, k)) for k in keys if k), key=lambda pair: pair[1])
+    elif breakdown == "sex":
+        ordered = [(code, label) for code, label in VICTIM_SEXES]
+        ordered += [(k, k) for k in sorted(keys - {code for code, _ in VICTIM_SEXES}) if k]
+    elif breakdown == "age_band":
+        ordered = [(band, "Unknown" if band == "unknown" else band) for band in AGE_BANDS]
+        ordered += [(k, k) for k in sorted(keys - set(AGE_BANDS)) if k]
+    elif breakdown == "service":
+        ids = [int(k) for k in keys if k]
+        services = Service.objects.filter(pk__in=ids).select_related("organisation").order_by("name")
+        ordered = [(str(s.pk), f"{s.name} ({s.organisation.name})") for s in services]
+    else:  # ethnicity, disability: the values the extract gives
+        ordered = [(k, k) for k in sorted(k for k in keys if k)]
+    seen = {key for key, _ in ordered}
+    ordered += [(k, k) for k in sorted(keys - seen - {""})]
+    if "" in keys or breakdown in ("sex", "age_band"):
+        ordered.append(("", NOT_RECORDED))
+    return ordered
+
+
+# --- disclosure ---------------------------------------------------------------------------------
+
+
+def _reason(reason: str) -> str:
+    return (
+        reason.removeprefix("primary: ")
+        if reason.startswith("primary: ")
+        else "to protect another hidden figure"
+    )
+
+
+class _Disclosure:
+    """One threshold for every figure of a result, and the log of what it hid."""
+
+    def __init__(self, threshold: int, table: str) -> None:
+        self.threshold = threshold
+        self.table = table
+        self.hidden: list[HiddenFigure] = []
+
+    def count(self, value: int, *, row: str, column: str) -> int | None:
+        """A headline count, hidden on its own when it is from 1 to threshold - 1."""
+        result = suppress_series([value], threshold=self.threshold, protect_total=True)
+        if result.values[0] is None:
+            self.hidden.append(HiddenFigure(self.table, row, column, _reason(result.suppressed[0].reason)))
+        return result.values[0]
+
+    def series(self, values: Sequence[int], *, rows: Sequence[str], column: str) -> tuple[int | None, ...]:
+        """Counts of groups that add up to a published total: small ones hidden, and one more
+        wherever a hidden one could be worked back from the total."""
+        result = suppress_series(list(values), threshold=self.threshold, protect_total=True)
+        for entry in result.suppressed:
+            if entry.row is not None:
+                self.hidden.append(HiddenFigure(self.table, rows[entry.row], column, _reason(entry.reason)))
+        return result.values
+
+
+def _figure(
+    *,
+    key: str,
+    label: str,
+    counts: _Counts,
+    shown: dict[str, int | None],
+    metric: MetricDefinition,
+    source_excluded: tuple[tuple[str, str], ...],
+    has_due: bool,
+    has_assigned: bool,
+    agency: str = "",
+) -> Figure:
+    numerator, denominator = shown["num"], shown["den"]
+    rate = low = high = None
+    if numerator is not None and denominator is not None and counts.denominator > 0:
+        rate = counts.numerator / counts.denominator
+        interval = wilson_interval(counts.numerator, counts.denominator)
+        if interval is not None:
+            low, high = interval
+    excluded = tuple((reason, text, shown.get(f"x_{reason}")) for reason, text in source_excluded)
+    return Figure(
+        key=key,
+        label=label,
+        numerator=numerator,
+        denominator=denominator,
+        rate=rate,
+        ci_low=low,
+        ci_high=high,
+        rag=rag_for(rate, polarity=metric.polarity, green=metric.rag_green_min, amber=metric.rag_amber_min),
+        excluded=excluded,
+        excluded_total=shown.get("x_total"),
+        not_yet_due=shown.get("nyd") if has_due else None,
+        not_yet_assigned=shown.get("nya") if has_assigned else None,
+        agency=agency,
+        empty=counts.denominator == 0,
+        _true=(counts.numerator, counts.denominator),
+    )
+
+
+_COLUMNS = {"num": "Numerator", "den": "Denominator", "nyd": "Not yet due", "nya": NOT_YET_ASSIGNED}
+
+
+def _columns(counts: _Counts, excluded: tuple[tuple[str, str], ...]) -> dict[str, int]:
+    values = {
+        "num": counts.numerator,
+        "den": counts.denominator,
+        "nyd": counts.not_yet_due,
+        "nya": counts.not_yet_assigned,
+        "x_total": sum(counts.excluded.values()),
+    }
+    for reason, _ in excluded:
+        values[f"x_{reason}"] = counts.excluded.get(reason, 0)
+    return values
+
+
+def _column_name(name: str, excluded: dict[str, str]) -> str:
+    if name == "x_total":
+        return "Left out of the denominator"
+    if name.startswith("x_"):
+        return f"Left out: {excluded.get(name[2:], name[2:])}"
+    return _COLUMNS[name]
+
+
+def _suppressed_overall(
+    counts: _Counts, source: _Source, disclosure: _Disclosure, label: str
+) -> dict[str, int | None]:
+    """The overall figure: each count a headline, hidden on its own when small; the reasons of
+    exclusion a series whose total is the excluded total."""
+    names = dict(source.excluded)
+    values = _columns(counts, source.excluded)
+    shown: dict[str, int | None] = {}
+    for name in ("num", "den", "nyd", "nya", "x_total"):
+        shown[name] = disclosure.count(values[name], row=label, column=_column_name(name, names))
+    reasons = [reason for reason, _ in source.excluded]
+    if reasons:
+        hidden = disclosure.series(
+            [values[f"x_{r}"] for r in reasons],
+            rows=[f"{label}: {names[r]}" for r in reasons],
+            column="Left out of the denominator",
+        )
+        shown.update({f"x_{r}": v for r, v in zip(reasons, hidden, strict=True)})
+    return shown
+
+
+def _suppressed_groups(
+    groups: list[tuple[str, str, _Counts]], source: _Source, disclosure: _Disclosure
+) -> list[dict[str, int | None]]:
+    """Each column of the group rows a series whose total is the overall figure's."""
+    names = dict(source.excluded)
+    columns = ["num", "den", "nyd", "nya", "x_total", *(f"x_{r}" for r, _ in source.excluded)]
+    shown: list[dict[str, int | None]] = [{} for _ in groups]
+    labels = [label for _, label, _ in groups]
+    for column in columns:
+        values = [_columns(counts, source.excluded)[column] for _, _, counts in groups]
+        for index, value in enumerate(
+            disclosure.series(values, rows=labels, column=_column_name(column, names))
+        ):
+            shown[index][column] = value
+    return shown
+
+
+# --- aggregate returns --------------------------------------------------------------------------
+
+
+def _aggregate_rows(
+    metric: MetricDefinition, period: MetricPeriod, breakdown: str, user: Any, disclosure: _Disclosure
+) -> tuple[list[Figure], list[str]]:
+    """The agencies' own figures for the metric: per agency (summed over its returns in the
+    period), its total and, if it gave them, its lines for the breakdown; then the sum of the
+    agencies' totals."""
+    returns = AggregateReturn.objects.visible_to(user).filter(
+        period_start__gte=period.start, period_end__lte=period.end
+    )
+    grouped = (
+        AggregateReturnLine.objects.filter(aggregate_return__in=returns, metric=metric)
+        .filter(Q(dimension="all") | Q(dimension=breakdown))
+        .values("aggregate_return__agency_name", "dimension", "value")
+        .annotate(num=Sum("numerator"), den=Sum("denominator"), na=Sum("not_applicable"))
+        .order_by("aggregate_return__agency_name", "dimension", "value")
+    )
+    notes: list[str] = []
+    if returns.exclude(status=AggregateReturn.Status.ACCEPTED).filter(lines__metric=metric).exists():
+        notes.append("Some agencies' returns for this period are not yet accepted by the OPCC.")
+    totals: list[tuple[str, _Counts]] = []
+    by_agency: dict[str, list[tuple[str, _Counts]]] = {}
+    for row in grouped:
+        agency = row["aggregate_return__agency_name"]
+        counts = _Counts(
+            numerator=int(row["num"] or 0),
+            denominator=int(row["den"] or 0),
+            excluded={"not_applicable": int(row["na"] or 0)},
+        )
+        if row["dimension"] == "all" and not row["value"]:
+            totals.append((agency, counts))
+        elif row["dimension"] == breakdown and breakdown != "none":
+            by_agency.setdefault(agency, []).append((row["value"] or NOT_RECORDED, counts))
+    excluded = (("not_applicable", "Not applicable"),)
+    source = _Source(
+        rows=AggregateReturnLine.objects.none(),
+        crime="",
+        victim="",
+        enhanced=None,
+        date_field="",
+        counts={},
+        excluded=excluded,
+    )
+    figures: list[Figure] = []
+    if totals:
+        shown = _suppressed_groups([(a, f"{a} (agency return)", c) for a, c in totals], source, disclosure)
+        for (agency, counts), values in zip(totals, shown, strict=True):
+            figures.append(
+                _figure(
+                    key=f"agency:{agency}",
+                    label=f"{agency}: total",
+                    counts=counts,
+                    shown=values,
+                    metric=metric,
+                    source_excluded=excluded,
+                    has_due=False,
+                    has_assigned=False,
+                    agency=agency,
+                )
+            )
+            lines_of = by_agency.get(agency, [])
+            if lines_of:
+                line_shown = _suppressed_groups(
+                    [(v, f"{agency}: {v}", c) for v, c in lines_of], source, disclosure
+                )
+                for (value, counts_line), values_line in zip(lines_of, line_shown, strict=True):
+                    figures.append(
+                        _figure(
+                            key=f"agency:{agency}:{value}",
+                            label=f"{agency}: {value}",
+                            counts=counts_line,
+                            shown=values_line,
+                            metric=metric,
+                            source_excluded=excluded,
+                            has_due=False,
+                            has_assigned=False,
+                            agency=agency,
+                        )
+                    )
+        if len(totals) > 1:
+            combined = _Counts()
+            for _, counts in totals:
+                combined.add(counts)
+            label = "All agencies' returns"
+            shown_total = _suppressed_overall(combined, source, disclosure, label)
+            figures.append(
+                _figure(
+                    key="agency:all",
+                    label=label,
+                    counts=combined,
+                    shown=shown_total,
+                    metric=metric,
+                    source_excluded=excluded,
+                    has_due=False,
+                    has_assigned=False,
+                    agency="All agencies",
+                )
+            )
+    return figures, notes
+
+
+# --- the selectors ------------------------------------------------------------------------------
+
+
+def _source_for(
+    metric: MetricDefinition,
+    period: MetricPeriod,
+    as_of: date,
+    user: Any,
+    services: QuerySet[Service] | None = None,
+) -> _Source | None:
+    if metric.measure in (Measure.DELIVERED, Measure.ON_TIME):
+        return _duty_source(metric, period, as_of, user)
+    if metric.measure == Measure.ATTRITION:
+        return _attrition_source(period, user)
+    if metric.measure == Measure.SURVEY:
+        return _survey_source(metric, period, user)
+    if metric.measure == Measure.PROVIDER_FIRST_CONTACT:
+        return _referral_source(period, as_of, services)
+    return None
+
+
+_EXCLUDED_HEADINGS: dict[str, str] = {
+    Measure.SURVEY: "Left out of the denominator (don't know, not answered)",
+    Measure.ATTRITION: "Left out of the denominator",
+}
+
+
+def _result(
+    *,
+    user: Any,
+    metric: MetricDefinition,
+    period: MetricPeriod,
+    breakdown: str,
+    as_of: date,
+    threshold: int,
+    services: QuerySet[Service] | None = None,
+    with_aggregate: bool = True,
+) -> MetricResult:
+    if breakdown not in breakdowns_for(metric):
+        allowed = ", ".join(breakdowns_for(metric))
+        raise ValueError(f"{metric.code} cannot be broken down by {breakdown!r}: choose one of {allowed}.")
+    disclosure = _Disclosure(threshold, f"{metric.code} {metric.name}")
+    source = _source_for(metric, period, as_of, user, services)
+    notes: list[str] = []
+    if source is None:
+        empty = _Counts()
+        overall = _figure(
+            key="",
+            label="All",
+            counts=empty,
+            shown={"num": 0, "den": 0},
+            metric=metric,
+            source_excluded=(),
+            has_due=False,
+            has_assigned=False,
+        )
+        groups: list[Figure] = []
+        excluded: tuple[tuple[str, str], ...] = ()
+        notes.append(
+            "Waymark has no case-level evidence for this metric: it comes from agencies' returns only."
+        )
+    else:
+        excluded = source.excluded
+        total = _count(source, "none")[""]
+        overall = _figure(
+            key="",
+            label="All",
+            counts=total,
+            shown=_suppressed_overall(total, source, disclosure, "All"),
+            metric=metric,
+            source_excluded=source.excluded,
+            has_due=source.has_due,
+            has_assigned=source.has_assigned,
+        )
+        groups = []
+        if breakdown != "none":
+            counted = _count(source, breakdown)
+            rows = [(key, label, counted.get(key, _Counts())) for key, label in _labels(breakdown, counted)]
+            for (key, label, counts), shown in zip(
+                rows, _suppressed_groups(rows, source, disclosure), strict=True
+            ):
+                groups.append(
+                    _figure(
+                        key=key,
+                        label=label,
+                        counts=counts,
+                        shown=shown,
+                        metric=metric,
+                        source_excluded=source.excluded,
+                        has_due=source.has_due,
+                        has_assigned=source.has_assigned,
+                    )
+                )
+    aggregate: list[Figure] = []
+    if with_aggregate:
+        aggregate, aggregate_notes = _aggregate_rows(metric, period, breakdown, user, disclosure)
+        notes += aggregate_notes
+    heading = _EXCLUDED_HEADINGS.get(metric.measure, "Not applicable (left out of the denominator)")
+    if not excluded:
+        heading = ""
+    return MetricResult(
+        metric=metric,
+        period=period,
+        breakdown=breakdown,
+        as_of=as_of,
+        threshold=threshold,
+        overall=overall,
+        groups=tuple(groups),
+        aggregate=tuple(aggregate),
+        excluded_heading=heading,
+        hidden=tuple(disclosure.hidden),
+        notes=tuple(notes),
+    )
+
+
+def metric_result(
+    *,
+    user: Any,
+    metric: MetricDefinition,
+    period: MetricPeriod,
+    breakdown: str = "none",
+    as_of: date | None = None,
+    threshold: int | None = None,
+) -> MetricResult:
+    """One metric for a period and breakdown, after disclosure control (operational threshold
+    unless told otherwise). `as_of` defaults to `default_as_of(metric)`. PermissionDenied for anyone
+    without `victims_code.view_compliance`; ValueError for a breakdown the metric does not have.
+    """
+    ensure_may_view_compliance(user)
+    return _result(
+        user=user,
+        metric=metric,
+        period=period,
+        breakdown=breakdown,
+        as_of=as_of or default_as_of(metric),
+        threshold=threshold or default_threshold(Audience.OPERATIONAL),
+    )
+
+
+def metric_trend(
+    *,
+    user: Any,
+    metric: MetricDefinition,
+    quarters: Sequence[FinancialQuarter],
+    as_of: date | None = None,
+) -> list[Figure]:
+    """The metric's overall figure for each quarter (oldest first), each exactly as
+    `metric_result` gives it for that quarter: one grouped query over the whole span for the
+    measures dated by one field, a query per quarter for attrition."""
+    ensure_may_view_compliance(user)
+    as_of = as_of or default_as_of(metric)
+    threshold = default_threshold(Audience.OPERATIONAL)
+    if not quarters:
+        return []
+    span = MetricPeriod(quarters[0].start, quarters[-1].end, "", "span")
+    source = _source_for(metric, span, as_of, user)
+    if source is None or metric.measure == Measure.ATTRITION:
+        return [
+            _result(
+                user=user,
+                metric=metric,
+                period=MetricPeriod.quarter(q),
+                breakdown="none",
+                as_of=as_of,
+                threshold=threshold,
+                with_aggregate=False,
+            ).overall
+            for q in quarters
+        ]
+    if metric.measure == Measure.PROVIDER_FIRST_CONTACT:
+        zone = timezone.get_default_timezone()
+        day: Any = TruncDate(source.date_field, tzinfo=zone)
+    else:
+        day = F(source.date_field)
+    rows = (
+        source.rows.order_by()
+        .annotate(_day=day)
+        .annotate(
+            _quarter=Case(
+                *(When(_day__gte=q.start, _day__lte=q.end, then=Value(q.label)) for q in quarters),
+                default=Value(""),
+                output_field=CharField(),
+            )
+        )
+    )
+    counted = {
+        row["_quarter"]: _counts_from(row, source)
+        for row in rows.values("_quarter").annotate(**source.counts)
+    }
+    figures: list[Figure] = []
+    for quarter in quarters:
+        counts = counted.get(quarter.label, _Counts())
+        disclosure = _Disclosure(threshold, f"{metric.code} {metric.name}")
+        figures.append(
+            _figure(
+                key=quarter.label,
+                label=quarter.label,
+                counts=counts,
+                shown=_suppressed_overall(counts, source, disclosure, "All"),
+                metric=metric,
+                source_excluded=source.excluded,
+                has_due=source.has_due,
+                has_assigned=source.has_assigned,
+            )
+        )
+    return figures
+
+
+def provider_services(user: Any) -> QuerySet[Service]:
+    """The services of the organisations where `user` is a provider manager."""
+    organisations = organisation_ids_with_role(user, [Role.PROVIDER_MANAGER])
+    return Service.objects.filter(organisation_id__in=organisations).order_by("name")
+
+
+def provider_metrics_for(*, user: Any, period: MetricPeriod, as_of: date | None = None) -> list[MetricResult]:
+    """M28 (commissioned service first contact on time) for the provider manager's own services
+    only, per service, after disclosure control: the only compliance figure a provider sees.
+    PermissionDenied for anyone who manages no service."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise PermissionDenied("Sign in as a provider manager.")
+    services = provider_services(user)
+    if not services.exists():
+        raise PermissionDenied("Only a provider's managers see its services' metrics.")
+    metrics = MetricDefinition.objects.filter(
+        measure=Measure.PROVIDER_FIRST_CONTACT, active=True, code_version__status="in_force"
+    ).order_by("code")
+    return [
+        _result(
+            user=user,
+            metric=metric,
+            period=period,
+            breakdown="service",
+            as_of=as_of or timezone.localdate(),
+            threshold=default_threshold(Audience.OPERATIONAL),
+            services=services,
+            with_aggregate=False,
+        )
+        for metric in metrics
+    ]
+
+
+# --- the equity view ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupGap:
+    """One group of a breakdown against everyone else in it: the gap in percentage points
+    (group minus the rest) and its 95% interval; None where the group's figure is hidden or
+    either side has nobody."""
+
+    group: Figure
+    gap_points: float | None
+    low_points: float | None
+    high_points: float | None
+
+    @property
+    def display_gap(self) -> str:
+        if self.gap_points is None:
+            return HIDDEN_MARKER if self.group.hidden else "no comparison"
+        return f"{self.gap_points:+.1f} points"
+
+    @property
+    def display_interval(self) -> str:
+        if self.low_points is None or self.high_points is None:
+            return ""
+        return f"{self.low_points:+.1f} to {self.high_points:+.1f} points"
+
+    @property
+    def clear(self) -> bool:
+        """True when the interval leaves out zero: a gap unlikely to be chance alone."""
+        return (
+            self.low_points is not None
+            and self.high_points is not None
+            and (self.low_points > 0 or self.high_points < 0)
+        )
+
+
+@dataclass(frozen=True)
+class EquityRow:
+    """A metric's figures for the groups of one breakdown, each against the rest."""
+
+    result: MetricResult
+    gaps: tuple[GroupGap, ...]
+
+
+EQUITY_MEASURES = (Measure.DELIVERED, Measure.ON_TIME, Measure.ATTRITION, Measure.SURVEY)
+
+
+def equity_gaps(
+    *, user: Any, period: MetricPeriod, breakdown: str, as_of: date | None = None
+) -> list[EquityRow]:
+    """For every active case-level metric of the Code in force: each group of `breakdown`
+    against the rest of the breakdown (group rate minus the rate of everyone else), with
+    Newcombe's interval. A gap is shown only where the group's own figure is shown."""
+    ensure_may_view_compliance(user)
+    if breakdown not in EQUITY_BREAKDOWNS:
+        raise ValueError(f"{breakdown!r} is not a breakdown the equity view compares.")
+    rows: list[EquityRow] = []
+    for metric in active_metrics().filter(measure__in=EQUITY_MEASURES):
+        result = metric_result(user=user, metric=metric, period=period, breakdown=breakdown, as_of=as_of)
+        total_num, total_den = result.overall._true
+        gaps: list[GroupGap] = []
+        for group in result.groups:
+            num, den = group._true
+            found = None
+            if not group.hidden and group.rate is not None and result.overall.rate is not None:
+                found = gap_interval((num, den), (total_num - num, total_den - den))
+            if found is None:
+                gaps.append(GroupGap(group, None, None, None))
+            else:
+                gap, low, high = found
+                gaps.append(GroupGap(group, gap * 100, low * 100, high * 100))
+        rows.append(EquityRow(result=result, gaps=tuple(gaps)))
+    return rows
+
+
+def active_metrics() -> QuerySet[MetricDefinition]:
+    """The active metric definitions of the Code in force, in code order."""
+    return (
+        MetricDefinition.objects.filter(active=True, code_version__status="in_force")
+        .select_related("right", "code_version")
+        .prefetch_related("entitlements")
+        .order_by("code")
+    )
+
+
+# --- the quarterly return -----------------------------------------------------------------------
+
+# The MoJ's five key areas (research/victims-code.md §2.2, from Kent Police's description).
+MOJ_KEY_AREAS: dict[int, str] = {
+    1: "Received written acknowledgement of the crime report",
+    2: "Referred to support services",
+    3: "Updated within the stated timeframes",
+    4: "Given the opportunity to make a Victim Personal Statement",
+    5: "Told about the offender's release date in advance",
+}
+
+
+@dataclass(frozen=True)
+class QuarterlyReturn:
+    """The five MoJ key areas for one quarter: each area's metrics, overall and by enhanced or
+    standard rights, with the agencies' own figures."""
+
+    quarter: FinancialQuarter
+    as_of: date
+    threshold: int
+    areas: tuple[tuple[int, str, tuple[MetricResult, ...]], ...]
+    generated_at: datetime
+
+    def rows(self) -> list[list[Any]]:
+        """The return as rows of cells: a heading block, then one row per figure, then the
+        hidden figures. Hidden figures are None (written as [c])."""
+        rows: list[list[Any]] = [
+            ["Victims' Code compliance: quarterly return in the MoJ's five key areas"],
+            ["Quarter", self.quarter.label],
+            ["Quarter runs", self.quarter.start.isoformat(), self.quarter.end.isoformat()],
+            ["Evidence as of", self.as_of.isoformat()],
+            ["Produced", timezone.localtime(self.generated_at).isoformat(timespec="minutes")],
+            [
+                "Figures",
+                f"Counts from 1 to {self.threshold - 1} are hidden ({HIDDEN_MARKER}), with one more "
+                "figure wherever a hidden one could be worked out from a total.",
+            ],
+            [],
+            list(RETURN_HEADER),
+        ]
+        hidden: list[HiddenFigure] = []
+        for number, title, results in self.areas:
+            if not results:
+                rows.append([number, title, "", "No metric is defined for this key area", *[""] * 9])
+            for result in results:
+                hidden += result.hidden
+                for figure in (result.overall, *result.groups, *result.aggregate):
+                    rows.append(_return_row(number, title, result, figure))
+        rows += [[], ["Hidden figures"], ["Metric", "Row", "Column", "Why"]]
+        rows += [[h.table, h.row, h.column, h.reason] for h in hidden] or [["None"]]
+        return rows
+
+
+RETURN_HEADER = (
+    "Key area",
+    "Key area title",
+    "Metric",
+    "Metric name",
+    "Group",
+    "Numerator",
+    "Denominator",
+    "Rate (%)",
+    "95% interval from (%)",
+    "95% interval to (%)",
+    "RAG",
+    "Left out of the denominator",
+    "Not yet due",
+)
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(value * 100, 1)
+
+
+def _return_row(number: int, title: str, result: MetricResult, figure: Figure) -> list[Any]:
+    group = "All (case-level records)" if figure is result.overall else figure.label
+    if figure.agency:
+        group = f"Agency return: {figure.label}"
+    return [
+        number,
+        title,
+        result.metric.code,
+        result.metric.name,
+        group,
+        figure.numerator,
+        figure.denominator,
+        _percent(figure.rate) if not figure.empty else "no cases",
+        _percent(figure.ci_low),
+        _percent(figure.ci_high),
+        figure.rag.label,
+        figure.excluded_total,
+        figure.not_yet_due,
+    ]
+
+
+def quarterly_return(*, user: Any, quarter: FinancialQuarter, as_of: date | None = None) -> QuarterlyReturn:
+    """The quarterly return: every active metric with an MoJ key area (1 to 5), overall and by
+    enhanced or standard rights, after disclosure control."""
+    ensure_may_view_compliance(user)
+    period = MetricPeriod.quarter(quarter)
+    as_of = as_of or evidence_as_of()
+    by_area: dict[int, list[MetricResult]] = {number: [] for number in MOJ_KEY_AREAS}
+    for metric in active_metrics().filter(moj_key_area__isnull=False):
+        breakdown = "enhanced" if "enhanced" in breakdowns_for(metric) else "none"
+        by_area.setdefault(int(metric.moj_key_area or 0), []).append(
+            metric_result(user=user, metric=metric, period=period, breakdown=breakdown, as_of=as_of)
+        )
+    return QuarterlyReturn(
+        quarter=quarter,
+        as_of=as_of,
+        threshold=default_threshold(Audience.OPERATIONAL),
+        areas=tuple(
+            (number, MOJ_KEY_AREAS.get(number, f"Key area {number}"), tuple(results))
+            for number, results in sorted(by_area.items())
+        ),
+        generated_at=timezone.now(),
+    )
+
+
+def quarterly_return_csv(result: QuarterlyReturn) -> str:
+    """The return as CSV text (hidden figures `[c]`), for `waymark.core.csv_download`."""
+    from waymark.core.csv_download import csv_text
+
+    return csv_text(result.rows())
+
+
+def quarterly_return_xlsx(result: QuarterlyReturn) -> bytes:
+    """The return as an Excel workbook: the same cells as the CSV, hidden figures `[c]`."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from waymark.core.csv_download import spreadsheet_safe
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Quarterly return"
+    for row in result.rows():
+        sheet.append(
+            [
+                HIDDEN_MARKER
+                if cell is None and index >= 5
+                else spreadsheet_safe(cell)
+                if isinstance(cell, str)
+                else cell
+                for index, cell in enumerate(row)
+            ]
+        )
+    sheet.cell(row=1, column=1).font = Font(bold=True)
+    for cell in sheet[8]:
+        cell.font = Font(bold=True)
+    sheet.column_dimensions["B"].width = 45
+    sheet.column_dimensions["D"].width = 40
+    sheet.column_dimensions["E"].width = 40
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
