@@ -1,7 +1,12 @@
 """The public feedback survey, under /feedback/: reached only by a victim's one-time link."""
 
-from django.urls import URLPattern, path  # noqa: F401 (patterns are added here)
+from django.urls import URLPattern, path
+
+from . import views_survey
 
 app_name = "survey"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("thank-you/", views_survey.done, name="done"),
+    path("<str:token>/", views_survey.respond, name="respond"),
+]
