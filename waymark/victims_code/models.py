@@ -477,10 +477,14 @@ class AuditExercise(TimeStampedModel):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
+    history = HistoricalRecords()
     objects = ComplianceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-period_start", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.period_start} to {self.period_end})"
 
 
 class AuditCase(TimeStampedModel):
@@ -504,11 +508,15 @@ class AuditCase(TimeStampedModel):
     crime_group = models.CharField(max_length=60, blank=True)
     notes = EncryptedTextField(null=True, blank=True)
 
+    history = HistoricalRecords()
     compliance_area_lookup = "exercise__police_force_area"
     objects = ComplianceQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["exercise", "pseudo_ref"], name="audit_case_once")]
+
+    def __str__(self) -> str:
+        return f"Audited case {self.pseudo_ref}"
 
 
 class EntitlementCheck(models.Model):
@@ -519,6 +527,11 @@ class EntitlementCheck(models.Model):
     applicable = models.BooleanField(default=True)
     not_applicable_reason = models.CharField(max_length=20, choices=NotApplicableReason.choices, blank=True)
     triggered_on = models.DateField(null=True, blank=True)
+    received_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the agency received the information, where the Code counts from it.",
+    )
     delivered_on = models.DateField(null=True, blank=True)
     delivered = models.BooleanField(null=True, help_text="Empty where the record does not say.")
     channel = models.CharField(max_length=12, choices=Channel.choices, blank=True)
@@ -667,6 +680,9 @@ class CodeComplaint(TimeStampedModel):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"Complaint {self.reference} ({self.get_agency_type_display()})"
+
 
 class ReviewMeeting(TimeStampedModel):
     """A meeting that reviews compliance: the Victims and Witnesses Delivery Group of the Local
@@ -686,10 +702,14 @@ class ReviewMeeting(TimeStampedModel):
     minutes = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
+    history = HistoricalRecords()
     objects = ComplianceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-held_on"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.held_on})"
 
 
 class ComplianceAction(TimeStampedModel):
@@ -720,3 +740,6 @@ class ComplianceAction(TimeStampedModel):
 
     class Meta:
         ordering = ["due_on"]
+
+    def __str__(self) -> str:
+        return self.description[:80]
