@@ -31,7 +31,11 @@ class CodeVersionView:
 
 def code_versions() -> list[CodeVersion]:
     """Every Code version: the one in force first, then drafts, then superseded ones."""
-    rank = {CodeVersion.Status.IN_FORCE: 0, CodeVersion.Status.DRAFT: 1, CodeVersion.Status.SUPERSEDED: 2}
+    rank: dict[str, int] = {
+        CodeVersion.Status.IN_FORCE: 0,
+        CodeVersion.Status.DRAFT: 1,
+        CodeVersion.Status.SUPERSEDED: 2,
+    }
     return sorted(CodeVersion.objects.all(), key=lambda version: (rank.get(version.status, 3), version.code))
 
 

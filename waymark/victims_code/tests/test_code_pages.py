@@ -114,9 +114,11 @@ def test_a_longer_enhanced_deadline_is_refused_and_changes_nothing(client, login
 def test_services_refuse_people_who_may_not_manage_the_code(world) -> None:
     analyst = world.person("opcc_analyst")
     with pytest.raises(PermissionDenied):
-        entitlement_update(entitlement=Entitlement.objects.first(), by=analyst, verified=True)
+        entitlement_update(
+            entitlement=Entitlement.objects.get(code="R6.ARREST_UPDATE"), by=analyst, verified=True
+        )
     with pytest.raises(PermissionDenied):
-        metric_definition_update(metric=MetricDefinition.objects.first(), by=analyst, active=False)
+        metric_definition_update(metric=MetricDefinition.objects.get(code="M07"), by=analyst, active=False)
 
 
 def test_thresholds_must_agree_with_the_polarity(world) -> None:
