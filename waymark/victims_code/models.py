@@ -743,3 +743,51 @@ class ComplianceAction(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.description[:80]
+
+
+# --- precomputed results ---------------------------------------------------------------------------
+
+
+class MetricRollup(models.Model):
+    """One metric's raw counts for one period and one group, precomputed by the rollup (nightly
+    and after each upload) so that pages read a few rows instead of recomputing over millions of
+    duties. Counts are stored before disclosure control, which is applied when they are read, so
+    a page shows exactly what computing afresh would show.
+
+    `breakdown` "none" with an empty `group_key` is the overall figure; `excluded` holds the
+    counts left out of the denominator, by reason (not applicable, don't know...).
+    """
+
+    police_force_area = models.ForeignKey("core.PoliceForceArea", on_delete=models.CASCADE, related_name="+")
+    metric = models.ForeignKey(MetricDefinition, on_delete=models.CASCADE, related_name="rollups")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    breakdown = models.CharField(max_length=20, default="none")
+    group_key = models.CharField(max_length=120, blank=True)
+    group_label = models.CharField(max_length=200, blank=True)
+    numerator = models.BigIntegerField()
+    denominator = models.BigIntegerField()
+    not_yet_due = models.BigIntegerField(default=0)
+    excluded = models.JSONField(default=dict, blank=True)
+    as_of = models.DateField(help_text="The date open duties were judged at.")
+    computed_at = models.DateTimeField()
+
+    objects = ComplianceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "police_force_area",
+                    "metric",
+                    "period_start",
+                    "period_end",
+                    "breakdown",
+                    "group_key",
+                ],
+                name="metric_rollup_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric_id} {self.period_start}..{self.period_end} {self.breakdown}={self.group_key}"
