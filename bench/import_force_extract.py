@@ -9,7 +9,7 @@ temporary directory; builds a throwaway PostgreSQL database (`test_<name>`, migr
 at the end unless `--keep`); then, for each size, from an empty crime store:
 
   (a) `import_crimes` of crimes.csv and then `import_events` of events.csv, each timed, in a
-      child process that reports its peak resident memory (`ru_maxrss`) before and after;
+      child process that reports its own peak resident memory (`VmHWM`) before and after;
   (b) PostgreSQL `COPY ... FROM STDIN (FORMAT csv, HEADER)` of the same two files into bare
       tables of text columns, timed, as the reference.
 
@@ -61,6 +61,19 @@ def log(message: str) -> None:
 
 
 def _maxrss_mib() -> float:
+    """This process's peak resident memory in MiB.
+
+    On Linux, `VmHWM` of /proc/self/status: the peak of this program alone. `ru_maxrss` is kept
+    across fork and exec, so in the child it starts at the parent's size when it was started
+    (the parent has run the migrations), which would hide the import's own peak under it.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     # Linux reports ru_maxrss in KiB.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

@@ -14,7 +14,8 @@ recomputes every crime in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -104,62 +105,70 @@ def _matching_rules_sql(crime: str, offence: str) -> tuple[str, list[Any]]:
     return sql, params
 
 
+@dataclass(frozen=True)
+class ClassifiedKeys:
+    """What the current rule set makes of each (offence code, flags) combination of some crimes,
+    in two temporary tables whose key columns are named as the crime's (`columns`, quoted, in
+    `KEY_FIELDS` order): `key` has `is_vawg`, `is_rasso`, `is_adult_rape` and `crimes` (how many
+    rows had the combination); `key_basis` one row per VAWG basis of a combination."""
+
+    key: str
+    key_basis: str
+    columns: tuple[str, ...]
+    version: int
+
+    def same_key(self, alias: str, expressions: Sequence[str]) -> str:
+        """SQL: the row `alias` of either table has the combination `expressions` give."""
+        return " AND ".join(
+            f"{alias}.{column} = {expression}"
+            for column, expression in zip(self.columns, expressions, strict=True)
+        )
+
+
 # What a crime's classification depends on, as `Crime` fields: its offence code (which gives its
 # offence group) and its flags. Crimes are classified per distinct combination of these.
-_KEY_FIELDS: tuple[str, ...] = ("offence_code", *CrimeFlag.values)
+KEY_FIELDS: tuple[str, ...] = ("offence_code", *CrimeFlag.values)
+_TARGETS = (
+    ("is_vawg", ClassificationRule.Target.VAWG),
+    ("is_rasso", ClassificationRule.Target.RASSO),
+    ("is_adult_rape", ClassificationRule.Target.ADULT_RAPE),
+)
 
 
-@transaction.atomic
-def classify_crimes(*, police_force_area_id: int | None = None) -> int:
-    """Recompute `is_vawg`, `is_rasso`, `is_adult_rape`, `classified_by` and the VAWG bases of
-    every crime (of one police force area, or all) from the current rule set.
+@contextmanager
+def classified_keys(
+    source: str, expressions: Sequence[str], params: Sequence[Any] = ()
+) -> Iterator[ClassifiedKeys]:
+    """The combinations of the rows `source` gives (a FROM clause, with any WHERE; `expressions`
+    are the SQL of the `KEY_FIELDS` in those rows), matched against the current rule set.
 
-    The rules are matched once per distinct (offence code, flags) combination among the crimes,
-    a few hundred at most, in two temporary tables; the crimes are then updated from those by
-    equality joins, which both databases run as hash or index joins over millions of rows. Only
-    crimes and basis rows whose classification changed are written, so running it again changes
-    nothing. Returns the number of crimes classified (all those in scope).
+    The rules are matched once per distinct combination, a few hundred at most, so that crimes
+    can then be classified by equality joins, which both databases run as hash or index joins
+    over millions of rows. The tables are dropped at the end of the block.
     """
     rule_set = rule_set_current()
-    crimes, offences = _table(Crime), _table(OffenceCode)
-    rules, bases = _table(ClassificationRule), _table(CrimeVawgBasis)
-    crime_id = f"{crimes}.{_column(Crime, 'id')}"
-    classified_by = _column(Crime, "classified_by")
-    basis_crime, basis = _column(CrimeVawgBasis, "crime"), _column(CrimeVawgBasis, "basis")
-    # The temporary tables' key columns are named as the crime's columns, so the rule matching
-    # SQL reads a key row exactly as it would read a crime.
-    key_columns = [_column(Crime, name) for name in _KEY_FIELDS]
+    offences, rules = _table(OffenceCode), _table(ClassificationRule)
+    key_columns = tuple(_column(Crime, name) for name in KEY_FIELDS)
     key_types = [
-        (_raw_column(Crime, name), "text" if name == "offence_code" else "bool") for name in _KEY_FIELDS
+        (_raw_column(Crime, name), "text" if name == "offence_code" else "bool") for name in KEY_FIELDS
     ]
     key_list = ", ".join(key_columns)
     k_key_list = ", ".join(f"k.{column}" for column in key_columns)
-    crime_has_key = " AND ".join(f"{crimes}.{column} = k.{column}" for column in key_columns)
-    targets = (
-        ("is_vawg", ClassificationRule.Target.VAWG),
-        ("is_rasso", ClassificationRule.Target.RASSO),
-        ("is_adult_rape", ClassificationRule.Target.ADULT_RAPE),
-    )
-    in_scope, scope_params = "", []
-    if police_force_area_id is not None:
-        in_scope = f" AND {crimes}.{_column(Crime, 'police_force_area')} = %s"
-        scope_params = [police_force_area_id]
-
+    given = ", ".join(expressions)
     with (
         staging_table(
-            "classify_key", [*key_types, *((name, "bool") for name, _ in targets), ("crimes", "int")]
+            "classify_key", [*key_types, *((name, "bool") for name, _ in _TARGETS), ("crimes", "int")]
         ) as key,
         staging_table("classify_key_basis", [*key_types, ("basis", "text")]) as key_basis,
         connection.cursor() as cursor,
     ):
-        # 1. The combinations the crimes have, and what the rules make of each.
         cursor.execute(
-            f"INSERT INTO {key.name} ({key_list}, crimes) SELECT {key_list}, COUNT(*)"  # noqa: S608
-            f" FROM {crimes} WHERE 1 = 1{in_scope} GROUP BY {key_list}",
-            scope_params,
+            f"INSERT INTO {key.name} ({key_list}, crimes) SELECT {given}, COUNT(*)"  # noqa: S608
+            f" FROM {source} GROUP BY {given}",
+            list(params),
         )
         match_sql, match_params = _matching_rules_sql(key.name, "o")
-        for name, target in targets:
+        for name, target in _TARGETS:
             cursor.execute(
                 f"UPDATE {key.name} SET {name} = EXISTS (SELECT 1 FROM {rules} r"  # noqa: S608
                 f" JOIN {offences} o ON o.{_column(OffenceCode, 'code')} = {key.name}.{key_columns[0]}"
@@ -178,33 +187,63 @@ def classify_crimes(*, police_force_area_id: int | None = None) -> int:
             # Temporary tables have no statistics: without them PostgreSQL sorts millions of
             # crimes to merge-join a few dozen keys instead of hashing the keys.
             cursor.execute(f"ANALYZE {key.name}, {key_basis.name}")
+        yield ClassifiedKeys(key.name, key_basis.name, key_columns, rule_set.version)
 
-        # 2. The crimes whose classification changed.
-        changed = " OR ".join(f"{crimes}.{name} <> k.{name}" for name, _ in targets)
+
+@transaction.atomic
+def classify_crimes(*, police_force_area_id: int | None = None) -> int:
+    """Recompute `is_vawg`, `is_rasso`, `is_adult_rape`, `classified_by` and the VAWG bases of
+    every crime (of one police force area, or all) from the current rule set.
+
+    The rules are matched once per distinct (offence code, flags) combination among the crimes
+    (`classified_keys`); the crimes are then updated from those by equality joins. Only crimes
+    and basis rows whose classification changed are written, so running it again changes
+    nothing. Returns the number of crimes classified (all those in scope).
+
+    An import classifies the crimes it writes as it writes them (`waymark.crime.force_extract`);
+    this is for a new rule set (`rule_set_publish`) and `waymark classification recompute`.
+    """
+    crimes, bases = _table(Crime), _table(CrimeVawgBasis)
+    crime_id = f"{crimes}.{_column(Crime, 'id')}"
+    classified_by = _column(Crime, "classified_by")
+    basis_crime, basis = _column(CrimeVawgBasis, "crime"), _column(CrimeVawgBasis, "basis")
+    in_scope, scope_params = "", []
+    if police_force_area_id is not None:
+        in_scope = f" AND {crimes}.{_column(Crime, 'police_force_area')} = %s"
+        scope_params = [police_force_area_id]
+    crime_key = [f"{crimes}.{_column(Crime, name)}" for name in KEY_FIELDS]
+
+    with (
+        classified_keys(f"{crimes} WHERE 1 = 1{in_scope}", crime_key, scope_params) as keys,
+        connection.cursor() as cursor,
+    ):
+        crime_has_key = keys.same_key("k", crime_key)
+        # The crimes whose classification changed.
+        changed = " OR ".join(f"{crimes}.{name} <> k.{name}" for name, _ in _TARGETS)
         cursor.execute(
-            f"UPDATE {crimes} SET {', '.join(f'{name} = k.{name}' for name, _ in targets)},"  # noqa: S608
-            f" {classified_by} = %s FROM {key.name} k WHERE {crime_has_key}{in_scope}"
+            f"UPDATE {crimes} SET {', '.join(f'{name} = k.{name}' for name, _ in _TARGETS)},"  # noqa: S608
+            f" {classified_by} = %s FROM {keys.key} k WHERE {crime_has_key}{in_scope}"
             f" AND ({changed} OR {crimes}.{classified_by} IS NULL OR {crimes}.{classified_by} <> %s)",
-            [rule_set.version, *scope_params, rule_set.version],
+            [keys.version, *scope_params, keys.version],
         )
 
-        # 3. Their VAWG bases: remove those no rule gives any more, add the new ones.
+        # Their VAWG bases: remove those no rule gives any more, add the new ones.
         basis_id = _column(CrimeVawgBasis, "id")
         cursor.execute(
             f"DELETE FROM {bases} WHERE {basis_id} IN"  # noqa: S608 (names from the models)
             f" (SELECT b.{basis_id} FROM {bases} b JOIN {crimes} ON {crime_id} = b.{basis_crime}"
-            f" LEFT JOIN {key_basis.name} k ON {crime_has_key} AND k.basis = b.{basis}"
+            f" LEFT JOIN {keys.key_basis} k ON {crime_has_key} AND k.basis = b.{basis}"
             f" WHERE k.basis IS NULL{in_scope})",
             scope_params,
         )
         cursor.execute(
             f"INSERT INTO {bases} ({basis_crime}, {basis})"  # noqa: S608 (names from the models)
-            f" SELECT {crime_id}, k.basis FROM {crimes} JOIN {key_basis.name} k ON {crime_has_key}"
+            f" SELECT {crime_id}, k.basis FROM {crimes} JOIN {keys.key_basis} k ON {crime_has_key}"
             f" WHERE NOT EXISTS (SELECT 1 FROM {bases} b WHERE b.{basis_crime} = {crime_id}"
             f" AND b.{basis} = k.basis){in_scope}",
             scope_params,
         )
-        cursor.execute(f"SELECT COALESCE(SUM(crimes), 0) FROM {key.name}")  # noqa: S608
+        cursor.execute(f"SELECT COALESCE(SUM(crimes), 0) FROM {keys.key}")  # noqa: S608
         (classified,) = cursor.fetchone()
     return int(classified)
 

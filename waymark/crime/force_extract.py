@@ -6,9 +6,10 @@ row), and every row is checked as it is read. The rows go, in chunks, into tempo
 tables (`waymark.core.staging`: `COPY` on PostgreSQL), and set-based SQL then finds what the
 row-by-row checks cannot (a crime reference twice in the file, events of crimes Waymark does not
 have). A file with any problem is refused with every problem (line, column, message) and
-nothing is written. Only then, in one transaction, does set-based SQL move the rows on, record
-the file and reclassify. (Checking happens outside that transaction, writing nothing but the
-temporary tables, so that a background job's progress is seen while it runs.)
+nothing is written. Only then, in one transaction, does set-based SQL move the rows on,
+classifying the crimes it creates or changes (and no others), and record the file. (Checking
+happens outside that transaction, writing nothing but the temporary tables, so that a
+background job's progress is seen while it runs.)
 
 Later files update earlier ones: a crime is matched on its force area and crime reference; a
 crime whose content is unchanged is not rewritten; its victims and suspects are replaced when
@@ -29,12 +30,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import h3
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Max
 
 from waymark.accounts.models import User
-from waymark.core.geography import h3_cell
 from waymark.core.imports import ImportRefusedError, ProgressCallback, RowError, file_sha256
 from waymark.core.models import LocalAuthority, PoliceForceArea
 from waymark.core.staging import StagingTable, staging_table
@@ -43,6 +44,7 @@ from .models import (
     Crime,
     CrimeOutcomeChange,
     CrimeSuspect,
+    CrimeVawgBasis,
     CrimeVictim,
     ForceExtractImport,
     OffenceCode,
@@ -135,6 +137,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 _NOT_UTF8_MESSAGE = "This value is not UTF-8 text: save the file as 'CSV UTF-8' and try again."
 _LSOA = re.compile(r"[EW]01\d{6}")
+_YES_NO = frozenset(("Y", "N"))
 _MAX_LENGTHS = {
     "crime_reference": Crime._meta.get_field("crime_reference").max_length or 40,
     "victim_ids": CrimeVictim._meta.get_field("victim_ref").max_length or 64,
@@ -436,12 +439,12 @@ class _Values:
         if not value:
             return []
         ids = value.split(";")
-        if any(not entry for entry in ids):
+        if "" in ids:
             self.bad(column, f"'{value}' has an empty id: separate ids with single ';'.")
-        elif len(set(ids)) < len(ids):
+        elif len(ids) > 1 and len(set(ids)) < len(ids):
             self.bad(column, f"'{value}' gives the same id twice.")
         limit = _MAX_LENGTHS[column]
-        if any(len(entry) > limit for entry in ids):
+        if max(map(len, ids)) > limit:
             self.bad(column, f"An id in '{value[:40]}' is longer than {limit} characters.")
         return ids
 
@@ -494,8 +497,8 @@ class _CrimeRows:
     """Turns rows of a crimes file into staging rows, noting every problem."""
 
     def __init__(self, columns: dict[str, int], problems: _Problems) -> None:
-        # The header's names in file order: each row is zipped with them into a dict.
-        self.names = sorted(columns, key=columns.__getitem__)
+        # Each row's values are read by position, in `CRIME_COLUMNS` order, whatever the file's.
+        self.positions = tuple(columns[name] for name in CRIME_COLUMNS)
         self.width = len(columns)
         self.values = _Values(problems)
         self.offence_codes = set(OffenceCode.objects.values_list("code", flat=True))
@@ -519,44 +522,82 @@ class _CrimeRows:
                 + ("is the file cut short?" if len(row) < self.width else "is a comma missing its quotes?"),
             )
             return None, [], []
-        value = dict(zip(self.names, map(str.strip, row), strict=True))
-        get = value.__getitem__
+        (
+            reference,
+            reported_text,
+            recorded_text,
+            code,
+            status,
+            domestic_abuse,
+            honour_based_abuse,
+            sexual_exploitation,
+            child_sexual_abuse,
+            online,
+            strands_text,
+            lsoa,
+            latitude_text,
+            longitude_text,
+            authority_text,
+            victim_ids,
+            victim_sex,
+            victim_age_band,
+            victim_ethnicity,
+            victim_disability,
+            victim_enhanced_rights,
+            suspect_ids,
+            outcome_text,
+            outcome_date,
+        ) = [row[position].strip() for position in self.positions]
 
-        reference = v.text("crime_reference", get("crime_reference"), required=True)
-        reported = v.date("reported_date", get("reported_date"))
-        recorded = v.date("recorded_date", get("recorded_date"))
-        code: str | None = get("offence_code")
+        flag_texts = (domestic_abuse, honour_based_abuse, sexual_exploitation, child_sexual_abuse, online)
+        victim_lists = (
+            victim_sex,
+            victim_age_band,
+            victim_ethnicity,
+            victim_disability,
+            victim_enhanced_rights,
+        )
+        v.text("crime_reference", reference, required=True)
+        reported = v.date("reported_date", reported_text)
+        recorded = v.date("recorded_date", recorded_text)
+        offence_code: str | None = code
         if code not in self.offence_codes:
             shown = f"Offence code '{code}' is" if code else "An empty offence code is"
             v.bad(
                 "offence_code", f"{shown} not a Home Office offence code Waymark knows (see Offence codes)."
             )
-            code = None
-        status = get("record_status") or Crime.RecordStatus.RECORDED
-        v.choice("record_status", status, RECORD_STATUSES, what="a record status")
-        flags = [v.flag(column, get(column)) for column, _ in FLAG_COLUMNS]
-        strands = self._hate_strands(get("hate_strands"))
-        lsoa = get("lsoa_code")
+            offence_code = None
+        status = status or Crime.RecordStatus.RECORDED
+        if status not in RECORD_STATUSES:
+            v.choice("record_status", status, RECORD_STATUSES, what="a record status")
+        if _YES_NO.issuperset(flag_texts):
+            flags = [text == "Y" for text in flag_texts]
+        else:
+            flags = [v.flag(column, text) for (column, _), text in zip(FLAG_COLUMNS, flag_texts, strict=True)]
+        strands = self._hate_strands(strands_text) if strands_text else ""
         if lsoa and not _LSOA.fullmatch(lsoa):
             v.bad(
                 "lsoa_code", f"'{lsoa}' is not an LSOA code: write E01 or W01 and six digits, e.g. E01000001."
             )
-        latitude = v.coordinate("latitude", get("latitude"), -90.0, 90.0)
-        longitude = v.coordinate("longitude", get("longitude"), -180.0, 180.0)
+        latitude = v.coordinate("latitude", latitude_text, -90.0, 90.0) if latitude_text else None
+        longitude = v.coordinate("longitude", longitude_text, -180.0, 180.0) if longitude_text else None
         h3_r7 = h3_r8 = ""
         if (latitude is None) != (longitude is None):
-            if get("latitude") and get("longitude"):
+            if latitude_text and longitude_text:
                 pass  # one of them was refused above
             else:
                 missing = "longitude" if latitude is not None else "latitude"
                 v.bad(missing, "Give latitude and longitude together, or neither.")
         elif latitude is not None and longitude is not None:
-            h3_r7, h3_r8 = h3_cell(latitude, longitude, 7), h3_cell(latitude, longitude, 8)
-        authority = get("local_authority_code") or None
+            # The coordinates were range-checked just above (`_Values.coordinate`, which also
+            # refuses NaN and infinities), so h3 is called directly rather than through
+            # `waymark.core.geography.h3_cell`, which would check them again.
+            h3_r7 = h3.latlng_to_cell(latitude, longitude, 7)
+            h3_r8 = h3.latlng_to_cell(latitude, longitude, 8)
+        authority = authority_text or None
         if authority is not None and authority not in self.local_authorities:
             v.bad("local_authority_code", f"'{authority}' is not a local authority code Waymark knows.")
             authority = None
-        outcome_text = get("outcome_type")
         outcome: int | None = int(outcome_text) if outcome_text.isdigit() else None
         if outcome is None or not 0 <= outcome <= 22:
             v.bad(
@@ -566,13 +607,13 @@ class _CrimeRows:
         elif outcome not in self.outcome_types:
             v.bad("outcome_type", f"Outcome type {outcome} is not in Waymark's table of outcome types.")
             outcome = None
-        outcome_on = v.date("outcome_date", get("outcome_date"), required=False)
-        if outcome == 0 and get("outcome_date"):
+        outcome_on = v.date("outcome_date", outcome_date, required=False) if outcome_date else None
+        if outcome == 0 and outcome_date:
             v.bad("outcome_date", "Leave outcome_date empty while the outcome type is 0 (not yet assigned).")
-        elif outcome and not get("outcome_date"):
+        elif outcome and not outcome_date:
             v.bad("outcome_date", f"Give the date of outcome {outcome} as YYYY-MM-DD.")
-        victims = self._victims(get)
-        suspects = v.ids("suspect_ids", get("suspect_ids"))
+        victims = self._victims(victim_ids, victim_lists)
+        suspects = v.ids("suspect_ids", suspect_ids) if suspect_ids else []
 
         if not reference or len(reference) > _MAX_LENGTHS["crime_reference"]:
             return None, [], []
@@ -581,7 +622,7 @@ class _CrimeRows:
             reference,
             reported,
             recorded,
-            code,
+            offence_code,
             status,
             *flags,
             strands,
@@ -613,17 +654,39 @@ class _CrimeRows:
             return ""
         return ";".join(strand for strand in HATE_STRANDS if strand in given)
 
-    def _victims(self, get: Callable[[str], str]) -> list[tuple[str, ...]]:
+    def _victims(self, ids_text: str, list_texts: Sequence[str]) -> list[tuple[str, ...]]:
+        """The victims of `victim_ids` with their entries of the parallel lists (`list_texts`, in
+        `VICTIM_LIST_COLUMNS` order), every problem noted."""
         v = self.values
-        ids = v.ids("victim_ids", get("victim_ids"))
-        lists: dict[str, list[str]] = {}
-        for column in VICTIM_LIST_COLUMNS:
-            value = get(column)
-            if not ids:
+        if ids_text and ";" not in ids_text and ";" not in "".join(list_texts):
+            # One victim, the usual case: the same checks, without splitting any list.
+            if len(ids_text) > _MAX_LENGTHS["victim_ids"]:
+                v.ids("victim_ids", ids_text)
+            sex, band, ethnicity, disability, category = list_texts
+            if sex not in VICTIM_SEXES:
+                v.choice("victim_sex", sex, VICTIM_SEXES, what="a victim's sex")
+            if band not in VICTIM_AGE_BANDS:
+                v.choice("victim_age_band", band, VICTIM_AGE_BANDS, what="an age band")
+            if disability not in VICTIM_DISABILITY:
+                v.choice("victim_disability", disability, VICTIM_DISABILITY, what="a disability answer")
+            if category and category not in ENHANCED_RIGHTS:
+                v.choice(
+                    "victim_enhanced_rights", category, ENHANCED_RIGHTS, what="an enhanced-rights category"
+                )
+            if len(ethnicity) > _MAX_LENGTHS["victim_ethnicity"]:
+                v.text("victim_ethnicity", ethnicity)
+            return [(ids_text, sex, band, ethnicity, disability, category)]
+        ids = v.ids("victim_ids", ids_text) if ids_text else []
+        if not ids:
+            for column, value in zip(VICTIM_LIST_COLUMNS, list_texts, strict=True):
                 if value:
                     v.bad(column, f"{column} has values but victim_ids is empty: give the victims' ids.")
-                continue
-            entries = [entry.strip() for entry in value.split(";")]
+            return []
+        lists: list[list[str]] = []
+        for column, value in zip(VICTIM_LIST_COLUMNS, list_texts, strict=True):
+            entries = value.split(";")
+            if len(entries) > 1:  # the value itself was stripped as the row was read
+                entries = [entry.strip() for entry in entries]
             if len(entries) != len(ids):
                 v.bad(
                     column,
@@ -631,33 +694,29 @@ class _CrimeRows:
                     "give one per victim, in the same order, separated by ';'.",
                 )
                 return []
-            lists[column] = entries
-        if not ids:
-            return []
-        for sex in lists["victim_sex"]:
-            v.choice("victim_sex", sex, VICTIM_SEXES, what="a victim's sex")
-        for band in lists["victim_age_band"]:
-            v.choice("victim_age_band", band, VICTIM_AGE_BANDS, what="an age band")
-        for disability in lists["victim_disability"]:
-            v.choice("victim_disability", disability, VICTIM_DISABILITY, what="a disability answer")
-        for rights in lists["victim_enhanced_rights"]:
-            if rights:
+            lists.append(entries)
+        sexes, bands, ethnicities, disabilities, rights = lists
+        # The checks' messages are `_Values.choice`'s and `.text`'s; the common case, every
+        # value good, does not call them.
+        for sex in sexes:
+            if sex not in VICTIM_SEXES:
+                v.choice("victim_sex", sex, VICTIM_SEXES, what="a victim's sex")
+        for band in bands:
+            if band not in VICTIM_AGE_BANDS:
+                v.choice("victim_age_band", band, VICTIM_AGE_BANDS, what="an age band")
+        for disability in disabilities:
+            if disability not in VICTIM_DISABILITY:
+                v.choice("victim_disability", disability, VICTIM_DISABILITY, what="a disability answer")
+        for category in rights:
+            if category and category not in ENHANCED_RIGHTS:
                 v.choice(
-                    "victim_enhanced_rights", rights, ENHANCED_RIGHTS, what="an enhanced-rights category"
+                    "victim_enhanced_rights", category, ENHANCED_RIGHTS, what="an enhanced-rights category"
                 )
-        for ethnicity in lists["victim_ethnicity"]:
-            v.text("victim_ethnicity", ethnicity)
-        return list(
-            zip(
-                ids,
-                lists["victim_sex"],
-                lists["victim_age_band"],
-                lists["victim_ethnicity"],
-                lists["victim_disability"],
-                lists["victim_enhanced_rights"],
-                strict=True,
-            )
-        )
+        ethnicity_limit = _MAX_LENGTHS["victim_ethnicity"]
+        for ethnicity in ethnicities:
+            if len(ethnicity) > ethnicity_limit:
+                v.text("victim_ethnicity", ethnicity)
+        return list(zip(ids, sexes, bands, ethnicities, disabilities, rights, strict=True))
 
 
 def import_crimes(
@@ -669,7 +728,8 @@ def import_crimes(
     progress: ProgressCallback | None = None,
     file_name: str | None = None,
 ) -> ExtractImportResult:
-    """Load a crimes file of the force's extract, all or nothing, and reclassify the area's crimes.
+    """Load a crimes file of the force's extract, all or nothing, classifying the crimes it creates
+    or changes (the area's other crimes are not reclassified: `classify_crimes` does that).
 
     Raises `ImportRefusedError` with every problem if any row is bad; nothing is written then.
     `file_name` is the name recorded (the path's own name by default, e.g. for an upload saved
@@ -744,7 +804,8 @@ def _import(
     written: list[ForceExtractImport] = []
 
     def write(upsert: Callable[[], dict[str, int]]) -> dict[str, int]:
-        """Run the checked file's writes, record the file and (crimes) reclassify: all or nothing."""
+        """Run the checked file's writes (crimes are classified as they are written) and record
+        the file: all or nothing."""
         report(done=size, total=size, message="Loading")
         with transaction.atomic():
             # Recorded first, so that on SQLite the transaction holds the write lock from its
@@ -762,12 +823,6 @@ def _import(
             extract.created = counts.get("new", 0)
             extract.updated = counts.get("changed", 0)
             extract.save(update_fields=["rows", "created", "updated", "updated_at"])
-            if kind == ForceExtractImport.Kind.CRIMES:
-                report(done=size, total=size, message="Classifying")
-                # Imported here, not at the top: classification imports models this module shares.
-                from .classification import classify_crimes
-
-                classify_crimes(police_force_area_id=police_force_area.pk)
         written.append(extract)
         return counts
 
@@ -934,7 +989,17 @@ def _load_crimes(
             for table in (crimes, victims, suspects):
                 sql.index(table, "line")
             sql.analyse(victims, suspects)
-            return write(lambda: _upsert_crimes(sql, crimes, victims, suspects, area, extracted_on))
+            return write(
+                lambda: _upsert_crimes(
+                    sql,
+                    crimes,
+                    victims,
+                    suspects,
+                    area,
+                    extracted_on,
+                    lambda: report(done=reader.size, total=reader.size, message="Classifying"),
+                )
+            )
     finally:
         reader.close()
 
@@ -946,88 +1011,132 @@ def _upsert_crimes(
     suspects: StagingTable,
     area: PoliceForceArea,
     extracted_on: date,
+    report: Callable[[], None],
 ) -> dict[str, int]:
-    """Move staged crimes into `Crime`, with their victims, suspects and outcome history."""
+    """Move staged crimes into `Crime`, classified, with their victims, suspects, VAWG bases and
+    outcome history. Only the crimes the file creates or changes are classified (`report` is
+    called as that starts); the rest of the area's crimes are left as they are."""
+    # Imported here, not at the top: classification imports models this module shares.
+    from .classification import KEY_FIELDS, classified_keys
+
     s, sv, sp = stage.name, victims.name, suspects.name
     crime = _table(Crime)
     c = _columns(Crime, *_CRIME_FIELDS, "police_force_area", "crime_reference", "extracted_on")
-    c.update(_columns(Crime, "is_vawg", "is_rasso", "is_adult_rape"))
+    c.update(_columns(Crime, "is_vawg", "is_rasso", "is_adult_rape", "classified_by"))
     victim = _table(CrimeVictim)
     cv = _columns(CrimeVictim, "crime", *_VICTIM_FIELDS)
     suspect = _table(CrimeSuspect)
     cs = _columns(CrimeSuspect, "crime", "suspect_ref")
+    basis_table = _table(CrimeVawgBasis)
+    b = _columns(CrimeVawgBasis, "id", "crime", "basis")
 
     # What each row is: new (as staged), from an older extract than the crime's (kept_newer), or
     # to compare. Only rows of crimes already in Waymark are touched.
-    sql.run(
+    known = sql.run(
         f"UPDATE {s} SET crime_id = c.id, status = CASE WHEN c.{c['extracted_on']} > %s"
         f" THEN 'kept_newer' ELSE 'check' END FROM {crime} c"
         f" WHERE c.{c['police_force_area']} = %s AND c.{c['crime_reference']} = {s}.crime_reference",
         [extracted_on, area.pk],
     )
-    # Changed: a field, a victim or a suspect differs. EXCEPT treats NULLs as equal, as wanted.
-    checked = f"{s} s"
-    in_file = f"JOIN {s} s ON s.line = x.line WHERE s.status = 'check'"
-    stored = "JOIN {s} s ON s.crime_id = x.{crime} WHERE s.status = 'check'"
-    staged_crime = ", ".join(f"s.{field}" for field in _CRIME_FIELDS)
-    stored_crime = ", ".join(f"x.{c[field]}" for field in _CRIME_FIELDS)
     staged_victim = ", ".join(f"x.{field}" for field in _VICTIM_FIELDS)
-    stored_victim = ", ".join(f"x.{cv[field]}" for field in _VICTIM_FIELDS)
-    differences = [
-        (
-            f"SELECT s.line, {staged_crime} FROM {checked} WHERE s.status = 'check'",
-            f"SELECT s.line, {stored_crime} FROM {crime} x JOIN {s} s ON s.crime_id = x.id"
-            " WHERE s.status = 'check'",
-        ),
-        (
-            f"SELECT s.line, {staged_victim} FROM {sv} x {in_file}",
-            f"SELECT s.line, {stored_victim} FROM {victim} x " + stored.format(s=s, crime=cv["crime"]),
-        ),
-        (
-            f"SELECT s.line, x.suspect_ref FROM {sp} x {in_file}",
-            f"SELECT s.line, x.{cs['suspect_ref']} FROM {suspect} x " + stored.format(s=s, crime=cs["crime"]),
-        ),
-    ]
-    changed_lines = " UNION ".join(
-        f"SELECT line FROM ({one} EXCEPT {other}) d{number}"
-        for number, (staged, kept) in enumerate(differences)
-        for one, other in ((staged, kept), (kept, staged))
-    )
-    sql.run(f"UPDATE {s} SET status = 'changed' WHERE status = 'check' AND line IN ({changed_lines})")
-    sql.run(f"UPDATE {s} SET status = 'unchanged' WHERE status = 'check'")
+    if known:
+        # Changed: a field, a victim or a suspect differs. EXCEPT treats NULLs as equal, as wanted.
+        # (A file of crimes that are all new, such as the first, has nothing to compare.)
+        checked = f"{s} s"
+        in_file = f"JOIN {s} s ON s.line = x.line WHERE s.status = 'check'"
+        stored = "JOIN {s} s ON s.crime_id = x.{crime} WHERE s.status = 'check'"
+        staged_crime = ", ".join(f"s.{field}" for field in _CRIME_FIELDS)
+        stored_crime = ", ".join(f"x.{c[field]}" for field in _CRIME_FIELDS)
+        stored_victim = ", ".join(f"x.{cv[field]}" for field in _VICTIM_FIELDS)
+        differences = [
+            (
+                f"SELECT s.line, {staged_crime} FROM {checked} WHERE s.status = 'check'",
+                f"SELECT s.line, {stored_crime} FROM {crime} x JOIN {s} s ON s.crime_id = x.id"
+                " WHERE s.status = 'check'",
+            ),
+            (
+                f"SELECT s.line, {staged_victim} FROM {sv} x {in_file}",
+                f"SELECT s.line, {stored_victim} FROM {victim} x " + stored.format(s=s, crime=cv["crime"]),
+            ),
+            (
+                f"SELECT s.line, x.suspect_ref FROM {sp} x {in_file}",
+                f"SELECT s.line, x.{cs['suspect_ref']} FROM {suspect} x "
+                + stored.format(s=s, crime=cs["crime"]),
+            ),
+        ]
+        changed_lines = " UNION ".join(
+            f"SELECT line FROM ({one} EXCEPT {other}) d{number}"
+            for number, (staged, kept) in enumerate(differences)
+            for one, other in ((staged, kept), (kept, staged))
+        )
+        sql.run(f"UPDATE {s} SET status = 'changed' WHERE status = 'check' AND line IN ({changed_lines})")
+        sql.run(f"UPDATE {s} SET status = 'unchanged' WHERE status = 'check'")
 
-    # New and changed crimes: one upsert. Classification is recomputed afterwards.
-    written = (*_CRIME_FIELDS, "extracted_on")
-    insert = ", ".join(c[field] for field in ("police_force_area", "crime_reference", *written))
-    updates = ", ".join(f"{c[field]} = excluded.{c[field]}" for field in written)
-    sql.run(
-        f"INSERT INTO {crime} ({insert}, {c['is_vawg']}, {c['is_rasso']}, {c['is_adult_rape']})"
-        f" SELECT %s, crime_reference, {', '.join(_CRIME_FIELDS)}, %s, %s, %s, %s FROM {s}"
-        f" WHERE status IN ('new', 'changed')"
-        f" ON CONFLICT ({c['police_force_area']}, {c['crime_reference']}) DO UPDATE SET {updates}",
-        [area.pk, extracted_on, False, False, False],
-    )
+    # The new and changed crimes are classified as they are written: the current rules are
+    # matched once per (offence code, flags) combination among them, and each crime takes its
+    # combination's result by an equality join. Unchanged crimes, and the area's other crimes,
+    # are not reclassified (`classify_crimes` does the whole area, for a new rule set).
+    report()
+    written_statuses = "s.status IN ('new', 'changed')"
+    staged_key = [f"s.{field}" for field in KEY_FIELDS]
+    with classified_keys(f"{s} s WHERE {written_statuses}", staged_key) as keys:
+        # New and changed crimes: one upsert, with their classification.
+        written = (*_CRIME_FIELDS, "extracted_on", "is_vawg", "is_rasso", "is_adult_rape", "classified_by")
+        insert = ", ".join(c[field] for field in ("police_force_area", "crime_reference", *written))
+        updates = ", ".join(f"{c[field]} = excluded.{c[field]}" for field in written)
+        staged_fields = ", ".join(f"s.{field}" for field in _CRIME_FIELDS)
+        sql.run(
+            f"INSERT INTO {crime} ({insert})"
+            f" SELECT %s, s.crime_reference, {staged_fields}, %s, k.is_vawg, k.is_rasso, k.is_adult_rape, %s"
+            f" FROM {s} s JOIN {keys.key} k ON {keys.same_key('k', staged_key)}"
+            f" WHERE {written_statuses}"
+            f" ON CONFLICT ({c['police_force_area']}, {c['crime_reference']}) DO UPDATE SET {updates}",
+            [area.pk, extracted_on, keys.version],
+        )
 
-    # Victims and suspects of changed crimes are replaced by the file's; new crimes get theirs.
-    rewritten = f"SELECT crime_id FROM {s} WHERE status = 'changed'"
-    sql.run(f"DELETE FROM {victim} WHERE {cv['crime']} IN ({rewritten})")
-    sql.run(f"DELETE FROM {suspect} WHERE {cs['crime']} IN ({rewritten})")
-    # New crimes' ids are found by reference: cheaper than writing them into every staged row.
-    their_crime = (
-        f"JOIN {crime} c ON c.{c['police_force_area']} = %s AND c.{c['crime_reference']} = s.crime_reference"
-    )
-    written_rows = f"JOIN {s} s ON s.line = x.line {their_crime} WHERE s.status IN ('new', 'changed')"
-    victim_columns = ", ".join(cv[field] for field in _VICTIM_FIELDS)
-    sql.run(
-        f"INSERT INTO {victim} ({cv['crime']}, {victim_columns})"
-        f" SELECT c.id, {staged_victim} FROM {sv} x {written_rows}",
-        [area.pk],
-    )
-    sql.run(
-        f"INSERT INTO {suspect} ({cs['crime']}, {cs['suspect_ref']})"
-        f" SELECT c.id, x.suspect_ref FROM {sp} x {written_rows}",
-        [area.pk],
-    )
+        # Victims and suspects of changed crimes are replaced by the file's; new crimes get theirs.
+        rewritten = f"SELECT crime_id FROM {s} WHERE status = 'changed'"
+        if known:
+            sql.run(f"DELETE FROM {victim} WHERE {cv['crime']} IN ({rewritten})")
+            sql.run(f"DELETE FROM {suspect} WHERE {cs['crime']} IN ({rewritten})")
+        # New crimes' ids are found by reference: cheaper than writing them into every staged row.
+        their_crime = (
+            f"JOIN {crime} c ON c.{c['police_force_area']} = %s"
+            f" AND c.{c['crime_reference']} = s.crime_reference"
+        )
+        written_rows = f"JOIN {s} s ON s.line = x.line {their_crime} WHERE {written_statuses}"
+        victim_columns = ", ".join(cv[field] for field in _VICTIM_FIELDS)
+        sql.run(
+            f"INSERT INTO {victim} ({cv['crime']}, {victim_columns})"
+            f" SELECT c.id, {staged_victim} FROM {sv} x {written_rows}",
+            [area.pk],
+        )
+        sql.run(
+            f"INSERT INTO {suspect} ({cs['crime']}, {cs['suspect_ref']})"
+            f" SELECT c.id, x.suspect_ref FROM {sp} x {written_rows}",
+            [area.pk],
+        )
+
+        # VAWG bases: a changed crime loses those no rule gives it any more; every written crime
+        # gets those it lacks. (A new crime has none yet.)
+        has_basis = f"{keys.same_key('k', staged_key)} AND k.basis = x.{b['basis']}"
+        not_yet = ""
+        if known:
+            sql.run(
+                f"DELETE FROM {basis_table} WHERE {b['id']} IN (SELECT x.{b['id']} FROM {basis_table} x"
+                f" JOIN {s} s ON s.crime_id = x.{b['crime']} AND s.status = 'changed'"
+                f" LEFT JOIN {keys.key_basis} k ON {has_basis} WHERE k.basis IS NULL)"
+            )
+            not_yet = (
+                f" AND NOT EXISTS (SELECT 1 FROM {basis_table} x"
+                f" WHERE x.{b['crime']} = c.id AND x.{b['basis']} = k.basis)"
+            )
+        sql.run(
+            f"INSERT INTO {basis_table} ({b['crime']}, {b['basis']}) SELECT c.id, k.basis FROM {s} s"
+            f" {their_crime} JOIN {keys.key_basis} k ON {keys.same_key('k', staged_key)}"
+            f" WHERE {written_statuses}{not_yet}",
+            [area.pk],
+        )
 
     # Outcome history: each outcome (1 to 22) and date once, with the first extract reporting it.
     # Rows of an older extract count too: that the crime had the outcome then is still true.

@@ -291,38 +291,103 @@ def test_a_change_of_suspects_alone_counts_as_a_change(area: PoliceForceArea, tm
     assert crime("R-1").extracted_on == MAY
 
 
-def test_a_crimes_import_classifies_the_area(
+def test_a_crimes_import_classifies_the_crimes_it_writes(
     area: PoliceForceArea, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The import calls classification for its area, and the crimes come out classified: the
-    DA flag makes an assault VAWG with that basis; a flag changed later is reclassified."""
-    calls: list[dict[str, Any]] = []
-    real = classification.classify_crimes
+    """The import classifies the crimes it creates or changes as it writes them (the rules
+    matched once per combination of offence code and flags), never by reclassifying the whole
+    area: the DA flag makes an assault VAWG with that basis; an offence changed later adds its
+    basis and keeps the one still given; a flag taken away later is reclassified."""
+    keys: list[str] = []
+    whole_area: list[dict[str, Any]] = []
+    real_keys = classification.classified_keys
 
-    def spy(**kwargs: Any) -> int:
-        calls.append(kwargs)
-        return real(**kwargs)
+    def keys_spy(source: str, *args: Any, **kwargs: Any) -> Any:
+        keys.append(source)
+        return real_keys(source, *args, **kwargs)
 
-    monkeypatch.setattr(classification, "classify_crimes", spy)
+    def classify_spy(**kwargs: Any) -> int:
+        whole_area.append(kwargs)
+        return 0
+
+    monkeypatch.setattr(classification, "classified_keys", keys_spy)
+    monkeypatch.setattr(classification, "classify_crimes", classify_spy)
+    version = classification.rule_set_current().version
     import_crimes(
         write_csv(tmp_path / "a.csv", [crime_row("R-1")]), police_force_area=area, extracted_on=APRIL
     )
-    assert calls == [{"police_force_area_id": area.pk}]
+    assert len(keys) == 1
     assert crime("R-1").is_vawg
+    assert crime("R-1").classified_by == version
     assert list(CrimeVawgBasis.objects.values_list("basis", flat=True)) == ["da_flag"]
+    da_flag = CrimeVawgBasis.objects.get()
 
     import_crimes(
-        write_csv(tmp_path / "b.csv", [crime_row("R-1", domestic_abuse_flag="N")]),
+        write_csv(tmp_path / "b.csv", [crime_row("R-1", offence_code="20A")]),
         police_force_area=area,
         extracted_on=MAY,
     )
-    assert len(calls) == 2
+    assert len(keys) == 2
+    assert crime("R-1").is_vawg
+    assert set(CrimeVawgBasis.objects.values_list("basis", flat=True)) == {"da_flag", "sexual_offence"}
+    assert CrimeVawgBasis.objects.get(basis="da_flag").pk == da_flag.pk  # kept, not rewritten
+
+    import_crimes(
+        write_csv(tmp_path / "c.csv", [crime_row("R-1", domestic_abuse_flag="N")]),
+        police_force_area=area,
+        extracted_on=JUNE,
+    )
+    assert len(keys) == 3
     assert not crime("R-1").is_vawg
+    assert crime("R-1").classified_by == version
     assert not CrimeVawgBasis.objects.exists()
 
     write_events(tmp_path / "events.csv", [event_row("R-1")])
-    import_events(tmp_path / "events.csv", police_force_area=area, extracted_on=MAY)
-    assert len(calls) == 2  # events do not change any classification
+    import_events(tmp_path / "events.csv", police_force_area=area, extracted_on=JUNE)
+    assert len(keys) == 3  # events do not change any classification
+    assert whole_area == []
+
+
+def test_an_import_does_not_reclassify_crimes_it_does_not_write(
+    area: PoliceForceArea, tmp_path: Path
+) -> None:
+    """A crime whose stored classification is stale (here: made so by hand) stays as it is
+    through an import that leaves it unchanged or does not have it, while the crimes the file
+    creates or changes are classified; `classify_crimes` for the area then corrects it."""
+    import_crimes(
+        write_csv(tmp_path / "a.csv", [crime_row("R-1"), crime_row("R-2"), crime_row("R-3")]),
+        police_force_area=area,
+        extracted_on=APRIL,
+    )
+    stale = ["R-2", "R-3"]
+    Crime.objects.filter(crime_reference__in=stale).update(is_vawg=False, classified_by=None)
+    CrimeVawgBasis.objects.filter(crime__crime_reference__in=stale).delete()
+
+    result = import_crimes(
+        write_csv(
+            tmp_path / "b.csv",
+            [crime_row("R-1", domestic_abuse_flag="N"), crime_row("R-2"), crime_row("R-4")],
+        ),
+        police_force_area=area,
+        extracted_on=MAY,
+    )
+    assert (result.created, result.updated, result.unchanged) == (1, 1, 1)
+    for reference in stale:  # R-2 unchanged in the file, R-3 not in it: both left as they were
+        assert (crime(reference).is_vawg, crime(reference).classified_by) == (False, None)
+        assert not CrimeVawgBasis.objects.filter(crime__crime_reference=reference).exists()
+    assert not crime("R-1").is_vawg
+    assert crime("R-4").is_vawg
+    assert set(CrimeVawgBasis.objects.values_list("crime__crime_reference", "basis")) == {("R-4", "da_flag")}
+
+    classification.classify_crimes(police_force_area_id=area.pk)
+    version = classification.rule_set_current().version
+    for reference in stale:
+        assert (crime(reference).is_vawg, crime(reference).classified_by) == (True, version)
+    assert set(CrimeVawgBasis.objects.values_list("crime__crime_reference", "basis")) == {
+        ("R-2", "da_flag"),
+        ("R-3", "da_flag"),
+        ("R-4", "da_flag"),
+    }
 
 
 def test_events_later_files_add_new_events_and_update_details(area: PoliceForceArea, tmp_path: Path) -> None:
