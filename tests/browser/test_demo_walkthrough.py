@@ -74,3 +74,75 @@ def test_public_self_referral_page_passes_axe_and_has_exit_this_page(page, live_
     axe.check(page)
     expect(page.get_by_role("button", name="Exit this page").first).to_be_visible()
     assert page.locator("form").first.get_attribute("autocomplete") == "off"
+
+
+def test_compliance_pages_beyond_the_navigation_pass_axe(page, live_server, axe, console_errors):
+    """The Victims' Code pages an OPCC admin reaches from the sections: a metric, a breakdown,
+    the equity view, the quarterly return, the survey links, the forms and a record of each
+    register, with the demo data loaded."""
+    from django.urls import reverse
+
+    from waymark.victims_code.models import ComplianceAction, Entitlement, ReviewMeeting
+
+    call_command("demo", quiet=True)
+    _sign_in(page, live_server.url, "opcc.admin@demo.waymark.test")
+    meeting = ReviewMeeting.objects.first()
+    action = ComplianceAction.objects.first()
+    assert meeting is not None
+    assert action is not None
+    paths = [
+        reverse("victims_code:metrics"),
+        reverse("victims_code:metric", args=["M05"]),
+        reverse("victims_code:metric", args=["M07"]) + "?breakdown=enhanced",
+        reverse("victims_code:metric", args=["M22"]),
+        reverse("victims_code:equity"),
+        reverse("victims_code:quarterly_return"),
+        reverse("victims_code:voice") + "?breakdown=sex",
+        reverse("victims_code:survey_invitations"),
+        reverse("victims_code:complaint_add"),
+        reverse("victims_code:review_add"),
+        reverse("victims_code:review_detail", args=[meeting.public_id]),
+        reverse("victims_code:action_add", args=[meeting.public_id]),
+        reverse("victims_code:action_update", args=[action.public_id]),
+        reverse("victims_code:audit_add"),
+        reverse("victims_code:upload"),
+        reverse("victims_code:upload_aggregate_return"),
+        reverse("victims_code:code_version", args=["VCOP-DRAFT-2026"]),
+        reverse("victims_code:entitlement_edit", args=[Entitlement.objects.get(code="R6.ARREST_UPDATE").pk]),
+    ]
+    for path in paths:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response is not None
+        assert response.status == 200, path
+        axe.check(page)
+    assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
+
+
+def test_the_public_survey_passes_axe_and_its_link_works_once(page, live_server, axe):
+    from waymark.accounts.models import User
+    from waymark.crime.models import CrimeVictim
+    from waymark.victims_code.models import SurveyInvitation
+    from waymark.victims_code.voice import survey_invitations_create
+
+    call_command("demo", quiet=True)
+    invited = set(SurveyInvitation.objects.values_list("crime_id", "victim_ref"))
+    victim = next(
+        v
+        for v in CrimeVictim.objects.order_by("pk").values_list("crime_id", "victim_ref")
+        if v not in invited
+    )
+    analyst = User.objects.get(email="opcc.analyst@demo.waymark.test")
+    link = survey_invitations_create(pairs=[victim], by=analyst).links[0]
+    page.goto(f"{live_server.url}{link.path}")
+    axe.check(page)
+    expect(page.get_by_role("button", name="Exit this page").first).to_be_visible()
+    page.get_by_role(
+        "group", name="Overall, how satisfied were you with your whole experience of the police?"
+    ).get_by_label("Fairly satisfied").check()
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.locator("main h1")).to_be_visible()
+    axe.check(page)
+    again = page.goto(f"{live_server.url}{link.path}")
+    assert again is not None
+    assert again.status == 404
+    axe.check(page)

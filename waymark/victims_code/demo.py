@@ -84,9 +84,17 @@ def demo_code_load(stdout: _Writer | None = None, *, today: date | None = None) 
         write_code_duties(path, police_force_area_id=area.pk, as_of=as_of, seed=DEMO_SEED)
         result = import_code_duties(path, police_force_area=area, extracted_on=today)
     responses = _demo_survey(area, today)
+    governance = _demo_governance(area, today)
     if stdout is not None:
-        stdout.write(f"Demo Victims' Code data: {result.summary()}\n  {responses:,} new survey answers.\n")
-    return {"duties": 0 if result.already_imported else result.new, "survey_responses": responses}
+        stdout.write(
+            f"Demo Victims' Code data: {result.summary()}\n  {responses:,} new survey answers, "
+            f"{governance:,} new complaints and review actions.\n"
+        )
+    return {
+        "duties": 0 if result.already_imported else result.new,
+        "survey_responses": responses,
+        "complaints_and_actions": governance,
+    }
 
 
 def _demo_survey(area: PoliceForceArea, today: date) -> int:
@@ -123,6 +131,101 @@ def _demo_survey(area: PoliceForceArea, today: date) -> int:
         survey_response_submit(token=link.token, answers=_answers(rng, delivered.get(key, set())))
         answered += 1
     return answered
+
+
+# (reference, agency, days before today received, working days to acknowledge, to respond, rights,
+# outcome): illustrative complaints, by the agency's reference only.
+DEMO_COMPLAINTS: tuple[tuple[str, str, int, int | None, int | None, tuple[int, ...], str], ...] = (
+    ("PSD-DEMO-0101", "police", 150, 3, 18, (6,), "upheld"),
+    ("PSD-DEMO-0102", "police", 120, 12, 25, (4, 6), "partially_upheld"),
+    ("WCU-DEMO-0103", "witness_care", 95, 2, 9, (8,), "not_upheld"),
+    ("PSD-DEMO-0104", "police", 60, 4, None, (3,), "open"),
+    ("CPS-DEMO-0105", "cps", 20, None, None, (6, 7), "open"),
+)
+
+
+def _demo_governance(area: PoliceForceArea, today: date) -> int:
+    """A few complaints and one review meeting with its actions, through the services."""
+    from waymark.core.workdays import add_working_days
+
+    from .complaints import code_complaint_record
+    from .models import CodeComplaint, MetricDefinition, ReviewMeeting, Right
+    from .reviews import compliance_action_add, review_meeting_record
+
+    recorder = User.objects.filter(email=DEMO_SURVEYOR).first()
+    if recorder is None:
+        return 0
+    made = 0
+    rights = {right.number: right for right in Right.objects.filter(code_version__code="VCOP-2020")}
+    for reference, agency, ago, acknowledge, respond, numbers, outcome in DEMO_COMPLAINTS:
+        if CodeComplaint.objects.filter(
+            police_force_area=area, agency_type=agency, reference=reference
+        ).exists():
+            continue
+        received = today - timedelta(days=ago)
+        acknowledged = add_working_days(received, acknowledge) if acknowledge is not None else None
+        responded = add_working_days(received, respond) if respond is not None else None
+        code_complaint_record(
+            by=recorder,
+            agency_type=agency,
+            reference=reference,
+            received_on=received,
+            acknowledged_on=acknowledged if acknowledged and acknowledged <= today else None,
+            responded_on=responded if responded and responded <= today else None,
+            rights=[rights[number] for number in numbers],
+            outcome=outcome if responded and responded <= today else CodeComplaint.Outcome.OPEN,
+            police_force_area=area,
+        )
+        made += 1
+    title = "Victims and Witnesses Delivery Group (demo)"
+    if not ReviewMeeting.objects.filter(police_force_area=area, title=title).exists():
+        held = FinancialQuarter.from_date(today).start
+        meeting = review_meeting_record(
+            by=recorder,
+            forum=ReviewMeeting.Forum.VICTIMS_AND_WITNESSES_GROUP,
+            held_on=held,
+            title=title,
+            attendees="OPCC, West Midlands Police, CPS, Witness Care Unit, Probation (all demo)",
+            minutes="Reviewed last quarter's compliance return and the victims' survey.",
+            police_force_area=area,
+        )
+        metrics = {
+            metric.code: metric for metric in MetricDefinition.objects.filter(code_version__code="VCOP-2020")
+        }
+        for description, owner, role, due_days, codes in (
+            (
+                "Remind officers in the case of the 5 and 1 working-day update deadlines.",
+                "police",
+                "Head of Public Protection",
+                30,
+                ("M07",),
+            ),
+            (
+                "Offer the Victim Personal Statement at the witness statement and record the answer.",
+                "police",
+                "Victims' Code lead",
+                60,
+                ("M12",),
+            ),
+            (
+                "Check why hearing notices miss 1 working day after listing.",
+                "witness_care",
+                "Witness Care manager",
+                -10,
+                ("M14",),
+            ),
+        ):
+            compliance_action_add(
+                by=recorder,
+                meeting=meeting,
+                description=description,
+                owner_agency=owner,
+                owner_role=role,
+                due_on=max(held, today + timedelta(days=due_days)),
+                metrics=[metrics[code] for code in codes if code in metrics],
+            )
+            made += 1
+    return made
 
 
 def _delivered(pairs: list[tuple[int, str]]) -> dict[tuple[int, str], set[str]]:

@@ -12,7 +12,7 @@ from waymark.accounts.demo import demo_load
 from waymark.accounts.models import User
 from waymark.crime.demo import demo_crime_load
 from waymark.victims_code.demo import DEMO_SURVEYOR, demo_code_load, demo_surveyed_quarters
-from waymark.victims_code.models import CodeDuty, SurveyResponse
+from waymark.victims_code.models import CodeComplaint, CodeDuty, ComplianceAction, SurveyResponse
 from waymark.victims_code.voice import Period, recorded_versus_recalled
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +26,13 @@ def test_demo_code_data_shows_a_gap_and_loads_once() -> None:
     first = demo_code_load(today=TODAY)
     assert first["duties"] == CodeDuty.objects.count() > 1_000
     assert first["survey_responses"] == SurveyResponse.objects.count() > 50
+    # Five complaints and one review meeting's three actions, one of them overdue.
+    assert (
+        first["complaints_and_actions"]
+        == CodeComplaint.objects.count() + ComplianceAction.objects.count()
+        == 8
+    )
+    assert ComplianceAction.objects.filter(due_on__lt=TODAY).count() == 1
     # Every seeded deadline-based entitlement the demo crimes can trigger has duties.
     codes = set(CodeDuty.objects.values_list("entitlement__code", flat=True))
     assert {"R3.WRITTEN_CONFIRMATION", "R4.SUPPORT_REFERRAL", "R6.ARREST_UPDATE", "R7.VPS_OFFER"} <= codes
@@ -46,4 +53,4 @@ def test_demo_code_data_shows_a_gap_and_loads_once() -> None:
     assert vps.ci_low > 0
 
     again = demo_code_load(today=TODAY)
-    assert again == {"duties": 0, "survey_responses": 0}
+    assert again == {"duties": 0, "survey_responses": 0, "complaints_and_actions": 0}
