@@ -105,9 +105,10 @@ class SurveyForm(forms.Form):
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """Keep the link out of caches and out of any Referer header sent on from this page."""
+    """Keep the link out of caches and out of any Referer header sent to another site (same-origin,
+    not no-referrer: the answer's POST must carry the page's origin for the CSRF check)."""
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -72,7 +72,7 @@ def test_the_survey_needs_no_login_and_shows_nothing_about_the_crime(client, lin
     assert crime.crime_reference not in page
     assert "VOICE-1-V0" not in page
     assert response["Cache-Control"] == "no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     # CSP: no inline script on the page.
     assert "<script>" not in page
     assert "onclick" not in page
