@@ -20,6 +20,7 @@ urlpatterns = [
     path("crime/", include("waymark.crime.urls")),
     path("victims-code/", include("waymark.victims_code.urls")),
     path("feedback/", include("waymark.victims_code.urls_survey")),
+    path("funding/", include("waymark.funding.urls")),
     path("get-support/", include("waymark.referrals.urls_public")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

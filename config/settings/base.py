@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "waymark.returns",
     "waymark.crime",
     "waymark.victims_code",
+    "waymark.funding",
 ]
 
 MIDDLEWARE = [

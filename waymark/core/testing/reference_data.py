@@ -16,6 +16,7 @@ SEED_MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("waymark.risk.migrations.0002_seed_safelives_dash_24", "seed"),
     ("waymark.crime.migrations.0002_seed_reference_data", "seed"),
     ("waymark.victims_code.migrations.0002_seed_victims_code", "seed"),
+    ("waymark.funding.migrations.0002_seed_specialisms", "seed"),
 )
 
 

@@ -1,0 +1,15 @@
+"""Who may use the funding pages.
+
+The OPCC's admins and analysts manage the money (sources, allocations, awards, posts, match
+funding, variations, imports) and review providers' returns; board members read it. A provider's
+managers see their own organisation's awards and posts and submit its monitoring returns. Nobody
+else sees any of it.
+"""
+
+import rules
+
+from waymark.accounts.rules import is_board_member, is_opcc_admin, is_opcc_analyst, is_provider_manager
+
+rules.add_perm("funding.view_funding", is_opcc_admin | is_opcc_analyst | is_board_member)
+rules.add_perm("funding.manage_funding", is_opcc_admin | is_opcc_analyst)
+rules.add_perm("funding.submit_returns", is_provider_manager)
