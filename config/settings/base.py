@@ -259,11 +259,19 @@ DISCLOSURE_THRESHOLD_PUBLISHED = env.int("DISCLOSURE_THRESHOLD_PUBLISHED", defau
 WAYMARK_SERVICE_NAME = "Waymark"
 # The police force area whose extract this installation imports (ONS code; West Midlands).
 WAYMARK_POLICE_FORCE_AREA = env.str("WAYMARK_POLICE_FORCE_AREA", default="E23000014")
+# The 360Giving publisher prefix of grant identifiers (docs/funding-import-export.md); a real
+# publisher registers its own with 360Giving.
+WAYMARK_360GIVING_PREFIX = env.str("WAYMARK_360GIVING_PREFIX", default="360G-waymark-demo")
 # Working days a provider has to acknowledge a Victims' Code complaint (Right 12): the providers'
 # own standard; 10 is from an MoJ prototype, unverified (research/victims-code.md §1.2 Right 12).
 WAYMARK_COMPLAINT_ACK_WORKING_DAYS = env.int("WAYMARK_COMPLAINT_ACK_WORKING_DAYS", default=10)
 # Days a victim's one-time feedback link works (docs/victims-voice.md).
 WAYMARK_SURVEY_LINK_DAYS = env.int("WAYMARK_SURVEY_LINK_DAYS", default=28)
+# Percent of the straight-line spend profile below which an award's year is flagged as running
+# behind (docs/funding-planning.md): 75 flags spend under three quarters of the elapsed share.
+WAYMARK_UNDERSPEND_WARNING_PERCENT = env.int("WAYMARK_UNDERSPEND_WARNING_PERCENT", default=75)
+# Days after a period ends that a provider's monitoring return falls due (docs/funding-returns.md).
+WAYMARK_RETURN_DUE_DAYS = env.int("WAYMARK_RETURN_DUE_DAYS", default=30)
 # Roles that must have a second factor before they see anything (every staff role).
 WAYMARK_MFA_REQUIRED = env.bool("WAYMARK_MFA_REQUIRED", default=True)
 

@@ -17,6 +17,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils.text import slugify
@@ -54,7 +55,8 @@ def _cell(value: object, none_as: str) -> object:
     if isinstance(value, bool):
         # A bool is an int to Python; a spreadsheet should read a word.
         return "Yes" if value else "No"
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):
+        # A number is never a formula, negative or not: only text needs the guard.
         return value
     return spreadsheet_safe(str(value))
 

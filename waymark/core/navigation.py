@@ -130,6 +130,24 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "Your services' first contact with referred victims (Victims' Code metric M28).",
     ),
     NavItem(
+        "Funding",
+        "funding:overview",
+        "funding.view_funding",
+        "Confirmed and indicative money by year, awards, posts, match funding, returns and scenarios.",
+    ),
+    NavItem(
+        "Awards and posts",
+        "funding:awards",
+        "funding.submit_returns",
+        "Your organisation's awards, their funding by source and year, and the posts they pay for.",
+    ),
+    NavItem(
+        "Monitoring returns",
+        "funding:returns",
+        "funding.view_returns",
+        "Returns per period: spend, outputs, narrative and risks; what is due and late.",
+    ),
+    NavItem(
         "Returns",
         "returns:provider_return",
         "returns.view_provider_return",

@@ -13,3 +13,9 @@ from waymark.accounts.rules import is_board_member, is_opcc_admin, is_opcc_analy
 rules.add_perm("funding.view_funding", is_opcc_admin | is_opcc_analyst | is_board_member)
 rules.add_perm("funding.manage_funding", is_opcc_admin | is_opcc_analyst)
 rules.add_perm("funding.submit_returns", is_provider_manager)
+# Awards, posts and returns serve both sides: the OPCC sees the portfolio, a provider's managers
+# their own organisation's (the querysets' `visible_to` narrows the rows).
+_portfolio_or_own = is_opcc_admin | is_opcc_analyst | is_board_member | is_provider_manager
+rules.add_perm("funding.view_awards", _portfolio_or_own)
+rules.add_perm("funding.view_posts", _portfolio_or_own)
+rules.add_perm("funding.view_returns", _portfolio_or_own)

@@ -1,5 +1,12 @@
 """Funding pages: planning (included by `urls.py`)."""
 
-from django.urls import URLPattern, path  # noqa: F401 (patterns are added here)
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from . import views_planning
+
+urlpatterns: list[URLPattern] = [
+    path("", views_planning.overview, name="overview"),
+    path("plan.csv", views_planning.overview_download, name="overview_download"),
+    path("scenario/", views_planning.scenario, name="scenario"),
+    path("scenario/unfunded-posts.csv", views_planning.scenario_download, name="scenario_download"),
+]

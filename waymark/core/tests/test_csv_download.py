@@ -118,3 +118,10 @@ def test_a_name_ending_in_csv_does_not_get_it_twice():
     response = csv_response(filename="figures.csv", rows=[])
     assert response["Content-Disposition"] == 'attachment; filename="figures.csv"'
     assert response.content == b""
+
+
+def test_money_is_a_number_to_the_penny_even_when_negative():
+    """An overspent fund (-£8,000.00) is a number, not a formula to guard against."""
+    from decimal import Decimal
+
+    assert parse(csv_text([[Decimal("-8000.00"), Decimal("0.30")]])) == [["-8000.00", "0.30"]]

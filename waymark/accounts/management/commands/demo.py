@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from waymark.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, PEOPLE, demo_load
 from waymark.cases.demo import demo_cases_load
 from waymark.crime.demo import demo_crime_load
+from waymark.funding.demo import demo_funding_load
 from waymark.victims_code.demo import demo_code_load
 
 
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo casework loaded (created: {casework})."))
         demo_crime_load(self.stdout)
         demo_code_load(self.stdout)
+        demo_funding_load(self.stdout)
         if options["quiet"]:
             return
         self.stdout.write("\nDemo users (all with the same password and authenticator secret):")
