@@ -3,9 +3,12 @@
 Each `MetricDefinition` says what it counts (`measure`); this module counts it for a period
 (a financial quarter, a financial year or a calendar month: `MetricPeriod`) and a breakdown
 (`BREAKDOWNS`), in one grouped SQL query per metric and breakdown that runs on SQLite and
-PostgreSQL alike. Only aggregates leave: every count passes through disclosure control
-(`waymark.core.disclosure`, the operational threshold) and the result carries the log of what
-was hidden. docs/victims-code-metrics.md sets out every rule below in words.
+PostgreSQL alike (`metric_counts`, which also counts a run of quarters at once for the trend
+and for the rollup). The selectors take the counts from a fresh rollup where there is one
+(`waymark.victims_code.rollup.RollupReader`) and count live otherwise: the same numbers.
+Only aggregates leave: every count passes through disclosure control (`waymark.core.disclosure`,
+the operational threshold) and the result carries the log of what was hidden.
+docs/victims-code-metrics.md sets out every rule below in words.
 
 The measures:
 
@@ -55,13 +58,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
+    DateField,
     Exists,
     F,
     FilteredRelation,
@@ -73,10 +78,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncQuarter
 from django.utils import timezone
 
-from waymark.accounts.access import organisation_ids_with_role
+from waymark.accounts.access import organisation_ids_with_role, police_force_area_ids_with_role
 from waymark.accounts.models import Service
 from waymark.accounts.roles import Role
 from waymark.core.disclosure import HIDDEN_MARKER, Audience, default_threshold, suppress_series
@@ -87,6 +92,7 @@ from waymark.crime.models import Crime, CrimeVictim, ForceExtractImport
 from waymark.referrals.models import ContactAttempt, Referral
 
 from .models import (
+    COMPLIANCE_ROLES,
     SATISFIED,
     AggregateReturn,
     AggregateReturnLine,
@@ -99,11 +105,15 @@ from .models import (
     YesNoDontKnow,
 )
 
+if TYPE_CHECKING:
+    from .rollup import RollupReader
+
 __all__ = [
     "BREAKDOWNS",
     "EQUITY_BREAKDOWNS",
     "HIDDEN_MARKER",
     "MOJ_KEY_AREAS",
+    "Counts",
     "EquityRow",
     "Figure",
     "GroupGap",
@@ -112,13 +122,16 @@ __all__ = [
     "MetricResult",
     "QuarterlyReturn",
     "Rag",
+    "Scope",
     "active_metrics",
+    "aggregate_return_lines",
     "breakdowns_for",
     "default_as_of",
     "ensure_may_view_compliance",
     "equity_gaps",
     "evidence_as_of",
     "gap_interval",
+    "metric_counts",
     "metric_result",
     "metric_trend",
     "provider_metrics_for",
@@ -431,10 +444,20 @@ def default_as_of(metric: MetricDefinition) -> date:
 
 
 # --- counting -----------------------------------------------------------------------------------
+#
+# The raw counts, before disclosure control, come from one function, `metric_counts`: one
+# grouped query per metric and breakdown, for one period or for a run of financial quarters at
+# once (grouped by quarter too). The pages call it for the period they show when no fresh
+# rollup has the counts; the rollup (`waymark.victims_code.rollup`) calls it for every quarter
+# and stores what it returns, so both paths give the same numbers by construction.
+
+# Dates standing for "before the period" and "after it" in the attrition buckets.
+_BEFORE = date(1, 1, 1)
+_AFTER = date(9999, 12, 31)
 
 
 @dataclass
-class _Counts:
+class Counts:
     """True counts for one group, before disclosure control."""
 
     numerator: int = 0
@@ -443,7 +466,7 @@ class _Counts:
     not_yet_due: int = 0
     not_yet_assigned: int = 0
 
-    def add(self, other: _Counts) -> None:
+    def add(self, other: Counts) -> None:
         self.numerator += other.numerator
         self.denominator += other.denominator
         self.not_yet_due += other.not_yet_due
@@ -453,19 +476,84 @@ class _Counts:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """Whose evidence is counted: what `user` may see (the pages), or one force area's (the
+    rollup, which runs as nobody). Both end in the same filter: the compliance areas of the
+    user (`ComplianceQuerySet`), or the one area."""
+
+    user: Any = None
+    police_force_area_id: int | None = None
+
+    def area_ids(self) -> list[int]:
+        if self.police_force_area_id is not None:
+            return [self.police_force_area_id]
+        return sorted(police_force_area_ids_with_role(self.user, COMPLIANCE_ROLES))
+
+    def apply(self, rows: QuerySet[Any], area_lookup: str) -> QuerySet[Any]:
+        if self.police_force_area_id is not None:
+            return rows.filter(**{f"{area_lookup}_id": self.police_force_area_id})
+        return rows.visible_to(self.user)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
 class _Source:
-    """How one measure is counted: the rows, where the crime and victim are, the date that puts
-    a row in a period, the counts, and the reasons a row leaves the denominator."""
+    """How one measure is counted: the rows, where the crime and victim are, the bucket (the
+    start of the period a row counts in), the counts, and the reasons a row leaves the
+    denominator. Attrition, dated by two rules, is bucketed in `_count_attrition`."""
 
     rows: QuerySet[Any]
     crime: str  # path to the Crime, e.g. "crime__"
     victim: str  # path to the CrimeVictim, e.g. "victim__"
     enhanced: Any  # an expression giving "enhanced", "standard" or ""
-    date_field: str
+    bucket: Any
     counts: dict[str, Any]
     excluded: tuple[tuple[str, str], ...]
     has_due: bool = False
     has_assigned: bool = False
+
+
+def _periods(periods: Sequence[MetricPeriod]) -> tuple[MetricPeriod, ...]:
+    """The periods in date order: one period of any kind, or financial quarters."""
+    ordered = tuple(sorted(periods, key=lambda period: period.start))
+    if not ordered:
+        raise ValueError("Give at least one period.")
+    if len(ordered) > 1 and any(period.kind != "quarter" for period in ordered):
+        raise ValueError("Several periods are counted together only as financial quarters.")
+    return ordered
+
+
+def _bucket(expression: Any, periods: tuple[MetricPeriod, ...]) -> Any:
+    """The start of the period a row's date falls in: its quarter (a financial quarter is a
+    calendar quarter: April to June is the second), or, for one period, the period's start
+    (the rows are already limited to it)."""
+    if len(periods) > 1:
+        return TruncQuarter(expression, output_field=DateField())
+    return Value(periods[0].start, output_field=DateField())
+
+
+def _edge_bucket(path: str, periods: tuple[MetricPeriod, ...]) -> Any:
+    """As `_bucket` for a date that may fall outside the periods (attrition's recording and
+    outcome dates): before the first period `_BEFORE`, after a lone period `_AFTER`, empty
+    when the date is. With quarters, the date's own quarter, before or after."""
+    if len(periods) > 1:
+        return TruncQuarter(path, output_field=DateField())
+    period = periods[0]
+    return Case(
+        When(**{f"{path}__lt": period.start}, then=Value(_BEFORE)),
+        When(**{f"{path}__lte": period.end}, then=Value(period.start)),
+        When(**{f"{path}__gt": period.end}, then=Value(_AFTER)),
+        default=None,
+        output_field=DateField(),
+    )
+
+
+def _as_date(value: Any) -> date | None:
+    """A bucket as a date, whatever the database returned (SQLite may give text)."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    return date.fromisoformat(str(value)[:10])
 
 
 def _enhanced_from_victim(path: str) -> Case:
@@ -479,11 +567,13 @@ def _enhanced_from_victim(path: str) -> Case:
     )
 
 
-def _duty_source(metric: MetricDefinition, period: MetricPeriod, as_of: date, user: Any) -> _Source:
-    rows = CodeDuty.objects.visible_to(user).filter(
+def _duty_source(
+    metric: MetricDefinition, periods: tuple[MetricPeriod, ...], as_of: date, scope: Scope
+) -> _Source:
+    rows = scope.apply(CodeDuty.objects.all(), "police_force_area").filter(
         entitlement__in=metric.entitlements.all(),
-        triggered_on__gte=period.start,
-        triggered_on__lte=period.end,
+        triggered_on__gte=periods[0].start,
+        triggered_on__lte=periods[-1].end,
     )
     rows = rows.annotate(
         victim=FilteredRelation("crime__victims", condition=Q(crime__victims__victim_ref=F("victim_ref")))
@@ -510,22 +600,30 @@ def _duty_source(metric: MetricDefinition, period: MetricPeriod, as_of: date, us
         enhanced=Case(
             When(enhanced=True, then=Value("enhanced")), default=Value("standard"), output_field=CharField()
         ),
-        date_field="triggered_on",
+        bucket=_bucket("triggered_on", periods),
         counts=counts,
         excluded=tuple((value, str(label)) for value, label in NotApplicableReason.choices),
         has_due=metric.measure == Measure.ON_TIME,
     )
 
 
-def _attrition_source(period: MetricPeriod, user: Any) -> _Source:
+def _attrition_source(periods: tuple[MetricPeriod, ...], scope: Scope) -> _Source:
+    """Victim-crime pairs of recorded crimes of the scope's areas that are decided in one of
+    the periods or may be open at the end of one; `_count_attrition` sorts them out."""
+    first, last = periods[0], periods[-1]
     decided = Q(
-        crime__outcome_type__gte=1, crime__outcome_on__gte=period.start, crime__outcome_on__lte=period.end
+        crime__outcome_type__gte=1, crime__outcome_on__gte=first.start, crime__outcome_on__lte=last.end
     )
-    open_at_end = Q(crime__recorded_on__lte=period.end) & (
-        Q(crime__outcome_type=0) | Q(crime__outcome_on__isnull=True) | Q(crime__outcome_on__gt=period.end)
+    maybe_open = Q(crime__recorded_on__lte=last.end) & (
+        Q(crime__outcome_type=0) | Q(crime__outcome_on__isnull=True) | Q(crime__outcome_on__gt=first.end)
     )
-    rows = CrimeVictim.objects.visible_to(user).filter(crime__record_status=Crime.RecordStatus.RECORDED)
-    rows = rows.filter(decided | open_at_end)
+    rows = CrimeVictim.objects.all()
+    if scope.police_force_area_id is None:
+        # Crime facts are visible by role; the compliance figures are the user's areas'.
+        rows = rows.visible_to(scope.user).filter(crime__police_force_area_id__in=scope.area_ids())
+    else:
+        rows = rows.filter(crime__police_force_area_id=scope.police_force_area_id)
+    rows = rows.filter(crime__record_status=Crime.RecordStatus.RECORDED).filter(decided | maybe_open)
     return _Source(
         rows=rows,
         crime="crime__",
@@ -535,12 +633,8 @@ def _attrition_source(period: MetricPeriod, user: Any) -> _Source:
             default=Value("standard"),
             output_field=CharField(),
         ),
-        date_field="crime__outcome_on",
-        counts={
-            "num": Count("pk", filter=decided & Q(crime__outcome_type__in=[14, 16])),
-            "den": Count("pk", filter=decided),
-            "nya": Count("pk", filter=open_at_end),
-        },
+        bucket=None,
+        counts={"n": Count("pk")},
         excluded=(),
         has_assigned=True,
     )
@@ -559,15 +653,15 @@ def _survey_answers(question: str) -> tuple[Iterable[str], str]:
     raise ValueError(f"{question!r} is not a survey question Waymark can count")
 
 
-def _survey_source(metric: MetricDefinition, period: MetricPeriod, user: Any) -> _Source:
+def _survey_source(metric: MetricDefinition, periods: tuple[MetricPeriod, ...], scope: Scope) -> _Source:
     question = metric.survey_question
     try:
         SurveyResponse._meta.get_field(question)
     except FieldDoesNotExist as error:
         raise ValueError(f"{metric.code} names no survey question Waymark knows ({question!r}).") from error
     positive, dont_know = _survey_answers(question)
-    rows = SurveyResponse.objects.visible_to(user).filter(
-        submitted_on__gte=period.start, submitted_on__lte=period.end
+    rows = scope.apply(SurveyResponse.objects.all(), "invitation__police_force_area").filter(
+        submitted_on__gte=periods[0].start, submitted_on__lte=periods[-1].end
     )
     rows = rows.annotate(
         victim=FilteredRelation(
@@ -581,7 +675,7 @@ def _survey_source(metric: MetricDefinition, period: MetricPeriod, user: Any) ->
         crime="invitation__crime__",
         victim="victim__",
         enhanced=_enhanced_from_victim("victim__"),
-        date_field="submitted_on",
+        bucket=_bucket("submitted_on", periods),
         counts={
             "num": Count("pk", filter=Q(**{f"{question}__in": list(positive)})),
             "den": Count("pk", filter=answered),
@@ -592,19 +686,22 @@ def _survey_source(metric: MetricDefinition, period: MetricPeriod, user: Any) ->
     )
 
 
-def _local_day_bounds(period: MetricPeriod) -> tuple[datetime, datetime]:
-    """The period as [start, end) aware datetimes in UK time (referrals are received at a time)."""
+def _local_day_bounds(first: MetricPeriod, last: MetricPeriod) -> tuple[datetime, datetime]:
+    """From the first period's start to the last one's end as [start, end) aware datetimes in
+    UK time (referrals are received at a time)."""
     zone = timezone.get_default_timezone()
-    start = timezone.make_aware(datetime.combine(period.start, time.min), zone)
-    end = timezone.make_aware(datetime.combine(period.end + timedelta(days=1), time.min), zone)
+    start = timezone.make_aware(datetime.combine(first.start, time.min), zone)
+    end = timezone.make_aware(datetime.combine(last.end + timedelta(days=1), time.min), zone)
     return start, end
 
 
-def _referral_source(period: MetricPeriod, as_of: date, services: QuerySet[Service] | None) -> _Source:
-    """Referrals received in the period, counted from the rows directly: the OPCC may see no
+def _referral_source(
+    periods: tuple[MetricPeriod, ...], as_of: date, services: QuerySet[Service] | None
+) -> _Source:
+    """Referrals received in the periods, counted from the rows directly: the OPCC may see no
     referral row (`visible_to` gives it none, by design), and only counts leave this module,
     as `waymark.cases.returns.provider_return_for_opcc` explains."""
-    start, end = _local_day_bounds(period)
+    start, end = _local_day_bounds(periods[0], periods[-1])
     rows = Referral.objects.filter(received_at__gte=start, received_at__lt=end)
     if services is not None:
         rows = rows.filter(service__in=services)
@@ -622,7 +719,7 @@ def _referral_source(period: MetricPeriod, as_of: date, services: QuerySet[Servi
         crime="",
         victim="",
         enhanced=Value(""),
-        date_field="received_at",
+        bucket=_bucket(TruncDate("received_at", tzinfo=zone), periods),
         counts={
             "num": Count("pk", filter=Q(in_time)),
             "den": Count("pk", filter=~not_yet_due),
@@ -633,8 +730,29 @@ def _referral_source(period: MetricPeriod, as_of: date, services: QuerySet[Servi
     )
 
 
+def _source_for(
+    metric: MetricDefinition,
+    periods: tuple[MetricPeriod, ...],
+    as_of: date,
+    scope: Scope,
+    services: QuerySet[Service] | None = None,
+) -> _Source | None:
+    """How the metric is counted (no query runs here), or None for aggregate-only metrics."""
+    if metric.measure in (Measure.DELIVERED, Measure.ON_TIME):
+        return _duty_source(metric, periods, as_of, scope)
+    if metric.measure == Measure.ATTRITION:
+        return _attrition_source(periods, scope)
+    if metric.measure == Measure.SURVEY:
+        return _survey_source(metric, periods, scope)
+    if metric.measure == Measure.PROVIDER_FIRST_CONTACT:
+        return _referral_source(periods, as_of, services)
+    return None
+
+
 def _group_fields(source: _Source, breakdown: str) -> list[str]:
     """The `values()` fields a breakdown groups by."""
+    if breakdown == "none":
+        return []
     if breakdown == "enhanced":
         return ["_group_enhanced"]
     if breakdown == "vawg":
@@ -651,6 +769,8 @@ def _group_fields(source: _Source, breakdown: str) -> list[str]:
 
 
 def _group_key(breakdown: str, values: Sequence[Any]) -> str:
+    if breakdown == "none":
+        return ""
     if breakdown == "vawg":
         return "vawg" if values[0] else "not_vawg"
     if breakdown == "crime_group":
@@ -658,8 +778,8 @@ def _group_key(breakdown: str, values: Sequence[Any]) -> str:
     return "" if values[0] is None else str(values[0])
 
 
-def _counts_from(row: dict[str, Any], source: _Source) -> _Counts:
-    return _Counts(
+def _counts_from(row: dict[str, Any], source: _Source) -> Counts:
+    return Counts(
         numerator=int(row.get("num") or 0),
         denominator=int(row.get("den") or 0),
         excluded={key: int(row.get(f"x_{key}") or 0) for key, _ in source.excluded},
@@ -668,23 +788,112 @@ def _counts_from(row: dict[str, Any], source: _Source) -> _Counts:
     )
 
 
-def _count(source: _Source, breakdown: str) -> dict[str, _Counts]:
-    """One grouped query: true counts per group key ("" alone for no breakdown)."""
+def _merge(found: dict[str, Counts], key: str, counts: Counts) -> None:
+    if key in found:
+        found[key].add(counts)  # e.g. a missing victim (None) and an empty value ("")
+    else:
+        found[key] = counts
+
+
+def _count(
+    source: _Source, breakdown: str, periods: tuple[MetricPeriod, ...]
+) -> dict[date, dict[str, Counts]]:
+    """One grouped query: true counts per period (by its start) and group key ("" alone for no
+    breakdown, always present). A group appears in a period only where rows of it do."""
     rows = source.rows.order_by()
-    if breakdown == "none":
-        return {"": _counts_from(rows.aggregate(**source.counts), source)}
     if breakdown == "enhanced":
         rows = rows.annotate(_group_enhanced=source.enhanced)
     fields = _group_fields(source, breakdown)
-    grouped: dict[str, _Counts] = {}
-    for row in rows.values(*fields).annotate(**source.counts):
+    found: dict[date, dict[str, Counts]] = {period.start: {} for period in periods}
+    if source.has_assigned:
+        _count_attrition(rows, breakdown, fields, periods, found)
+    elif breakdown == "none" and len(periods) == 1:
+        found[periods[0].start][""] = _counts_from(rows.aggregate(**source.counts), source)
+    else:
+        grouped = rows.annotate(_period=source.bucket).values("_period", *fields).annotate(**source.counts)
+        for row in grouped:
+            start = _as_date(row["_period"])
+            if start in found:
+                key = _group_key(breakdown, [row[name] for name in fields])
+                _merge(found[start], key, _counts_from(row, source))
+    if breakdown == "none":
+        for period in periods:
+            found[period.start].setdefault("", Counts(excluded={key: 0 for key, _ in source.excluded}))
+    return found
+
+
+def _count_attrition(
+    rows: QuerySet[Any],
+    breakdown: str,
+    fields: list[str],
+    periods: tuple[MetricPeriod, ...],
+    found: dict[date, dict[str, Counts]],
+) -> None:
+    """Attrition per period from one query grouped by the quarter (or, for one period, the side
+    of it) of recording and of outcome: in a period starting S, a pair is decided when its
+    crime has an outcome (1 to 22) dated in it, and not yet assigned when its crime was recorded
+    by the period's end (recording bucket <= S) without an outcome dated by then."""
+    decided = Q(crime__outcome_type__gte=1, crime__outcome_on__isnull=False)
+    grouped = (
+        rows.annotate(
+            _recorded=_edge_bucket("crime__recorded_on", periods),
+            _outcome=_edge_bucket("crime__outcome_on", periods),
+            _decided=Case(When(decided, then=Value(True)), default=Value(False), output_field=BooleanField()),
+            _hit=Case(
+                When(crime__outcome_type__in=[14, 16], then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .values("_recorded", "_outcome", "_decided", "_hit", *fields)
+        .annotate(n=Count("pk"))
+    )
+    for row in grouped:
+        recorded, outcome, n = _as_date(row["_recorded"]), _as_date(row["_outcome"]), int(row["n"])
+        closed = bool(row["_decided"]) and outcome is not None
         key = _group_key(breakdown, [row[name] for name in fields])
-        counts = _counts_from(row, source)
-        if key in grouped:
-            grouped[key].add(counts)  # e.g. a missing victim (None) and an empty value ("")
-        else:
-            grouped[key] = counts
-    return grouped
+        for period in periods:
+            start = period.start
+            if closed and outcome == start:
+                counts = Counts(numerator=n if row["_hit"] else 0, denominator=n)
+            elif recorded is not None and recorded <= start and not (closed and outcome and outcome <= start):
+                counts = Counts(not_yet_assigned=n)
+            else:
+                continue
+            _merge(found[start], key, counts)
+
+
+def metric_counts(
+    *,
+    metric: MetricDefinition,
+    periods: Sequence[MetricPeriod],
+    breakdown: str,
+    as_of: date,
+    scope: Scope,
+    services: QuerySet[Service] | None = None,
+) -> dict[date, dict[str, Counts]]:
+    """The true counts (before disclosure control) of a metric for each period and each group
+    of `breakdown`, in one grouped query: the one place Waymark counts the evidence, used by
+    the pages and by the rollup. `periods` is one period of any kind or several financial
+    quarters; the result is keyed by each period's start, then by group key ("" for the
+    overall figure). Empty for aggregate-only metrics."""
+    ordered = _periods(periods)
+    if breakdown not in breakdowns_for(metric):
+        allowed = ", ".join(breakdowns_for(metric))
+        raise ValueError(f"{metric.code} cannot be broken down by {breakdown!r}: choose one of {allowed}.")
+    source = _source_for(metric, ordered, as_of, scope, services)
+    if source is None:
+        return {period.start: {} for period in ordered}
+    return _count(source, breakdown, ordered)
+
+
+def _measure_excluded(metric: MetricDefinition) -> tuple[tuple[str, str], ...]:
+    """The reasons a metric's cases leave the denominator, without building its rows."""
+    if metric.measure in (Measure.DELIVERED, Measure.ON_TIME):
+        return tuple((value, str(label)) for value, label in NotApplicableReason.choices)
+    if metric.measure == Measure.SURVEY:
+        return (("dont_know", "Don't know"), ("not_answered", "Not answered"))
+    return ()
 
 
 def _labels(breakdown: str, keys: Iterable[str]) -> list[tuple[str, str]]:
@@ -762,7 +971,7 @@ def _figure(
     *,
     key: str,
     label: str,
-    counts: _Counts,
+    counts: Counts,
     shown: dict[str, int | None],
     metric: MetricDefinition,
     source_excluded: tuple[tuple[str, str], ...],
@@ -800,7 +1009,7 @@ def _figure(
 _COLUMNS = {"num": "Numerator", "den": "Denominator", "nyd": "Not yet due", "nya": NOT_YET_ASSIGNED}
 
 
-def _columns(counts: _Counts, excluded: tuple[tuple[str, str], ...]) -> dict[str, int]:
+def _columns(counts: Counts, excluded: tuple[tuple[str, str], ...]) -> dict[str, int]:
     values = {
         "num": counts.numerator,
         "den": counts.denominator,
@@ -822,16 +1031,16 @@ def _column_name(name: str, excluded: dict[str, str]) -> str:
 
 
 def _suppressed_overall(
-    counts: _Counts, source: _Source, disclosure: _Disclosure, label: str
+    counts: Counts, excluded: tuple[tuple[str, str], ...], disclosure: _Disclosure, label: str
 ) -> dict[str, int | None]:
     """The overall figure: each count a headline, hidden on its own when small; the reasons of
     exclusion a series whose total is the excluded total."""
-    names = dict(source.excluded)
-    values = _columns(counts, source.excluded)
+    names = dict(excluded)
+    values = _columns(counts, excluded)
     shown: dict[str, int | None] = {}
     for name in ("num", "den", "nyd", "nya", "x_total"):
         shown[name] = disclosure.count(values[name], row=label, column=_column_name(name, names))
-    reasons = [reason for reason, _ in source.excluded]
+    reasons = [reason for reason, _ in excluded]
     if reasons:
         hidden = disclosure.series(
             [values[f"x_{r}"] for r in reasons],
@@ -843,15 +1052,15 @@ def _suppressed_overall(
 
 
 def _suppressed_groups(
-    groups: list[tuple[str, str, _Counts]], source: _Source, disclosure: _Disclosure
+    groups: list[tuple[str, str, Counts]], excluded: tuple[tuple[str, str], ...], disclosure: _Disclosure
 ) -> list[dict[str, int | None]]:
     """Each column of the group rows a series whose total is the overall figure's."""
-    names = dict(source.excluded)
-    columns = ["num", "den", "nyd", "nya", "x_total", *(f"x_{r}" for r, _ in source.excluded)]
+    names = dict(excluded)
+    columns = ["num", "den", "nyd", "nya", "x_total", *(f"x_{r}" for r, _ in excluded)]
     shown: list[dict[str, int | None]] = [{} for _ in groups]
     labels = [label for _, label, _ in groups]
     for column in columns:
-        values = [_columns(counts, source.excluded)[column] for _, _, counts in groups]
+        values = [_columns(counts, excluded)[column] for _, _, counts in groups]
         for index, value in enumerate(
             disclosure.series(values, rows=labels, column=_column_name(column, names))
         ):
@@ -862,30 +1071,56 @@ def _suppressed_groups(
 # --- aggregate returns --------------------------------------------------------------------------
 
 
-def _aggregate_rows(
-    metric: MetricDefinition, period: MetricPeriod, breakdown: str, user: Any, disclosure: _Disclosure
-) -> tuple[list[Figure], list[str]]:
-    """The agencies' own figures for the metric: per agency (summed over its returns in the
-    period), its total and, if it gave them, its lines for the breakdown; then the sum of the
-    agencies' totals."""
+def aggregate_return_lines(
+    *, user: Any, period: MetricPeriod, metric_ids: Iterable[int]
+) -> dict[int, tuple[list[dict[str, Any]], bool]]:
+    """The agencies' return lines for the metrics and a period, in two queries: per metric, the
+    lines summed per agency, dimension and value (returns whose quarter lies inside the
+    period), and whether any of its returns there is not yet accepted."""
+    ids = list(metric_ids)
     returns = AggregateReturn.objects.visible_to(user).filter(
         period_start__gte=period.start, period_end__lte=period.end
     )
     grouped = (
-        AggregateReturnLine.objects.filter(aggregate_return__in=returns, metric=metric)
-        .filter(Q(dimension="all") | Q(dimension=breakdown))
-        .values("aggregate_return__agency_name", "dimension", "value")
+        AggregateReturnLine.objects.filter(aggregate_return__in=returns, metric_id__in=ids)
+        .values("metric_id", "aggregate_return__agency_name", "dimension", "value")
         .annotate(num=Sum("numerator"), den=Sum("denominator"), na=Sum("not_applicable"))
-        .order_by("aggregate_return__agency_name", "dimension", "value")
+        .order_by("metric_id", "aggregate_return__agency_name", "dimension", "value")
     )
-    notes: list[str] = []
-    if returns.exclude(status=AggregateReturn.Status.ACCEPTED).filter(lines__metric=metric).exists():
-        notes.append("Some agencies' returns for this period are not yet accepted by the OPCC.")
-    totals: list[tuple[str, _Counts]] = []
-    by_agency: dict[str, list[tuple[str, _Counts]]] = {}
+    found: dict[int, tuple[list[dict[str, Any]], bool]] = {pk: ([], False) for pk in ids}
     for row in grouped:
+        found[row["metric_id"]][0].append(dict(row))
+    pending = set(
+        AggregateReturnLine.objects.filter(
+            aggregate_return__in=returns.exclude(status=AggregateReturn.Status.ACCEPTED), metric_id__in=ids
+        ).values_list("metric_id", flat=True)
+    )
+    return {pk: (rows, pk in pending) for pk, (rows, _) in found.items()}
+
+
+def _aggregate_rows(
+    metric: MetricDefinition,
+    period: MetricPeriod,
+    breakdown: str,
+    user: Any,
+    disclosure: _Disclosure,
+    reader: RollupReader | None = None,
+) -> tuple[list[Figure], list[str]]:
+    """The agencies' own figures for the metric: per agency (summed over its returns in the
+    period), its total and, if it gave them, its lines for the breakdown; then the sum of the
+    agencies' totals."""
+    if reader is not None:
+        lines, pending = reader.aggregate_lines(metric=metric, period=period)
+    else:
+        lines, pending = aggregate_return_lines(user=user, period=period, metric_ids=[metric.pk])[metric.pk]
+    notes: list[str] = []
+    if pending:
+        notes.append("Some agencies' returns for this period are not yet accepted by the OPCC.")
+    totals: list[tuple[str, Counts]] = []
+    by_agency: dict[str, list[tuple[str, Counts]]] = {}
+    for row in lines:
         agency = row["aggregate_return__agency_name"]
-        counts = _Counts(
+        counts = Counts(
             numerator=int(row["num"] or 0),
             denominator=int(row["den"] or 0),
             excluded={"not_applicable": int(row["na"] or 0)},
@@ -895,18 +1130,9 @@ def _aggregate_rows(
         elif row["dimension"] == breakdown and breakdown != "none":
             by_agency.setdefault(agency, []).append((row["value"] or NOT_RECORDED, counts))
     excluded = (("not_applicable", "Not applicable"),)
-    source = _Source(
-        rows=AggregateReturnLine.objects.none(),
-        crime="",
-        victim="",
-        enhanced=None,
-        date_field="",
-        counts={},
-        excluded=excluded,
-    )
     figures: list[Figure] = []
     if totals:
-        shown = _suppressed_groups([(a, f"{a} (agency return)", c) for a, c in totals], source, disclosure)
+        shown = _suppressed_groups([(a, f"{a} (agency return)", c) for a, c in totals], excluded, disclosure)
         for (agency, counts), values in zip(totals, shown, strict=True):
             figures.append(
                 _figure(
@@ -924,7 +1150,7 @@ def _aggregate_rows(
             lines_of = by_agency.get(agency, [])
             if lines_of:
                 line_shown = _suppressed_groups(
-                    [(v, f"{agency}: {v}", c) for v, c in lines_of], source, disclosure
+                    [(v, f"{agency}: {v}", c) for v, c in lines_of], excluded, disclosure
                 )
                 for (value, counts_line), values_line in zip(lines_of, line_shown, strict=True):
                     figures.append(
@@ -941,11 +1167,11 @@ def _aggregate_rows(
                         )
                     )
         if len(totals) > 1:
-            combined = _Counts()
+            combined = Counts()
             for _, counts in totals:
                 combined.add(counts)
             label = "All agencies' returns"
-            shown_total = _suppressed_overall(combined, source, disclosure, label)
+            shown_total = _suppressed_overall(combined, excluded, disclosure, label)
             figures.append(
                 _figure(
                     key="agency:all",
@@ -964,29 +1190,51 @@ def _aggregate_rows(
 
 # --- the selectors ------------------------------------------------------------------------------
 
-
-def _source_for(
-    metric: MetricDefinition,
-    period: MetricPeriod,
-    as_of: date,
-    user: Any,
-    services: QuerySet[Service] | None = None,
-) -> _Source | None:
-    if metric.measure in (Measure.DELIVERED, Measure.ON_TIME):
-        return _duty_source(metric, period, as_of, user)
-    if metric.measure == Measure.ATTRITION:
-        return _attrition_source(period, user)
-    if metric.measure == Measure.SURVEY:
-        return _survey_source(metric, period, user)
-    if metric.measure == Measure.PROVIDER_FIRST_CONTACT:
-        return _referral_source(period, as_of, services)
-    return None
-
-
 _EXCLUDED_HEADINGS: dict[str, str] = {
     Measure.SURVEY: "Left out of the denominator (don't know, not answered)",
     Measure.ATTRITION: "Left out of the denominator",
 }
+
+
+def _reader(rollup: RollupReader | bool, user: Any) -> RollupReader | None:
+    """The reader a selector uses: the one given, a new one (True), or none: count live."""
+    if rollup is True:
+        from .rollup import RollupReader
+
+        return RollupReader(user=user)
+    return rollup or None
+
+
+def _period_counts(
+    *,
+    metric: MetricDefinition,
+    period: MetricPeriod,
+    breakdown: str,
+    as_of: date,
+    user: Any,
+    services: QuerySet[Service] | None,
+    reader: RollupReader | None,
+) -> tuple[Counts, dict[str, Counts]]:
+    """The overall counts and the groups' for one period: from a fresh rollup when the reader
+    has them, otherwise counted now."""
+    if reader is not None and services is None:
+        overall = reader.counts(metric=metric, period=period, breakdown="none", as_of=as_of)
+        groups = (
+            reader.counts(metric=metric, period=period, breakdown=breakdown, as_of=as_of)
+            if breakdown != "none"
+            else {}
+        )
+        if overall is not None and groups is not None:
+            return overall[""], groups
+    scope = Scope(user=user)
+    total = metric_counts(
+        metric=metric, periods=[period], breakdown="none", as_of=as_of, scope=scope, services=services
+    )[period.start][""]
+    if breakdown == "none":
+        return total, {}
+    return total, metric_counts(
+        metric=metric, periods=[period], breakdown=breakdown, as_of=as_of, scope=scope, services=services
+    )[period.start]
 
 
 def _result(
@@ -999,49 +1247,55 @@ def _result(
     threshold: int,
     services: QuerySet[Service] | None = None,
     with_aggregate: bool = True,
+    reader: RollupReader | None = None,
 ) -> MetricResult:
     if breakdown not in breakdowns_for(metric):
         allowed = ", ".join(breakdowns_for(metric))
         raise ValueError(f"{metric.code} cannot be broken down by {breakdown!r}: choose one of {allowed}.")
     disclosure = _Disclosure(threshold, f"{metric.code} {metric.name}")
-    source = _source_for(metric, period, as_of, user, services)
     notes: list[str] = []
-    if source is None:
-        empty = _Counts()
+    groups: list[Figure] = []
+    excluded = _measure_excluded(metric)
+    if metric.measure == Measure.AGGREGATE_ONLY:
         overall = _figure(
             key="",
             label="All",
-            counts=empty,
+            counts=Counts(),
             shown={"num": 0, "den": 0},
             metric=metric,
             source_excluded=(),
             has_due=False,
             has_assigned=False,
         )
-        groups: list[Figure] = []
-        excluded: tuple[tuple[str, str], ...] = ()
         notes.append(
             "Waymark has no case-level evidence for this metric: it comes from agencies' returns only."
         )
     else:
-        excluded = source.excluded
-        total = _count(source, "none")[""]
+        has_due = metric.measure in (Measure.ON_TIME, Measure.PROVIDER_FIRST_CONTACT)
+        has_assigned = metric.measure == Measure.ATTRITION
+        total, counted = _period_counts(
+            metric=metric,
+            period=period,
+            breakdown=breakdown,
+            as_of=as_of,
+            user=user,
+            services=services,
+            reader=reader,
+        )
         overall = _figure(
             key="",
             label="All",
             counts=total,
-            shown=_suppressed_overall(total, source, disclosure, "All"),
+            shown=_suppressed_overall(total, excluded, disclosure, "All"),
             metric=metric,
-            source_excluded=source.excluded,
-            has_due=source.has_due,
-            has_assigned=source.has_assigned,
+            source_excluded=excluded,
+            has_due=has_due,
+            has_assigned=has_assigned,
         )
-        groups = []
         if breakdown != "none":
-            counted = _count(source, breakdown)
-            rows = [(key, label, counted.get(key, _Counts())) for key, label in _labels(breakdown, counted)]
+            rows = [(key, label, counted.get(key, Counts())) for key, label in _labels(breakdown, counted)]
             for (key, label, counts), shown in zip(
-                rows, _suppressed_groups(rows, source, disclosure), strict=True
+                rows, _suppressed_groups(rows, excluded, disclosure), strict=True
             ):
                 groups.append(
                     _figure(
@@ -1050,14 +1304,14 @@ def _result(
                         counts=counts,
                         shown=shown,
                         metric=metric,
-                        source_excluded=source.excluded,
-                        has_due=source.has_due,
-                        has_assigned=source.has_assigned,
+                        source_excluded=excluded,
+                        has_due=has_due,
+                        has_assigned=has_assigned,
                     )
                 )
     aggregate: list[Figure] = []
     if with_aggregate:
-        aggregate, aggregate_notes = _aggregate_rows(metric, period, breakdown, user, disclosure)
+        aggregate, aggregate_notes = _aggregate_rows(metric, period, breakdown, user, disclosure, reader)
         notes += aggregate_notes
     heading = _EXCLUDED_HEADINGS.get(metric.measure, "Not applicable (left out of the denominator)")
     if not excluded:
@@ -1085,10 +1339,14 @@ def metric_result(
     breakdown: str = "none",
     as_of: date | None = None,
     threshold: int | None = None,
+    rollup: RollupReader | bool = True,
 ) -> MetricResult:
     """One metric for a period and breakdown, after disclosure control (operational threshold
-    unless told otherwise). `as_of` defaults to `default_as_of(metric)`. PermissionDenied for anyone
-    without `victims_code.view_compliance`; ValueError for a breakdown the metric does not have.
+    unless told otherwise). `as_of` defaults to `default_as_of(metric)`. The counts come from a
+    fresh rollup where there is one (`rollup`: a reader shared by a page's calls, True for a
+    new one, False to count live), else are counted now: the figures are the same.
+    PermissionDenied for anyone without `victims_code.view_compliance`; ValueError for a
+    breakdown the metric does not have.
     """
     ensure_may_view_compliance(user)
     return _result(
@@ -1098,6 +1356,7 @@ def metric_result(
         breakdown=breakdown,
         as_of=as_of or default_as_of(metric),
         threshold=threshold or default_threshold(Audience.OPERATIONAL),
+        reader=_reader(rollup, user),
     )
 
 
@@ -1107,64 +1366,56 @@ def metric_trend(
     metric: MetricDefinition,
     quarters: Sequence[FinancialQuarter],
     as_of: date | None = None,
+    rollup: RollupReader | bool = True,
 ) -> list[Figure]:
     """The metric's overall figure for each quarter (oldest first), each exactly as
-    `metric_result` gives it for that quarter: one grouped query over the whole span for the
-    measures dated by one field, a query per quarter for attrition."""
+    `metric_result` gives it for that quarter: from a fresh rollup when it holds every quarter,
+    else one grouped query over the whole span."""
     ensure_may_view_compliance(user)
     as_of = as_of or default_as_of(metric)
     threshold = default_threshold(Audience.OPERATIONAL)
     if not quarters:
         return []
-    span = MetricPeriod(quarters[0].start, quarters[-1].end, "", "span")
-    source = _source_for(metric, span, as_of, user)
-    if source is None or metric.measure == Measure.ATTRITION:
+    periods = [MetricPeriod.quarter(quarter) for quarter in quarters]
+    if metric.measure == Measure.AGGREGATE_ONLY:
         return [
             _result(
                 user=user,
                 metric=metric,
-                period=MetricPeriod.quarter(q),
+                period=period,
                 breakdown="none",
                 as_of=as_of,
                 threshold=threshold,
                 with_aggregate=False,
             ).overall
-            for q in quarters
+            for period in periods
         ]
-    if metric.measure == Measure.PROVIDER_FIRST_CONTACT:
-        zone = timezone.get_default_timezone()
-        day: Any = TruncDate(source.date_field, tzinfo=zone)
+    reader = _reader(rollup, user)
+    rolled = [
+        reader.counts(metric=metric, period=period, breakdown="none", as_of=as_of) if reader else None
+        for period in periods
+    ]
+    if all(found is not None for found in rolled):
+        counted = {period.start: found or {} for period, found in zip(periods, rolled, strict=True)}
     else:
-        day = F(source.date_field)
-    rows = (
-        source.rows.order_by()
-        .annotate(_day=day)
-        .annotate(
-            _quarter=Case(
-                *(When(_day__gte=q.start, _day__lte=q.end, then=Value(q.label)) for q in quarters),
-                default=Value(""),
-                output_field=CharField(),
-            )
+        counted = metric_counts(
+            metric=metric, periods=periods, breakdown="none", as_of=as_of, scope=Scope(user=user)
         )
-    )
-    counted = {
-        row["_quarter"]: _counts_from(row, source)
-        for row in rows.values("_quarter").annotate(**source.counts)
-    }
+    excluded = _measure_excluded(metric)
     figures: list[Figure] = []
-    for quarter in quarters:
-        counts = counted.get(quarter.label, _Counts())
+    for period in periods:
+        counts = counted[period.start][""]
         disclosure = _Disclosure(threshold, f"{metric.code} {metric.name}")
         figures.append(
             _figure(
-                key=quarter.label,
-                label=quarter.label,
+                key=period.label,
+                label=period.label,
                 counts=counts,
-                shown=_suppressed_overall(counts, source, disclosure, "All"),
+                shown=_suppressed_overall(counts, excluded, disclosure, "All"),
                 metric=metric,
-                source_excluded=source.excluded,
-                has_due=source.has_due,
-                has_assigned=source.has_assigned,
+                source_excluded=excluded,
+                has_due=metric.measure in (Measure.ON_TIME, Measure.PROVIDER_FIRST_CONTACT),
+                has_assigned=metric.measure == Measure.ATTRITION,
             )
         )
     return figures
@@ -1251,7 +1502,12 @@ EQUITY_MEASURES = (Measure.DELIVERED, Measure.ON_TIME, Measure.ATTRITION, Measur
 
 
 def equity_gaps(
-    *, user: Any, period: MetricPeriod, breakdown: str, as_of: date | None = None
+    *,
+    user: Any,
+    period: MetricPeriod,
+    breakdown: str,
+    as_of: date | None = None,
+    rollup: RollupReader | bool = True,
 ) -> list[EquityRow]:
     """For every active case-level metric of the Code in force: each group of `breakdown`
     against the rest of the breakdown (group rate minus the rate of everyone else), with
@@ -1260,8 +1516,21 @@ def equity_gaps(
     if breakdown not in EQUITY_BREAKDOWNS:
         raise ValueError(f"{breakdown!r} is not a breakdown the equity view compares.")
     rows: list[EquityRow] = []
-    for metric in active_metrics().filter(measure__in=EQUITY_MEASURES):
-        result = metric_result(user=user, metric=metric, period=period, breakdown=breakdown, as_of=as_of)
+    as_of = as_of or evidence_as_of()  # the force's evidence only: no metric of M28's kind here
+    chosen = list(active_metrics().filter(measure__in=EQUITY_MEASURES))
+    reader = _reader(rollup, user)
+    if reader is not None:
+        reader.preload(metrics=chosen, periods=[period], breakdowns=[breakdown])
+        reader.preload_aggregate_lines(metrics=chosen, period=period)
+    for metric in chosen:
+        result = metric_result(
+            user=user,
+            metric=metric,
+            period=period,
+            breakdown=breakdown,
+            as_of=as_of,
+            rollup=reader or False,
+        )
         total_num, total_den = result.overall._true
         gaps: list[GroupGap] = []
         for group in result.groups:
@@ -1383,17 +1652,35 @@ def _return_row(number: int, title: str, result: MetricResult, figure: Figure) -
     ]
 
 
-def quarterly_return(*, user: Any, quarter: FinancialQuarter, as_of: date | None = None) -> QuarterlyReturn:
+def quarterly_return(
+    *,
+    user: Any,
+    quarter: FinancialQuarter,
+    as_of: date | None = None,
+    rollup: RollupReader | bool = True,
+) -> QuarterlyReturn:
     """The quarterly return: every active metric with an MoJ key area (1 to 5), overall and by
     enhanced or standard rights, after disclosure control."""
     ensure_may_view_compliance(user)
     period = MetricPeriod.quarter(quarter)
     as_of = as_of or evidence_as_of()
     by_area: dict[int, list[MetricResult]] = {number: [] for number in MOJ_KEY_AREAS}
-    for metric in active_metrics().filter(moj_key_area__isnull=False):
+    chosen = list(active_metrics().filter(moj_key_area__isnull=False))
+    reader = _reader(rollup, user)
+    if reader is not None:
+        reader.preload(metrics=chosen, periods=[period], breakdowns=["enhanced"])
+        reader.preload_aggregate_lines(metrics=chosen, period=period)
+    for metric in chosen:
         breakdown = "enhanced" if "enhanced" in breakdowns_for(metric) else "none"
         by_area.setdefault(int(metric.moj_key_area or 0), []).append(
-            metric_result(user=user, metric=metric, period=period, breakdown=breakdown, as_of=as_of)
+            metric_result(
+                user=user,
+                metric=metric,
+                period=period,
+                breakdown=breakdown,
+                as_of=as_of,
+                rollup=reader or False,
+            )
         )
     return QuarterlyReturn(
         quarter=quarter,

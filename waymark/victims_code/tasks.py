@@ -1,8 +1,10 @@
 """Background tasks of the Victims' Code app: importing an uploaded Code duties file or aggregate
-return (see `import_services.compliance_upload`)."""
+return (see `import_services.compliance_upload`), then, for new duties, recomputing the metric
+rollup (`rollup.metrics_rollup`)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
@@ -16,6 +18,9 @@ from waymark.jobs.progress import ProgressReporter
 from .aggregate_returns import aggregate_return_import
 from .duties import import_code_duties, refusal_of
 from .import_services import UploadKind, refusal_save, upload_path
+from .rollup import metrics_rollup
+
+logger = logging.getLogger(__name__)
 
 # How many problems the job's message places (by line and column); the problems page lists all.
 PROBLEMS_IN_MESSAGE = 5
@@ -80,8 +85,31 @@ def compliance_import(
         raise
     finally:
         path.unlink(missing_ok=True)
+    if kind == UploadKind.CODE_DUTIES and not result.already_imported:
+        rollup_after_import(area)
     report.finish(succeeded=True, message=result.summary())
     return {**outcome, "already_imported": result.already_imported}
+
+
+@task()
+def compliance_rollup(*, police_force_area_id: int) -> dict[str, Any]:
+    """Recompute one area's metric rollup in the background (for callers that import duties in
+    a request, such as the API, and should not wait for it)."""
+    summary = metrics_rollup(police_force_area=PoliceForceArea.objects.get(pk=police_force_area_id))
+    return {"rows": summary.rows, "quarters": len(summary.quarters), "seconds": round(summary.seconds, 1)}
+
+
+def rollup_after_import(area: PoliceForceArea) -> None:
+    """Recompute the area's metric rollup after new duties, so the compliance pages read fresh
+    counts at once. The import has already committed: a failure here is logged, not the job's,
+    and the pages count live until the nightly rollup (`waymark victims_code_rollup`) runs.
+    Aggregate returns need no rollup: the pages read their lines live."""
+    try:
+        summary = metrics_rollup(police_force_area=area)
+    except Exception:
+        logger.exception("The metric rollup after an import failed; the pages count live meanwhile.")
+    else:
+        logger.info(summary.summary())
 
 
 def refusal_message(refusal: ImportRefusedError) -> str:

@@ -5,33 +5,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_fill_calendar'),
-        ('victims_code', '0004_audit_receipt_and_history'),
+        ("core", "0004_fill_calendar"),
+        ("victims_code", "0004_audit_receipt_and_history"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MetricRollup',
+            name="MetricRollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('breakdown', models.CharField(default='none', max_length=20)),
-                ('group_key', models.CharField(blank=True, max_length=120)),
-                ('group_label', models.CharField(blank=True, max_length=200)),
-                ('numerator', models.BigIntegerField()),
-                ('denominator', models.BigIntegerField()),
-                ('not_yet_due', models.BigIntegerField(default=0)),
-                ('excluded', models.JSONField(blank=True, default=dict)),
-                ('as_of', models.DateField(help_text='The date open duties were judged at.')),
-                ('computed_at', models.DateTimeField()),
-                ('metric', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rollups', to='victims_code.metricdefinition')),
-                ('police_force_area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.policeforcearea')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                ("breakdown", models.CharField(default="none", max_length=20)),
+                ("group_key", models.CharField(blank=True, max_length=120)),
+                ("group_label", models.CharField(blank=True, max_length=200)),
+                ("numerator", models.BigIntegerField()),
+                ("denominator", models.BigIntegerField()),
+                ("not_yet_due", models.BigIntegerField(default=0)),
+                ("excluded", models.JSONField(blank=True, default=dict)),
+                ("as_of", models.DateField(help_text="The date open duties were judged at.")),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "metric",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rollups",
+                        to="victims_code.metricdefinition",
+                    ),
+                ),
+                (
+                    "police_force_area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.policeforcearea",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('police_force_area', 'metric', 'period_start', 'period_end', 'breakdown', 'group_key'), name='metric_rollup_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=(
+                            "police_force_area",
+                            "metric",
+                            "period_start",
+                            "period_end",
+                            "breakdown",
+                            "group_key",
+                        ),
+                        name="metric_rollup_once",
+                    )
+                ],
             },
         ),
     ]
