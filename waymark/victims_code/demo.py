@@ -85,6 +85,11 @@ def demo_code_load(stdout: _Writer | None = None, *, today: date | None = None) 
         result = import_code_duties(path, police_force_area=area, extracted_on=today)
     responses = _demo_survey(area, today)
     governance = _demo_governance(area, today)
+    if not result.already_imported or responses:
+        # The compliance pages read the rollup; the demo's first page view should not count live.
+        from .rollup import metrics_rollup
+
+        metrics_rollup(police_force_area=area)
     if stdout is not None:
         stdout.write(
             f"Demo Victims' Code data: {result.summary()}\n  {responses:,} new survey answers, "

@@ -73,4 +73,9 @@ def run(options: dict[str, Any], *, stdout: IO[str], stderr: IO[str]) -> str:
         )
     finally:
         progress.close()
-    return result.summary()
+    if result.already_imported:
+        return result.summary()
+    # The compliance pages read the rollup: bring it up to date with the new duties now.
+    from .rollup import metrics_rollup
+
+    return f"{result.summary()}\n{metrics_rollup(police_force_area=area).summary()}"

@@ -32,6 +32,7 @@ from waymark.core.periods import FinancialQuarter, FinancialYear
 from . import metrics
 from .metrics import BREAKDOWNS, EQUITY_BREAKDOWNS, Figure, MetricPeriod, MetricResult
 from .models import AgencyType, MetricDefinition
+from .reviews import actions_for_metric
 from .rollup import RollupReader
 
 view_compliance = permission_required("victims_code.view_compliance", raise_exception=True)
@@ -296,6 +297,7 @@ def metric_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
             "overall": results[0],
             "breakdowns": results[1:],
             "period": period,
+            "actions": list(actions_for_metric(metric, user=request.user)),
         },
     )
 

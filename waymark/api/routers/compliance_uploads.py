@@ -31,6 +31,7 @@ from waymark.victims_code.aggregate_returns import aggregate_return_import
 from waymark.victims_code.duties import import_code_duties, refusal_of
 from waymark.victims_code.import_services import IMPORT_PERMISSION, upload_path, upload_save
 from waymark.victims_code.models import AggregateReturn
+from waymark.victims_code.tasks import compliance_rollup
 
 from ..errors import ERROR_RESPONSES, ApiError
 from ..models import ApiToken
@@ -200,6 +201,10 @@ def code_duties_upload(request: HttpRequest, query: Query[DutiesQuery]) -> Any:
     finally:
         upload_path(upload_id).unlink(missing_ok=True)
     _log(request, token, ForceExtractImport.objects.get(pk=result.extract_id), result.summary())
+    if not result.already_imported:
+        # The rollup runs in the background: the caller should not wait for it (pages count live
+        # until it is done).
+        compliance_rollup.enqueue(police_force_area_id=police_force_area_default().pk)
     body = {
         "file_name": result.file_name,
         "extracted_on": result.extracted_on,

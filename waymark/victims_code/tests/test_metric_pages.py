@@ -233,3 +233,41 @@ def test_a_provider_manager_sees_only_their_own_services_first_contact(client, l
     assert "M05" not in page
     assert "Referral within 2 working days" not in page
     assert "M28 " in page
+
+
+def test_the_metric_page_lists_the_actions_that_address_it(client, login_as, world):
+    """An action agreed at a review meeting and linked to M07 shows on M07's page, overdue when
+    its due date has passed; an action linked only to M12 does not."""
+    from datetime import date as day
+
+    from waymark.victims_code.models import MetricDefinition
+    from waymark.victims_code.reviews import compliance_action_add, review_meeting_record
+
+    lead = world.member("force_code_lead")
+    meeting = review_meeting_record(
+        by=lead, forum="victims_witnesses", held_on=day(2025, 4, 2), title="Q4 review"
+    )
+    compliance_action_add(
+        by=lead,
+        meeting=meeting,
+        description="Brief officers on the 1 working-day update for enhanced victims",
+        owner_agency="police",
+        owner_role="Head of Public Protection",
+        due_on=day(2025, 5, 30),
+        metrics=[MetricDefinition.objects.get(code="M07")],
+    )
+    compliance_action_add(
+        by=lead,
+        meeting=meeting,
+        description="Offer the VPS at the witness statement",
+        owner_agency="police",
+        owner_role="Victims' Code lead",
+        due_on=day(2025, 5, 30),
+        metrics=[MetricDefinition.objects.get(code="M12")],
+    )
+    login_as("opcc_analyst")
+    page = client.get(reverse("victims_code:metric", kwargs={"code": "M07"})).content.decode()
+    actions = page[page.index('id="metric-actions"') :]
+    assert "Brief officers on the 1 working-day update" in actions
+    assert "(overdue)" in actions
+    assert "Offer the VPS" not in actions
