@@ -146,3 +146,45 @@ def test_the_public_survey_passes_axe_and_its_link_works_once(page, live_server,
     assert again is not None
     assert again.status == 404
     axe.check(page)
+
+
+def test_funding_pages_beyond_the_navigation_pass_axe(page, live_server, axe, console_errors):
+    """The funding pages an OPCC analyst reaches from the funding plan, with the seed paper's
+    funding loaded: sources, awards, posts and Table 1, match funding, returns, scenarios,
+    downloads and the forms."""
+    from django.urls import reverse
+
+    from waymark.funding.models import Award, FundedPost, FundingSource
+
+    call_command("demo", quiet=True)
+    _sign_in(page, live_server.url, "opcc.analyst@demo.waymark.test")
+    award = Award.objects.order_by("reference").first()
+    post = FundedPost.objects.order_by("pk").first()
+    source = FundingSource.objects.order_by("pk").first()
+    assert award is not None
+    assert post is not None
+    assert source is not None
+    paths = [
+        reverse("funding:sources"),
+        reverse("funding:source_detail", args=[source.public_id]),
+        reverse("funding:awards"),
+        reverse("funding:award_detail", args=[award.public_id]),
+        reverse("funding:award_vary", args=[award.public_id]),
+        reverse("funding:posts"),
+        reverse("funding:posts_table"),
+        reverse("funding:post_detail", args=[post.public_id]),
+        reverse("funding:match"),
+        reverse("funding:award_match", args=[award.public_id]),
+        reverse("funding:funder_returns"),
+        reverse("funding:scenario") + "?cut_percent=10&pay_rise_percent=3",
+        reverse("funding:export"),
+        reverse("funding:import"),
+        reverse("funding:giving360"),
+        reverse("funding:allocation_add", args=[source.public_id]),
+    ]
+    for path in paths:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response is not None
+        assert response.status == 200, path
+        axe.check(page)
+    assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
