@@ -74,11 +74,13 @@ def test_admin_signs_in_with_mfa_and_the_pages_pass_axe(page, live_server, axe, 
     docs = page.goto(f"{live_server.url}/api/v1/docs")
     assert docs is not None
     assert docs.status == 200
+    # Swagger UI fetches its files and the schema on its own. Let those requests end before
+    # making more: the live server shares one SQLite connection between its threads, and two
+    # requests at once (or one still writing its session when the test ends) break it.
+    page.wait_for_load_state("networkidle")
     for asset in ("swagger-ui-bundle.js", "swagger-ui-init.js"):
         response = page.request.get(f"{live_server.url}/api/v1/docs/assets/{asset}")
         assert response.status == 200
-    # Swagger UI fetches the schema on its own; let that request end before the test does, or
-    # the live server may still be writing the session while the database is flushed.
     page.wait_for_load_state("networkidle")
 
     assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
