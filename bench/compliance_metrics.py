@@ -259,17 +259,19 @@ def load(pairs: int, duties: int, seed: int) -> None:
 
 def analyst() -> Any:
     """An OPCC analyst of the West Midlands (compliance figures are per force area)."""
-    from waymark.accounts.models import Organisation
+    from waymark.accounts.models import Membership, Organisation
     from waymark.accounts.roles import Role
     from waymark.core.models import PoliceForceArea
     from waymark.core.testing.factories import OrganisationFactory, make_member
 
-    opcc = OrganisationFactory.create(
+    # A kept database (`--keep`) already has it from the last run.
+    opcc = Organisation.objects.filter(name="Bench OPCC").first() or OrganisationFactory.create(
         name="Bench OPCC",
         type=Organisation.Type.OPCC,
         police_force_area=PoliceForceArea.objects.get(code=AREA),
     )
-    return make_member(role=Role.OPCC_ANALYST, organisation=opcc)
+    kept = Membership.objects.filter(organisation=opcc, role=Role.OPCC_ANALYST).select_related("user").first()
+    return kept.user if kept else make_member(role=Role.OPCC_ANALYST, organisation=opcc)
 
 
 # --- Waymark's figures --------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 
 Each `MetricDefinition` says what it counts (`measure`); this module counts it for a period
 (a financial quarter, a financial year or a calendar month: `MetricPeriod`) and a breakdown
-(`BREAKDOWNS`), in one grouped SQL query per metric and breakdown that runs on SQLite and
-PostgreSQL alike (`metric_counts`, which also counts a run of quarters at once for the trend
-and for the rollup). The selectors take the counts from a fresh rollup where there is one
+(`BREAKDOWNS`), in grouped SQL queries that run on SQLite and PostgreSQL alike
+(`metrics_counts`, which also counts a run of quarters and several metrics and breakdowns at
+once for the trend and for the rollup; the duty metrics share one query). The selectors take
+the counts from a fresh rollup where there is one
 (`waymark.victims_code.rollup.RollupReader`) and count live otherwise: the same numbers.
 Only aggregates leave: every count passes through disclosure control (`waymark.core.disclosure`,
 the operational threshold) and the result carries the log of what was hidden.
@@ -61,6 +62,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db import connections, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -134,6 +136,7 @@ __all__ = [
     "metric_counts",
     "metric_result",
     "metric_trend",
+    "metrics_counts",
     "provider_metrics_for",
     "quarterly_return",
     "quarterly_return_csv",
@@ -445,9 +448,11 @@ def default_as_of(metric: MetricDefinition) -> date:
 
 # --- counting -----------------------------------------------------------------------------------
 #
-# The raw counts, before disclosure control, come from one function, `metric_counts`: one
-# grouped query per metric and breakdown, for one period or for a run of financial quarters at
-# once (grouped by quarter too). The pages call it for the period they show when no fresh
+# The raw counts, before disclosure control, come from one function, `metrics_counts`
+# (`metric_counts` for one metric and breakdown): the delivered and on-time metrics together in
+# one grouped query over their duties (for several breakdowns at once on PostgreSQL), the others
+# one grouped query per metric and breakdown; for one period or for a run of financial quarters
+# at once (grouped by quarter too). The pages call it for the period they show when no fresh
 # rollup has the counts; the rollup (`waymark.victims_code.rollup`) calls it for every quarter
 # and stores what it returns, so both paths give the same numbers by construction.
 
@@ -568,31 +573,18 @@ def _enhanced_from_victim(path: str) -> Case:
 
 
 def _duty_source(
-    metric: MetricDefinition, periods: tuple[MetricPeriod, ...], as_of: date, scope: Scope
+    entitlement_ids: Sequence[int], periods: tuple[MetricPeriod, ...], as_of: date, scope: Scope
 ) -> _Source:
+    """The duties of the entitlements, counted per entitlement and status (`_count_duties`
+    turns those into each metric's counts): one query serves every duty metric at once."""
     rows = scope.apply(CodeDuty.objects.all(), "police_force_area").filter(
-        entitlement__in=metric.entitlements.all(),
+        entitlement_id__in=list(entitlement_ids),
         triggered_on__gte=periods[0].start,
         triggered_on__lte=periods[-1].end,
     )
     rows = rows.annotate(
         victim=FilteredRelation("crime__victims", condition=Q(crime__victims__victim_ref=F("victim_ref")))
     )
-    applicable = Q(not_applicable_reason="")
-    counts: dict[str, Any] = {}
-    if metric.measure == Measure.ON_TIME:
-        not_yet_due = applicable & Q(delivered_on__isnull=True, due_on__gt=as_of)
-        met = applicable & (
-            Q(delivered_on__lte=F("due_on")) | Q(due_on__isnull=True, delivered_on__isnull=False)
-        )
-        counts["num"] = Count("pk", filter=met)
-        counts["den"] = Count("pk", filter=applicable & ~not_yet_due)
-        counts["nyd"] = Count("pk", filter=not_yet_due)
-    else:
-        counts["num"] = Count("pk", filter=applicable & Q(delivered_on__isnull=False))
-        counts["den"] = Count("pk", filter=applicable)
-    for reason in NotApplicableReason.values:
-        counts[f"x_{reason}"] = Count("pk", filter=Q(not_applicable_reason=reason))
     return _Source(
         rows=rows,
         crime="crime__",
@@ -601,10 +593,164 @@ def _duty_source(
             When(enhanced=True, then=Value("enhanced")), default=Value("standard"), output_field=CharField()
         ),
         bucket=_bucket("triggered_on", periods),
-        counts=counts,
+        counts={"n": Count("pk")},
         excluded=tuple((value, str(label)) for value, label in NotApplicableReason.choices),
-        has_due=metric.measure == Measure.ON_TIME,
     )
+
+
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+# The columns of a duty row that every grouping keeps (the period, the entitlement, the status).
+_DUTY_STATUS = ("_period", "_entitlement", "_reason", "_delivered", "_met", "_nyd")
+
+
+def _count_duties(
+    metrics: Sequence[MetricDefinition],
+    periods: tuple[MetricPeriod, ...],
+    breakdowns: Sequence[str],
+    as_of: date,
+    scope: Scope,
+) -> dict[str, dict[int, dict[date, dict[str, Counts]]]]:
+    """The delivered and on-time metrics' counts for each breakdown, from the duties of all
+    their entitlements at once: grouped by period, entitlement, the duty's status (its
+    not-applicable reason, delivered or not, met its deadline or not, not yet due or not) and
+    the breakdown's group, then summed per metric over its entitlements. On PostgreSQL one
+    query with GROUPING SETS serves every breakdown; elsewhere one query per breakdown, with
+    the same rows and the same SQL but for the GROUP BY.
+
+    A duty documented as not applicable counts under its reason only. Otherwise, for an on-time
+    metric, a duty not delivered whose `due_on` is after `as_of` is not yet due; the others are
+    in the denominator, and in the numerator when delivered by `due_on` (or delivered at all
+    with no `due_on`). For a delivered metric every applicable duty is in the denominator, and
+    in the numerator when delivered."""
+    found: dict[str, dict[int, dict[date, dict[str, Counts]]]] = {
+        breakdown: {metric.pk: {period.start: {} for period in periods} for metric in metrics}
+        for breakdown in breakdowns
+    }
+    of_entitlement: dict[int, list[MetricDefinition]] = {}
+    for metric in metrics:
+        for entitlement in metric.entitlements.all():
+            of_entitlement.setdefault(entitlement.pk, []).append(metric)
+    source = _duty_source(sorted(of_entitlement), periods, as_of, scope)
+    reasons = [reason for reason, _ in source.excluded]
+    if of_entitlement:
+        # Each breakdown's fields under an alias of their own ("_g0", ...), "enhanced" as the
+        # duty's own flag (True: "enhanced", else "standard").
+        aliases: dict[str, list[str]] = {}
+        columns: dict[str, Any] = {}
+        for breakdown in breakdowns:
+            fields = ["enhanced"] if breakdown == "enhanced" else _group_fields(source, breakdown)
+            names = []
+            for name in fields:
+                alias = next((a for a, f in columns.items() if f == name), None)
+                if alias is None:
+                    alias = f"_g{len(columns)}"
+                    columns[alias] = name
+                names.append(alias)
+            aliases[breakdown] = names
+        rows = source.rows.order_by().annotate(
+            _period=source.bucket,
+            _entitlement=F("entitlement_id"),
+            _reason=F("not_applicable_reason"),
+            _delivered=_flag(Q(delivered_on__isnull=False)),
+            _met=_flag(Q(delivered_on__lte=F("due_on")) | Q(due_on__isnull=True, delivered_on__isnull=False)),
+            _nyd=_flag(Q(delivered_on__isnull=True, due_on__gt=as_of)),
+            **{alias: F(name) for alias, name in columns.items()},
+        )
+        for breakdown, row in _grouped_duty_rows(rows.values(*_DUTY_STATUS, *columns), aliases):
+            start = _as_date(row["_period"])
+            if start not in found[breakdown][metrics[0].pk]:
+                continue
+            values = [row[alias] for alias in aliases[breakdown]]
+            if breakdown == "enhanced":
+                key = "enhanced" if values[0] else "standard"
+            else:
+                key = _group_key(breakdown, values)
+            n, reason = int(row["n"]), row["_reason"]
+            for metric in of_entitlement.get(row["_entitlement"], []):
+                groups = found[breakdown][metric.pk][start]
+                counts = groups.get(key)
+                if counts is None:
+                    counts = groups[key] = Counts(excluded=dict.fromkeys(reasons, 0))
+                if reason:
+                    if reason in counts.excluded:
+                        counts.excluded[reason] += n
+                elif metric.measure == Measure.ON_TIME:
+                    if row["_nyd"]:
+                        counts.not_yet_due += n
+                    else:
+                        counts.denominator += n
+                        counts.numerator += n if row["_met"] else 0
+                else:
+                    counts.denominator += n
+                    counts.numerator += n if row["_delivered"] else 0
+    if "none" in found:
+        for metric in metrics:
+            for period in periods:
+                found["none"][metric.pk][period.start].setdefault(
+                    "", Counts(excluded=dict.fromkeys(reasons, 0))
+                )
+    return found
+
+
+def _grouped_duty_rows(
+    rows: QuerySet[Any], aliases: dict[str, list[str]]
+) -> Iterable[tuple[str, dict[str, Any]]]:
+    """(breakdown, row) for the duty rows counted per status and per each breakdown's group
+    (`aliases`: its columns of `rows`), with the count as "n". The rows are the ORM's query,
+    wrapped: on PostgreSQL in one GROUP BY GROUPING SETS, whose GROUPING() bitmask says which
+    breakdown a row is of; elsewhere in one GROUP BY per breakdown."""
+    connection = connections[rows.db]
+    quote = connection.ops.quote_name
+    inner, params = rows.query.sql_with_params()
+    every = list(dict.fromkeys(alias for names in aliases.values() for alias in names))
+    status = [quote(name) for name in _DUTY_STATUS]
+
+    def fetch(cursor: Any) -> list[dict[str, Any]]:
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+    if connection.vendor == "postgresql" and len(aliases) > 1 and every:
+        # The rows go to a temporary table first, ANALYZEd: without its statistics PostgreSQL
+        # guesses millions of groups (200 for each computed column) and sorts the rows once per
+        # grouping set; with them it counts every set in one pass of small hash tables (about
+        # 20 MB at 2,000,000 duties, hence the work_mem).
+        table = quote("waymark_rollup_duty_rows")
+        sets = ", ".join(
+            "(" + ", ".join([*status, *(quote(alias) for alias in names)]) + ")" for names in aliases.values()
+        )
+        # The ORM's SQL and our own quoted aliases only: no value is formatted in.
+        sql = (
+            f"SELECT {', '.join([*status, *(quote(alias) for alias in every)])}, "  # noqa: S608
+            f"GROUPING({', '.join(quote(alias) for alias in every)}) AS _set, COUNT(*) AS n "
+            f"FROM {table} GROUP BY GROUPING SETS ({sets})"
+        )
+        with transaction.atomic(using=rows.db), connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE {table} AS {inner}", params)
+            cursor.execute(f"ANALYZE {table}")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute(sql)
+            found = fetch(cursor)
+            cursor.execute(f"DROP TABLE {table}")
+        # A column is grouped in a set when its bit (the first column the highest) is 0.
+        of_mask = {
+            sum(
+                1 << (len(every) - 1 - index) for index, alias in enumerate(every) if alias not in names
+            ): breakdown
+            for breakdown, names in aliases.items()
+        }
+        for row in found:
+            yield of_mask[row["_set"]], row
+        return
+    for breakdown, names in aliases.items():
+        group = ", ".join([*status, *(quote(alias) for alias in names)])
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {group}, COUNT(*) AS n FROM ({inner}) AS duties GROUP BY {group}", params)  # noqa: S608
+            found = fetch(cursor)
+        for row in found:
+            yield breakdown, row
 
 
 def _attrition_source(periods: tuple[MetricPeriod, ...], scope: Scope) -> _Source:
@@ -737,9 +883,8 @@ def _source_for(
     scope: Scope,
     services: QuerySet[Service] | None = None,
 ) -> _Source | None:
-    """How the metric is counted (no query runs here), or None for aggregate-only metrics."""
-    if metric.measure in (Measure.DELIVERED, Measure.ON_TIME):
-        return _duty_source(metric, periods, as_of, scope)
+    """How the metric is counted (no query runs here), or None for aggregate-only metrics
+    (the delivered and on-time metrics are counted together by `_count_duties`)."""
     if metric.measure == Measure.ATTRITION:
         return _attrition_source(periods, scope)
     if metric.measure == Measure.SURVEY:
@@ -873,18 +1018,52 @@ def metric_counts(
     services: QuerySet[Service] | None = None,
 ) -> dict[date, dict[str, Counts]]:
     """The true counts (before disclosure control) of a metric for each period and each group
-    of `breakdown`, in one grouped query: the one place Waymark counts the evidence, used by
-    the pages and by the rollup. `periods` is one period of any kind or several financial
-    quarters; the result is keyed by each period's start, then by group key ("" for the
-    overall figure). Empty for aggregate-only metrics."""
+    of `breakdown`, in one grouped query: `metrics_counts` for the one metric. `periods` is one
+    period of any kind or several financial quarters; the result is keyed by each period's
+    start, then by group key ("" for the overall figure). Empty for aggregate-only metrics."""
+    return metrics_counts(
+        metrics=[metric], periods=periods, breakdowns=[breakdown], as_of=as_of, scope=scope, services=services
+    )[breakdown][metric.pk]
+
+
+def metrics_counts(
+    *,
+    metrics: Sequence[MetricDefinition],
+    periods: Sequence[MetricPeriod],
+    breakdowns: Sequence[str],
+    as_of: date,
+    scope: Scope,
+    services: QuerySet[Service] | None = None,
+) -> dict[str, dict[int, dict[date, dict[str, Counts]]]]:
+    """The true counts (before disclosure control) per breakdown, metric (by its id), period
+    and group, as `metric_counts` gives them: the one place Waymark counts the evidence, used
+    by the pages and by the rollup. The delivered and on-time metrics are counted together from
+    their duties (`_count_duties`: on PostgreSQL one query for every breakdown); each other
+    metric in one grouped query per breakdown."""
     ordered = _periods(periods)
-    if breakdown not in breakdowns_for(metric):
-        allowed = ", ".join(breakdowns_for(metric))
-        raise ValueError(f"{metric.code} cannot be broken down by {breakdown!r}: choose one of {allowed}.")
-    source = _source_for(metric, ordered, as_of, scope, services)
-    if source is None:
-        return {period.start: {} for period in ordered}
-    return _count(source, breakdown, ordered)
+    for metric in metrics:
+        for breakdown in breakdowns:
+            if breakdown not in breakdowns_for(metric):
+                allowed = ", ".join(breakdowns_for(metric))
+                raise ValueError(
+                    f"{metric.code} cannot be broken down by {breakdown!r}: choose one of {allowed}."
+                )
+    duty_metrics = [metric for metric in metrics if metric.measure in (Measure.DELIVERED, Measure.ON_TIME)]
+    found: dict[str, dict[int, dict[date, dict[str, Counts]]]] = {breakdown: {} for breakdown in breakdowns}
+    if duty_metrics:
+        for breakdown, counted in _count_duties(duty_metrics, ordered, breakdowns, as_of, scope).items():
+            found[breakdown].update(counted)
+    for metric in metrics:
+        if metric in duty_metrics:
+            continue
+        source = _source_for(metric, ordered, as_of, scope, services)
+        for breakdown in breakdowns:
+            found[breakdown][metric.pk] = (
+                {period.start: {} for period in ordered}
+                if source is None
+                else _count(source, breakdown, ordered)
+            )
+    return found
 
 
 def _measure_excluded(metric: MetricDefinition) -> tuple[tuple[str, str], ...]:

@@ -4,8 +4,9 @@ millions of duties on every view.
 
 Writing (`metrics_rollup`): for one force area, every active metric of the Code in force that
 Waymark counts from the force's evidence (delivered, on time, attrition, survey) is counted by
-`metrics.metric_counts`, the function the pages use, for all the quarters at once (one grouped
-query per metric and breakdown, grouped by quarter too), and the area's rows are replaced in
+`metrics.metrics_counts`, the function the pages use, for all the quarters, metrics and
+breakdowns at once (the duty metrics together, on PostgreSQL in one GROUPING SETS query; the
+others one grouped query per metric and breakdown), and the area's rows are replaced in
 one transaction. Counts are stored before disclosure control; pages apply it when they read.
 It runs after each successful Code duties import (`tasks.compliance_import`) and nightly
 (`waymark victims_code_rollup`).
@@ -58,7 +59,7 @@ from .metrics import (
     aggregate_return_lines,
     breakdowns_for,
     evidence_as_of,
-    metric_counts,
+    metrics_counts,
 )
 from .models import CodeDuty, MetricDefinition, MetricRollup, SurveyInvitation, SurveyResponse
 
@@ -173,7 +174,7 @@ def metrics_rollup(
     """Recompute and store the area's `MetricRollup` rows: every rolled-up metric, every
     quarter (`rollup_quarters`, or the given ones), no breakdown and every breakdown.
 
-    One grouped query per metric and breakdown covers all the quarters. The area's rows (only
+    `metrics_counts` counts all the quarters, metrics and breakdowns in one call. The area's rows (only
     those of the given quarters, when given) are replaced in one transaction, so a page reads
     the old rollup or the new one, never half of each. `computed_at` is the time the counting
     started: evidence loaded while it ran is newer, and makes the rollup stale until the next.
@@ -187,13 +188,14 @@ def metrics_rollup(
     scope = Scope(police_force_area_id=police_force_area.pk)
     metrics = rolled_up_metrics()
     rows: list[MetricRollup] = []
-    for metric in metrics:
-        for breakdown in breakdowns_for(metric):
-            counted = metric_counts(
-                metric=metric, periods=chosen, breakdown=breakdown, as_of=as_of, scope=scope
-            )
+    breakdowns = list(dict.fromkeys(breakdown for metric in metrics for breakdown in breakdowns_for(metric)))
+    if any(breakdowns_for(metric) != tuple(breakdowns) for metric in metrics):
+        raise ValueError("every rolled-up metric has the same breakdowns")
+    counted = metrics_counts(metrics=metrics, periods=chosen, breakdowns=breakdowns, as_of=as_of, scope=scope)
+    for breakdown in breakdowns:
+        for metric in metrics:
             for period in chosen:
-                for key, counts in counted[period.start].items():
+                for key, counts in counted[breakdown][metric.pk][period.start].items():
                     rows.append(
                         _row(
                             area_id=police_force_area.pk,
