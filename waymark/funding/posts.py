@@ -59,11 +59,17 @@ def can_see_posts(user: Any) -> bool:
 # --- services -------------------------------------------------------------------------------------
 
 
+POST_FTE_MAX = Decimal("1.00")
+
+
 def _check_fte(value: Decimal, *, label: str = "FTE") -> Decimal:
     if value is None or value <= 0:
         raise ValidationError({"fte": f"Enter the {label} as a number above 0, like 1 or 0.5"})
-    if value > Decimal("10"):
-        raise ValidationError({"fte": f"Enter the {label} of one post, 10 or less"})
+    if value > POST_FTE_MAX:
+        # A funded post is one post-holder's job: two people are two posts (Table 1 counts posts).
+        raise ValidationError(
+            {"fte": f"Enter the {label} of one post-holder, 1 or less: add a post for each person"}
+        )
     if value != value.quantize(FTE_STEP):
         raise ValidationError({"fte": f"Enter the {label} to two decimal places at most, like 0.75"})
     return value

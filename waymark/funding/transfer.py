@@ -404,6 +404,16 @@ def parse_money(text: str, *, allow_negative: bool = False) -> Decimal:
     return value
 
 
+def parse_post_fte(text: str) -> Decimal:
+    """A post's FTE: as `parse_fte`, and at most 1, since a post is one post-holder's job."""
+    value = parse_fte(text)
+    if value > Decimal("1"):
+        raise _BadCellError(
+            f"{text} FTE is more than one post-holder: give one row per post, each 1 FTE or less."
+        )
+    return value
+
+
 def parse_fte(text: str) -> Decimal:
     """A full-time equivalent from 0.01 to 9.99, at most two decimal places."""
     if not _DECIMAL.match(text):
@@ -681,7 +691,7 @@ def transfer_check(*, by: Any, file_name: str, data: bytes) -> Plan:
         title = check.get("title", required=True, max_length=200)
         role = check.get("role", lambda t: _choice(t, PostRole, "post role"), required=True)
         areas = check.get("local_authorities", lookups.area_list, required=True)
-        fte = check.get("fte", parse_fte, required=True)
+        fte = check.get("fte", parse_post_fte, required=True)
         organisation = check.get("provider", lookups.organisation)
         specialisms = check.get("specialisms", lookups.specialism_list) or []
         supports = check.get("supports", lambda t: _choice(t, FundedPost.Supports, "'supports' value"))

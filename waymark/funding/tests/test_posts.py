@@ -232,6 +232,26 @@ def test_reducing_fte_below_the_shares_is_refused(
     assert FundedPost.objects.get(pk=post.pk).fte == Decimal("0.80")
 
 
+def test_a_post_is_one_post_holder(client: Client, login_as: Any, records: dict[str, Any]) -> None:
+    """1.5 FTE is two people's work: refused, and the post keeps its 1 FTE."""
+    login_as("opcc_admin")
+    post = records["post"]
+    response = client.post(
+        reverse("funding:post_edit", kwargs={"public_id": post.public_id}),
+        {
+            "role": PostRole.COURT_IDVA,
+            "title": TITLE,
+            "supports": "female",
+            "local_authorities": [la.pk for la in post.local_authorities.all()],
+            "fte": "1.5",
+            "status": "filled",
+        },
+    )
+    assert response.status_code == 400
+    assert "one post-holder, 1 or less" in html.unescape(response.content.decode())
+    assert FundedPost.objects.get(pk=post.pk).fte == Decimal("1.00")
+
+
 def test_adding_a_post(client: Client, login_as: Any, records: dict[str, Any], world: Any) -> None:
     """A post is added with its areas and specialisms; an award to another provider is refused."""
     login_as("opcc_analyst")

@@ -218,6 +218,8 @@ BAD_ROWS = [
     ("posts", 1, "local_authorities", "E08000025; Gotham", "Unknown local authority: 'Gotham'"),
     ("posts", 1, "fte", "0", "outside 0.01 to 9.99"),
     ("posts", 1, "fte", "10", "outside 0.01 to 9.99"),
+    # A post is one post-holder's job: more than 1 FTE is refused (issue 6's "FTE over 1").
+    ("posts", 1, "fte", "1.50", "more than one post-holder"),
     ("posts", 1, "fte", "0.333", "more than two decimal places"),
     ("posts", 1, "specialisms", "language; astrology", "Unknown specialism code: 'astrology'"),
     ("posts", 1, "supports", "both", "not a valid 'supports' value"),
