@@ -66,7 +66,18 @@ class AwardQuerySet(ProviderScopedQuerySet):
 
 
 class ReturnQuerySet(ProviderScopedQuerySet):
+    """Providers' own returns: narrative and risks in a provider's words. The OPCC's admins and
+    analysts review them; board members see only the roll-ups (funder returns, the plan)."""
+
     provider_lookup = "award__organisation"
+
+    def visible_to(self, user: Any) -> Self:
+        if has_role(user, Role.OPCC_ADMIN, Role.OPCC_ANALYST):
+            return self.all()
+        own = organisation_ids_with_role(user, [Role.PROVIDER_MANAGER])
+        if not own or user is None or not user.is_active:
+            return self.none()
+        return self.filter(award__organisation_id__in=own)
 
 
 # Money to the penny: up to 999,999,999,999.99.

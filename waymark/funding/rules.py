@@ -18,4 +18,6 @@ rules.add_perm("funding.submit_returns", is_provider_manager)
 _portfolio_or_own = is_opcc_admin | is_opcc_analyst | is_board_member | is_provider_manager
 rules.add_perm("funding.view_awards", _portfolio_or_own)
 rules.add_perm("funding.view_posts", _portfolio_or_own)
-rules.add_perm("funding.view_returns", _portfolio_or_own)
+# Providers' returns (their narrative and risks) go to the OPCC's reviewers, not the board,
+# which sees the roll-ups.
+rules.add_perm("funding.view_returns", is_opcc_admin | is_opcc_analyst | is_provider_manager)

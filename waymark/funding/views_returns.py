@@ -67,6 +67,19 @@ def funding_reader(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapped
 
 
+def returns_reader(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The OPCC's reviewers, or a provider's manager (who then sees only their own returns); not
+    the board, which sees the roll-ups (funder returns, the plan)."""
+
+    @wraps(view)
+    def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.has_perm("funding.view_returns"):
+            raise PermissionDenied("Not allowed: providers' returns")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _log(
     request: AuthenticatedHttpRequest,
     action: str,
@@ -156,7 +169,7 @@ def award_match(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpRespo
 
 @require_GET
 @login_required
-@funding_reader
+@returns_reader
 def return_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Returns with their status and whether they are late: the OPCC sees all, a provider its own."""
     form = ReturnFilterForm(request.GET or None)
@@ -221,7 +234,7 @@ def _visible_return(request: AuthenticatedHttpRequest, public_id: UUID) -> Monit
 
 @require_GET
 @login_required
-@funding_reader
+@returns_reader
 def return_detail(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """One return: its status in words, spend by budget line, outputs, narrative, risks, comments."""
     monitoring_return = _visible_return(request, public_id)

@@ -48,7 +48,10 @@ def _url(name, obj=None):
     return reverse(f"funding:{name}", kwargs={"public_id": obj.public_id} if obj is not None else None)
 
 
-@permission_matrix({**OPCC_READERS, "provider_manager": 200, "provider_manager_other": 200}, default=403)
+# Board members see the roll-ups (funder returns, the plan), not providers' own returns.
+@permission_matrix(
+    {**OPCC_READERS, "board_member": 403, "provider_manager": 200, "provider_manager_other": 200}, default=403
+)
 def test_the_returns_list(client, login_as, home, role, expected) -> None:
     """Everyone who may see returns opens the list; the other provider's manager sees none of ours."""
     login_as(role)
@@ -59,7 +62,9 @@ def test_the_returns_list(client, login_as, home, role, expected) -> None:
         assert ("AWD-HOME" in text) == (role != "provider_manager_other")
 
 
-@permission_matrix({**OPCC_READERS, "provider_manager": 200, "provider_manager_other": 404}, default=403)
+@permission_matrix(
+    {**OPCC_READERS, "board_member": 403, "provider_manager": 200, "provider_manager_other": 404}, default=403
+)
 def test_the_return_detail(client, login_as, home, role, expected) -> None:
     login_as(role)
     assert client.get(_url("return_detail", home["return"])).status_code == expected
