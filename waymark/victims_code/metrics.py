@@ -4,8 +4,8 @@ Each `MetricDefinition` says what it counts (`measure`); this module counts it f
 (a financial quarter, a financial year or a calendar month: `MetricPeriod`) and a breakdown
 (`BREAKDOWNS`), in grouped SQL queries that run on SQLite and PostgreSQL alike
 (`metrics_counts`, which also counts a run of quarters and several metrics and breakdowns at
-once for the trend and for the rollup; the duty metrics share one query). The selectors take
-the counts from a fresh rollup where there is one
+once for the trend and for the rollup; the duty metrics share one query, the survey metrics
+one per breakdown). The selectors take the counts from a fresh rollup where there is one
 (`waymark.victims_code.rollup.RollupReader`) and count live otherwise: the same numbers.
 Only aggregates leave: every count passes through disclosure control (`waymark.core.disclosure`,
 the operational threshold) and the result carries the log of what was hidden.
@@ -450,8 +450,9 @@ def default_as_of(metric: MetricDefinition) -> date:
 #
 # The raw counts, before disclosure control, come from one function, `metrics_counts`
 # (`metric_counts` for one metric and breakdown): the delivered and on-time metrics together in
-# one grouped query over their duties (for several breakdowns at once on PostgreSQL), the others
-# one grouped query per metric and breakdown; for one period or for a run of financial quarters
+# one grouped query over their duties (for several breakdowns at once on PostgreSQL), the survey
+# metrics together in one grouped query per breakdown over their responses, the others one
+# grouped query per metric and breakdown; for one period or for a run of financial quarters
 # at once (grouped by quarter too). The pages call it for the period they show when no fresh
 # rollup has the counts; the rollup (`waymark.victims_code.rollup`) calls it for every quarter
 # and stores what it returns, so both paths give the same numbers by construction.
@@ -799,13 +800,24 @@ def _survey_answers(question: str) -> tuple[Iterable[str], str]:
     raise ValueError(f"{question!r} is not a survey question Waymark can count")
 
 
-def _survey_source(metric: MetricDefinition, periods: tuple[MetricPeriod, ...], scope: Scope) -> _Source:
+def _survey_question(metric: MetricDefinition) -> str:
+    """The metric's survey question, checked: a field of `SurveyResponse` Waymark can count."""
     question = metric.survey_question
     try:
         SurveyResponse._meta.get_field(question)
     except FieldDoesNotExist as error:
         raise ValueError(f"{metric.code} names no survey question Waymark knows ({question!r}).") from error
-    positive, dont_know = _survey_answers(question)
+    _survey_answers(question)
+    return question
+
+
+_SURVEY_EXCLUDED = (("dont_know", "Don't know"), ("not_answered", "Not answered"))
+
+
+def _survey_source(questions: Sequence[str], periods: tuple[MetricPeriod, ...], scope: Scope) -> _Source:
+    """Survey responses submitted in the periods, with four counts per question (the i-th
+    question's "q{i}_num", "q{i}_den", "q{i}_dont_know", "q{i}_not_answered"): every survey
+    metric is counted from one grouped query per breakdown (`_count_surveys`)."""
     rows = scope.apply(SurveyResponse.objects.all(), "invitation__police_force_area").filter(
         submitted_on__gte=periods[0].start, submitted_on__lte=periods[-1].end
     )
@@ -815,21 +827,59 @@ def _survey_source(metric: MetricDefinition, periods: tuple[MetricPeriod, ...], 
             condition=Q(invitation__crime__victims__victim_ref=F("invitation__victim_ref")),
         )
     )
-    answered = ~Q(**{question: ""}) & ~Q(**{question: dont_know})
+    counts: dict[str, Any] = {}
+    for index, question in enumerate(questions):
+        positive, dont_know = _survey_answers(question)
+        answered = ~Q(**{question: ""}) & ~Q(**{question: dont_know})
+        counts[f"q{index}_num"] = Count("pk", filter=Q(**{f"{question}__in": list(positive)}))
+        counts[f"q{index}_den"] = Count("pk", filter=answered)
+        counts[f"q{index}_dont_know"] = Count("pk", filter=Q(**{question: dont_know}))
+        counts[f"q{index}_not_answered"] = Count("pk", filter=Q(**{question: ""}))
     return _Source(
         rows=rows,
         crime="invitation__crime__",
         victim="victim__",
         enhanced=_enhanced_from_victim("victim__"),
         bucket=_bucket("submitted_on", periods),
-        counts={
-            "num": Count("pk", filter=Q(**{f"{question}__in": list(positive)})),
-            "den": Count("pk", filter=answered),
-            "x_dont_know": Count("pk", filter=Q(**{question: dont_know})),
-            "x_not_answered": Count("pk", filter=Q(**{question: ""})),
-        },
-        excluded=(("dont_know", "Don't know"), ("not_answered", "Not answered")),
+        counts=counts,
+        excluded=_SURVEY_EXCLUDED,
     )
+
+
+def _count_surveys(
+    metrics: Sequence[MetricDefinition],
+    periods: tuple[MetricPeriod, ...],
+    breakdowns: Sequence[str],
+    scope: Scope,
+) -> dict[str, dict[int, dict[date, dict[str, Counts]]]]:
+    """The survey metrics together: per breakdown one grouped query over the responses
+    counting every question at once, split per metric here."""
+    questions = list(dict.fromkeys(_survey_question(metric) for metric in metrics))
+    index_of = {question: index for index, question in enumerate(questions)}
+    source = _survey_source(questions, periods, scope)
+    found: dict[str, dict[int, dict[date, dict[str, Counts]]]] = {}
+    for breakdown in breakdowns:
+        counted = found[breakdown] = {
+            metric.pk: {period.start: {} for period in periods} for metric in metrics
+        }
+        for start, key, row in _grouped_rows(source, breakdown, periods):
+            for metric in metrics:
+                prefix = f"q{index_of[metric.survey_question]}_"
+                counts = Counts(
+                    numerator=int(row.get(f"{prefix}num") or 0),
+                    denominator=int(row.get(f"{prefix}den") or 0),
+                    excluded={
+                        reason: int(row.get(f"{prefix}{reason}") or 0) for reason, _ in _SURVEY_EXCLUDED
+                    },
+                )
+                _merge(counted[metric.pk][start], key, counts)
+        if breakdown == "none":
+            for metric in metrics:
+                for period in periods:
+                    counted[metric.pk][period.start].setdefault(
+                        "", Counts(excluded={reason: 0 for reason, _ in _SURVEY_EXCLUDED})
+                    )
+    return found
 
 
 def _local_day_bounds(first: MetricPeriod, last: MetricPeriod) -> tuple[datetime, datetime]:
@@ -884,11 +934,10 @@ def _source_for(
     services: QuerySet[Service] | None = None,
 ) -> _Source | None:
     """How the metric is counted (no query runs here), or None for aggregate-only metrics
-    (the delivered and on-time metrics are counted together by `_count_duties`)."""
+    (the delivered and on-time metrics are counted together by `_count_duties`, the survey
+    metrics by `_count_surveys`)."""
     if metric.measure == Measure.ATTRITION:
         return _attrition_source(periods, scope)
-    if metric.measure == Measure.SURVEY:
-        return _survey_source(metric, periods, scope)
     if metric.measure == Measure.PROVIDER_FIRST_CONTACT:
         return _referral_source(periods, as_of, services)
     return None
@@ -940,27 +989,41 @@ def _merge(found: dict[str, Counts], key: str, counts: Counts) -> None:
         found[key] = counts
 
 
+def _grouped_rows(
+    source: _Source, breakdown: str, periods: tuple[MetricPeriod, ...]
+) -> Iterable[tuple[date, str, dict[str, Any]]]:
+    """(period start, group key, the row of `source.counts`) from one grouped query (an
+    aggregate for one period and no breakdown); a group appears in a period only where rows
+    of it do."""
+    rows = source.rows.order_by()
+    if breakdown == "enhanced":
+        rows = rows.annotate(_group_enhanced=source.enhanced)
+    fields = _group_fields(source, breakdown)
+    if breakdown == "none" and len(periods) == 1:
+        yield periods[0].start, "", rows.aggregate(**source.counts)
+        return
+    starts = {period.start for period in periods}
+    grouped = rows.annotate(_period=source.bucket).values("_period", *fields).annotate(**source.counts)
+    for row in grouped:
+        start = _as_date(row["_period"])
+        if start in starts:
+            yield start, _group_key(breakdown, [row[name] for name in fields]), row
+
+
 def _count(
     source: _Source, breakdown: str, periods: tuple[MetricPeriod, ...]
 ) -> dict[date, dict[str, Counts]]:
     """One grouped query: true counts per period (by its start) and group key ("" alone for no
     breakdown, always present). A group appears in a period only where rows of it do."""
-    rows = source.rows.order_by()
-    if breakdown == "enhanced":
-        rows = rows.annotate(_group_enhanced=source.enhanced)
-    fields = _group_fields(source, breakdown)
     found: dict[date, dict[str, Counts]] = {period.start: {} for period in periods}
     if source.has_assigned:
-        _count_attrition(rows, breakdown, fields, periods, found)
-    elif breakdown == "none" and len(periods) == 1:
-        found[periods[0].start][""] = _counts_from(rows.aggregate(**source.counts), source)
+        rows = source.rows.order_by()
+        if breakdown == "enhanced":
+            rows = rows.annotate(_group_enhanced=source.enhanced)
+        _count_attrition(rows, breakdown, _group_fields(source, breakdown), periods, found)
     else:
-        grouped = rows.annotate(_period=source.bucket).values("_period", *fields).annotate(**source.counts)
-        for row in grouped:
-            start = _as_date(row["_period"])
-            if start in found:
-                key = _group_key(breakdown, [row[name] for name in fields])
-                _merge(found[start], key, _counts_from(row, source))
+        for start, key, row in _grouped_rows(source, breakdown, periods):
+            _merge(found[start], key, _counts_from(row, source))
     if breakdown == "none":
         for period in periods:
             found[period.start].setdefault("", Counts(excluded={key: 0 for key, _ in source.excluded}))
@@ -1038,8 +1101,9 @@ def metrics_counts(
     """The true counts (before disclosure control) per breakdown, metric (by its id), period
     and group, as `metric_counts` gives them: the one place Waymark counts the evidence, used
     by the pages and by the rollup. The delivered and on-time metrics are counted together from
-    their duties (`_count_duties`: on PostgreSQL one query for every breakdown); each other
-    metric in one grouped query per breakdown."""
+    their duties (`_count_duties`: on PostgreSQL one query for every breakdown), the survey
+    metrics together from their responses (`_count_surveys`: one query per breakdown counting
+    every question); each other metric in one grouped query per breakdown."""
     ordered = _periods(periods)
     for metric in metrics:
         for breakdown in breakdowns:
@@ -1053,8 +1117,12 @@ def metrics_counts(
     if duty_metrics:
         for breakdown, counted in _count_duties(duty_metrics, ordered, breakdowns, as_of, scope).items():
             found[breakdown].update(counted)
+    survey_metrics = [metric for metric in metrics if metric.measure == Measure.SURVEY]
+    if survey_metrics:
+        for breakdown, counted in _count_surveys(survey_metrics, ordered, breakdowns, scope).items():
+            found[breakdown].update(counted)
     for metric in metrics:
-        if metric in duty_metrics:
+        if metric in duty_metrics or metric in survey_metrics:
             continue
         source = _source_for(metric, ordered, as_of, scope, services)
         for breakdown in breakdowns:
@@ -1071,7 +1139,7 @@ def _measure_excluded(metric: MetricDefinition) -> tuple[tuple[str, str], ...]:
     if metric.measure in (Measure.DELIVERED, Measure.ON_TIME):
         return tuple((value, str(label)) for value, label in NotApplicableReason.choices)
     if metric.measure == Measure.SURVEY:
-        return (("dont_know", "Don't know"), ("not_answered", "Not answered"))
+        return _SURVEY_EXCLUDED
     return ()
 
 
