@@ -45,33 +45,6 @@ def _data(request: AuthenticatedHttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
-def _form(
-    request: AuthenticatedHttpRequest,
-    *,
-    form: django_forms.Form,
-    save: Callable[[dict[str, Any]], Any],
-    success: str,
-    then: Callable[[Any], str],
-    back_url: str,
-    title: str,
-    submit: str,
-    caption: str = "",
-    intro: list[str] | None = None,
-) -> HttpResponse:
-    return form_flow(
-        request,
-        form=form,
-        save=save,
-        success=success,
-        then=then,
-        title=title,
-        submit=submit,
-        caption=caption,
-        back_url=back_url,
-        intro=intro,
-    )
-
-
 def _page(request: AuthenticatedHttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     return render(
         request,
@@ -140,7 +113,7 @@ def _source_url(source: Any) -> str:
 @manage_funding
 def source_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     back = reverse("funding:sources")
-    return _form(
+    return form_flow(
         request,
         form=FundingSourceForm(_data(request)),
         save=lambda d: _source_form_save(request, d),
@@ -159,7 +132,7 @@ def source_edit(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpRespo
     source = money.source_get(public_id=public_id)
     initial = {name: getattr(source, name) for name in money.SOURCE_FIELDS}
     initial["funder"] = source.funder
-    return _form(
+    return form_flow(
         request,
         form=FundingSourceForm(_data(request), initial=initial),
         save=lambda d: _source_form_save(request, d, source),
@@ -176,7 +149,7 @@ def source_edit(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpRespo
 @manage_funding
 def allocation_add(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     source = money.source_get(public_id=public_id)
-    return _form(
+    return form_flow(
         request,
         form=AllocationForm(_data(request)),
         save=lambda d: money.allocation_record(source=source, by=request.user, request=request, **d),
@@ -198,7 +171,7 @@ def allocation_add(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpRe
 @manage_funding
 def commitment_add(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     source = money.source_get(public_id=public_id)
-    return _form(
+    return form_flow(
         request,
         form=CommitmentForm(_data(request)),
         save=lambda d: money.commitment_add(source=source, by=request.user, request=request, **d),
@@ -277,7 +250,7 @@ def award_detail(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResp
 @login_required
 @manage_funding
 def award_add(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return _form(
+    return form_flow(
         request,
         form=AwardForm(_data(request), providers=money.provider_choices()),
         save=lambda d: money.award_create(by=request.user, request=request, **d),
@@ -299,7 +272,7 @@ def _award_form(
     **page: Any,
 ) -> HttpResponse:
     award = money.award_get(user=request.user, public_id=public_id)
-    return _form(
+    return form_flow(
         request,
         form=form_class(_data(request)),
         save=lambda d: save(award, d),
@@ -352,7 +325,7 @@ def award_budget_add(request: AuthenticatedHttpRequest, public_id: UUID) -> Http
 def award_vary(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     award = money.award_get(user=request.user, public_id=public_id)
     form = AwardVariationForm(_data(request))
-    return _form(
+    return form_flow(
         request,
         form=form,
         save=lambda _: money.award_vary(
