@@ -111,7 +111,8 @@ def test_the_duty_metrics_counted_together_are_their_duties_counted_one_by_one(w
 
 def test_the_rollup_counts_every_duty_metric_in_one_query_per_breakdown_or_one_in_all(world: Any) -> None:
     """The duties are read once for every breakdown on PostgreSQL (a temporary table, then one
-    GROUPING SETS query), once per breakdown elsewhere; never once per metric."""
+    GROUPING SETS query), once per breakdown elsewhere; never once per metric. Attrition's
+    victim-crime pairs the same way."""
     build()
     with CaptureQueriesContext(connection) as queries:
         summary = metrics_rollup(
@@ -123,10 +124,20 @@ def test_the_rollup_counts_every_duty_metric_in_one_query_per_breakdown_or_one_i
         for q in queries.captured_queries
         if "victims_code_codeduty" in q["sql"] and ("GROUP BY" in q["sql"] or "TEMPORARY" in q["sql"])
     ]
+    pair_reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "victims_code_codeduty" not in q["sql"]
+        and 'FROM "crime_crimevictim"' in q["sql"]
+        and ("GROUP BY" in q["sql"] or "TEMPORARY" in q["sql"])
+    ]
     grouping = [sql for sql in duty_reads if "GROUPING SETS" in sql]
     if connection.vendor == "postgresql":
         assert len(grouping) == 0  # the GROUPING SETS query reads the temporary table
         assert len([sql for sql in duty_reads if sql.startswith("CREATE TEMPORARY TABLE")]) == 1
-        assert len([q for q in queries.captured_queries if "GROUPING SETS" in q["sql"]]) == 1
+        assert len([sql for sql in pair_reads if sql.startswith("CREATE TEMPORARY TABLE")]) == 1
+        # One for the duties, one for attrition's pairs.
+        assert len([q for q in queries.captured_queries if "GROUPING SETS" in q["sql"]]) == 2
     else:
         assert len(duty_reads) == len(BREAKDOWNS) - 1  # every breakdown but "service"
+        assert len(pair_reads) == len(BREAKDOWNS) - 1
