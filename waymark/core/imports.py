@@ -39,13 +39,20 @@ class RowError:
 
 
 class ImportRefusedError(Exception):
-    """A file was refused and nothing was written. `errors` holds every problem found."""
+    """A file was refused and nothing was written. `errors` holds every problem found; `problems`
+    those listed and `total` how many there were (a subclass may list fewer than it found)."""
 
     def __init__(self, errors: Sequence[RowError], *, file_name: str = "") -> None:
         self.errors = list(errors)
         self.file_name = file_name
+        self.total = len(self.errors)
         head = f"{file_name}: " if file_name else ""
         super().__init__(f"{head}refused with {len(self.errors):,} error(s); nothing was imported")
+
+    @property
+    def problems(self) -> list[RowError]:
+        """The problems listed."""
+        return self.errors
 
     def report(self, limit: int = 50) -> str:
         """The errors as lines of text, at most `limit` of them and a count of the rest."""

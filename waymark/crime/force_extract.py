@@ -220,8 +220,8 @@ class ExtractRefusedError(ImportRefusedError):
 
     def __init__(self, errors: Sequence[RowError], *, file_name: str, total: int) -> None:
         listed = list(errors)
-        self.total = max(total, len(listed))
-        self.unlisted = self.total - len(listed)
+        found = max(total, len(listed))
+        self.unlisted = found - len(listed)
         if self.unlisted:
             listed.append(
                 RowError(
@@ -232,6 +232,7 @@ class ExtractRefusedError(ImportRefusedError):
                 )
             )
         super().__init__(listed, file_name=file_name)
+        self.total = found
         head = f"{file_name}: " if file_name else ""
         self.args = (f"{head}refused with {self.total:,} problem(s); nothing was imported",)
 

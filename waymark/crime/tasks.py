@@ -11,13 +11,11 @@ from waymark.accounts.models import User
 from waymark.core.imports import ImportRefusedError
 from waymark.core.models import PoliceForceArea
 from waymark.jobs.progress import ProgressReporter
+from waymark.jobs.uploads import refusal_message
 
-from .force_extract import ExtractRefusedError, import_crimes, import_events
+from .force_extract import import_crimes, import_events
 from .models import ForceExtractImport
-from .services import refusal_save, upload_path
-
-# How many problems the job's message names (by line and column); the page lists them all.
-PROBLEMS_IN_MESSAGE = 5
+from .services import UPLOADS
 
 
 @task(takes_context=True)
@@ -37,7 +35,7 @@ def force_extract_import(
     whole list is kept for the imports page. The upload is deleted however the job ends.
     """
     report = ProgressReporter(context.task_result.id)
-    path = upload_path(upload_id)
+    path = UPLOADS.path(upload_id)
     try:
         area = PoliceForceArea.objects.get(pk=police_force_area_id)
         by = User.objects.filter(public_id=by_public_id).first() if by_public_id else None
@@ -53,8 +51,10 @@ def force_extract_import(
             file_name=file_name,
         )
     except ImportRefusedError as refusal:
-        refusal_save(task_result_id=context.task_result.id, file_name=file_name, errors=refusal.errors)
-        report.finish(succeeded=False, message=refusal_message(refusal))
+        UPLOADS.refusal_save(
+            task_result_id=context.task_result.id, file_name=file_name, errors=refusal.errors
+        )
+        report.finish(succeeded=False, message=refusal_message(refusal, page="Crime data imports"))
         raise
     except BaseException:
         report.finish(
@@ -76,20 +76,3 @@ def force_extract_import(
         "kept_newer": result.kept_newer,
         "already_imported": result.already_imported,
     }
-
-
-def refusal_message(refusal: ImportRefusedError) -> str:
-    """The job's closing words for a refused file: where the first problems are, not what the
-    file said there (a value in the wrong column could be anything)."""
-    problems = refusal.problems if isinstance(refusal, ExtractRefusedError) else refusal.errors
-    total = refusal.total if isinstance(refusal, ExtractRefusedError) else len(refusal.errors)
-    places = "; ".join(
-        f"line {error.line}" + (f", column {error.column}" if error.column else "")
-        for error in problems[:PROBLEMS_IN_MESSAGE]
-    )
-    more = " and more" if total > PROBLEMS_IN_MESSAGE else ""
-    return (
-        f"Nothing was imported: the file was refused with {total:,} problem{'' if total == 1 else 's'}"
-        f" ({places}{more}). Every problem is listed on the Crime data imports page; correct them "
-        "and upload the whole file again."
-    )

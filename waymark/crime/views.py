@@ -7,18 +7,17 @@ from uuid import UUID
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from waymark.core.forms import add_service_errors
 from waymark.core.http import AuthenticatedHttpRequest
-from waymark.jobs import selectors as job_selectors
 
 from .forms import ForceExtractUploadForm
 from .models import ForceExtractImport
-from .services import FORCE_EXTRACT_JOB_NAME, force_extract_upload, refusal_load, refusal_path
+from .services import UPLOADS, force_extract_upload
 
 # Older imports and jobs are of no use to anyone checking what was loaded last.
 RECENT = 50
@@ -32,13 +31,8 @@ import_crime_data = permission_required("crime.import_crime_data", raise_excepti
 def imports(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The files of the force's extract imported so far, and this person's recent upload jobs."""
     extracts = ForceExtractImport.objects.select_related("police_force_area", "imported_by")[:RECENT]
-    jobs = job_selectors.job_list_for_user(user=request.user).filter(name__startswith=FORCE_EXTRACT_JOB_NAME)[
-        :RECENT
-    ]
-    rows = [
-        (job, job_selectors.job_state(job=job), refusal_path(job.task_result_id).is_file()) for job in jobs
-    ]
-    return render(request, "crime/imports.html", {"extracts": extracts, "jobs": rows})
+    jobs = UPLOADS.recent_jobs(user=request.user, limit=RECENT)
+    return render(request, "crime/imports.html", {"extracts": extracts, "jobs": jobs})
 
 
 @login_required
@@ -73,11 +67,15 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def import_problems(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Every problem of a file an upload job refused (the job's own page names only the first)."""
-    job = job_selectors.job_get(user=request.user, public_id=public_id)
-    saved = refusal_load(task_result_id=job.task_result_id)
-    if saved is None:
-        raise Http404("This job left no list of problems.")
-    file_name, errors = saved
+    job, file_name, errors = UPLOADS.refused_file(user=request.user, public_id=public_id)
     return render(
-        request, "crime/import_problems.html", {"job": job, "file_name": file_name, "errors": errors}
+        request,
+        "jobs/import_problems.html",
+        {
+            "job": job,
+            "file_name": file_name,
+            "errors": errors,
+            "caption": "Crime data imports",
+            "back_url": reverse("crime:imports"),
+        },
     )

@@ -27,7 +27,7 @@ from typing import Any
 from django.db import transaction
 
 from waymark.accounts.models import User
-from waymark.core.imports import ImportRefusedError, ProgressCallback, RowError, file_sha256
+from waymark.core.imports import ProgressCallback, RowError, file_sha256
 from waymark.core.models import PoliceForceArea
 from waymark.core.staging import StagingTable, staging_table
 
@@ -470,11 +470,3 @@ def _upsert_duties(
         [area.pk, DataSource.FORCE_RECORDS.value, extracted_on],
     )
     return sql.status_counts(stage)
-
-
-def refusal_of(error: ImportRefusedError) -> tuple[list[RowError], int]:
-    """The problems a refusal lists and how many there were in all (more than listed when the
-    file had more than `MAX_ERRORS`)."""
-    problems: list[RowError] = list(getattr(error, "problems", error.errors))
-    total = int(getattr(error, "total", len(problems)))
-    return problems, total

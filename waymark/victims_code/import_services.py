@@ -3,13 +3,9 @@ duties, or an agency's aggregate return) for its import as a background job."""
 
 from __future__ import annotations
 
-import json
-import os
-import uuid
 from datetime import date
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
@@ -17,15 +13,16 @@ from django.db import models, transaction
 from waymark.accounts.models import User
 from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record
-from waymark.core.imports import RowError
 from waymark.core.permissions import ensure_can
 from waymark.crime.force_extract import police_force_area_default
 from waymark.jobs.models import JobProgress
 from waymark.jobs.services import job_enqueue
+from waymark.jobs.uploads import UploadStore
 
 IMPORT_PERMISSION = "victims_code.import_compliance"
 # Every upload job's name starts so; the imports page lists a person's jobs by it.
 COMPLIANCE_IMPORT_JOB_NAME = "Import Victims' Code evidence"
+UPLOADS = UploadStore("victims-code", COMPLIANCE_IMPORT_JOB_NAME)
 
 
 class UploadKind(models.TextChoices):
@@ -40,57 +37,6 @@ JOB_KIND_NAMES: dict[str, str] = {
     UploadKind.CODE_DUTIES: "Code duties",
     UploadKind.AGGREGATE_RETURN: "aggregate return",
 }
-
-
-def upload_directory() -> Path:
-    """Where uploads wait for their import: under VAR_DIR, never a served directory."""
-    return Path(settings.VAR_DIR) / "uploads" / "victims-code"
-
-
-def upload_path(upload_id: str) -> Path:
-    """The saved upload with this id (a hex UUID, so never a path of anyone's choosing)."""
-    return upload_directory() / f"{uuid.UUID(hex=upload_id).hex}.csv"
-
-
-def refusal_path(task_result_id: str) -> Path:
-    """Where the import job with this task result id left the problems of a refused file."""
-    return upload_directory() / f"{uuid.UUID(str(task_result_id)).hex}.problems.json"
-
-
-def refusal_save(*, task_result_id: str, file_name: str, errors: list[RowError]) -> None:
-    """Keep a refused file's problems for the page that lists them (the job's message has room
-    only for where the first few are)."""
-    path = refusal_path(task_result_id)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    rows = [{"line": error.line, "column": error.column, "message": error.message} for error in errors]
-    path.write_text(json.dumps({"file_name": file_name, "errors": rows}), encoding="utf-8")
-    os.chmod(path, 0o600)
-
-
-def refusal_load(*, task_result_id: str) -> tuple[str, list[RowError]] | None:
-    """A refused file's name and problems, or None if the job left none."""
-    path = refusal_path(task_result_id)
-    if not path.is_file():
-        return None
-    saved = json.loads(path.read_text(encoding="utf-8"))
-    return saved["file_name"], [
-        RowError(row["line"], row["column"], row["message"]) for row in saved["errors"]
-    ]
-
-
-def upload_save(*, chunks: object) -> str:
-    """Write an upload's chunks (bytes) to the private upload directory; return its id.
-
-    0o600 from the start: a duties file holds pseudonymous victim ids until the task deletes it.
-    """
-    directory = upload_directory()
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    upload_id = uuid.uuid4().hex
-    descriptor = os.open(upload_path(upload_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as out:
-        for chunk in chunks:  # type: ignore[attr-defined]
-            out.write(chunk)
-    return upload_id
 
 
 @transaction.atomic
@@ -110,7 +56,7 @@ def compliance_upload(
         raise ValidationError({"extracted_on": "Enter the date the force extracted the data."})
     area = police_force_area_default()
     file_name = Path(file.name or "upload.csv").name[:255]
-    upload_id = upload_save(chunks=file.chunks())
+    upload_id = UPLOADS.save(file.chunks())
     # Imported here: the task module imports this one.
     from .tasks import compliance_import
 
@@ -138,6 +84,6 @@ def compliance_upload(
         )
     except BaseException:
         # No job will read it: the upload must not linger.
-        upload_path(upload_id).unlink(missing_ok=True)
+        UPLOADS.path(upload_id).unlink(missing_ok=True)
         raise
     return job

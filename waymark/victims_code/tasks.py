@@ -14,16 +14,14 @@ from waymark.accounts.models import User
 from waymark.core.imports import ImportRefusedError
 from waymark.core.models import PoliceForceArea
 from waymark.jobs.progress import ProgressReporter
+from waymark.jobs.uploads import refusal_message
 
 from .aggregate_returns import aggregate_return_import
-from .duties import import_code_duties, refusal_of
-from .import_services import UploadKind, refusal_save, upload_path
+from .duties import import_code_duties
+from .import_services import UPLOADS, UploadKind
 from .rollup import metrics_rollup
 
 logger = logging.getLogger(__name__)
-
-# How many problems the job's message places (by line and column); the problems page lists all.
-PROBLEMS_IN_MESSAGE = 5
 
 
 @task(takes_context=True)
@@ -43,7 +41,7 @@ def compliance_import(
     list is kept for the problems page. The upload is deleted however the job ends.
     """
     report = ProgressReporter(context.task_result.id)
-    path = upload_path(upload_id)
+    path = UPLOADS.path(upload_id)
     try:
         area = PoliceForceArea.objects.get(pk=police_force_area_id)
         by = User.objects.filter(public_id=by_public_id).first() if by_public_id else None
@@ -72,9 +70,10 @@ def compliance_import(
             )
             outcome = {"return_id": result.return_id, "lines": result.lines, "replaced": result.replaced}
     except ImportRefusedError as refusal:
-        problems, _ = refusal_of(refusal)
-        refusal_save(task_result_id=context.task_result.id, file_name=file_name, errors=problems)
-        report.finish(succeeded=False, message=refusal_message(refusal))
+        UPLOADS.refusal_save(
+            task_result_id=context.task_result.id, file_name=file_name, errors=refusal.problems
+        )
+        report.finish(succeeded=False, message=refusal_message(refusal, page="Victims' Code imports"))
         raise
     except BaseException:
         report.finish(
@@ -110,19 +109,3 @@ def rollup_after_import(area: PoliceForceArea) -> None:
         logger.exception("The metric rollup after an import failed; the pages count live meanwhile.")
     else:
         logger.info(summary.summary())
-
-
-def refusal_message(refusal: ImportRefusedError) -> str:
-    """The job's closing words for a refused file: where the first problems are, never what the
-    file said there."""
-    problems, total = refusal_of(refusal)
-    places = "; ".join(
-        f"line {error.line}" + (f", column {error.column}" if error.column else "")
-        for error in problems[:PROBLEMS_IN_MESSAGE]
-    )
-    more = " and more" if total > PROBLEMS_IN_MESSAGE else ""
-    return (
-        f"Nothing was imported: the file was refused with {total:,} problem{'' if total == 1 else 's'}"
-        f" ({places}{more}). Every problem is listed on the Victims' Code imports page; correct them "
-        "and upload the whole file again."
-    )

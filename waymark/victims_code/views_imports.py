@@ -10,7 +10,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -18,18 +18,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from waymark.core.forms import add_service_errors
 from waymark.core.http import AuthenticatedHttpRequest
 from waymark.crime.models import ForceExtractImport
-from waymark.jobs import selectors as job_selectors
 
 from .aggregate_returns import quarter_label
 from .duties import CODE_DUTIES_KIND
 from .forms_imports import AggregateReturnUploadForm, CodeDutiesUploadForm
 from .import_services import (
-    COMPLIANCE_IMPORT_JOB_NAME,
     IMPORT_PERMISSION,
+    UPLOADS,
     UploadKind,
     compliance_upload,
-    refusal_load,
-    refusal_path,
 )
 from .models import AggregateReturn
 
@@ -52,19 +49,13 @@ def imports(request: AuthenticatedHttpRequest) -> HttpResponse:
         .select_related("submitted_by")
         .annotate(line_count=Count("lines"))[:RECENT]
     )
-    jobs = job_selectors.job_list_for_user(user=request.user).filter(
-        name__startswith=COMPLIANCE_IMPORT_JOB_NAME
-    )[:RECENT]
-    rows = [
-        (job, job_selectors.job_state(job=job), refusal_path(job.task_result_id).is_file()) for job in jobs
-    ]
     return render(
         request,
         "victims_code/imports/imports.html",
         {
             "duty_files": duty_files,
             "returns": [(r, quarter_label(r.period_start)) for r in returns],
-            "jobs": rows,
+            "jobs": UPLOADS.recent_jobs(user=request.user, limit=RECENT),
         },
     )
 
@@ -127,15 +118,15 @@ def upload_aggregate_return(request: AuthenticatedHttpRequest) -> HttpResponse:
 def import_problems(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Every problem of a file an upload job refused (the job's own page names only where the
     first are). Only the person who started the job sees it."""
-    job = job_selectors.job_get(user=request.user, public_id=public_id)
-    if not job.name.startswith(COMPLIANCE_IMPORT_JOB_NAME):
-        raise Http404("Not a Victims' Code import.")
-    saved = refusal_load(task_result_id=job.task_result_id)
-    if saved is None:
-        raise Http404("This job left no list of problems.")
-    file_name, errors = saved
+    job, file_name, errors = UPLOADS.refused_file(user=request.user, public_id=public_id)
     return render(
         request,
-        "victims_code/imports/import_problems.html",
-        {"job": job, "file_name": file_name, "errors": errors},
+        "jobs/import_problems.html",
+        {
+            "job": job,
+            "file_name": file_name,
+            "errors": errors,
+            "caption": "Victims' Code imports",
+            "back_url": reverse("victims_code:imports"),
+        },
     )

@@ -28,8 +28,8 @@ from waymark.core.imports import ImportRefusedError
 from waymark.crime.force_extract import police_force_area_default
 from waymark.crime.models import ForceExtractImport
 from waymark.victims_code.aggregate_returns import aggregate_return_import
-from waymark.victims_code.duties import import_code_duties, refusal_of
-from waymark.victims_code.import_services import IMPORT_PERMISSION, upload_path, upload_save
+from waymark.victims_code.duties import import_code_duties
+from waymark.victims_code.import_services import IMPORT_PERMISSION, UPLOADS
 from waymark.victims_code.models import AggregateReturn
 from waymark.victims_code.tasks import compliance_rollup
 
@@ -142,7 +142,7 @@ def _body_chunks(request: HttpRequest) -> tuple[Iterator[bytes], str]:
 
 
 def _refused(refusal: ImportRefusedError) -> ApiError:
-    problems, total = refusal_of(refusal)
+    problems, total = refusal.problems, refusal.total
     return ApiError(
         422,
         f"The file was refused with {total:,} problem{'' if total == 1 else 's'}; nothing was imported. "
@@ -186,11 +186,11 @@ def code_duties_upload(request: HttpRequest, query: Query[DutiesQuery]) -> Any:
     """
     token = _ensure_sender(request, DUTY_SENDERS, "Victims' Code duties")
     chunks, uploaded_name = _body_chunks(request)
-    upload_id = upload_save(chunks=chunks)
+    upload_id = UPLOADS.save(chunks)
     name = query.file_name or uploaded_name or f"code-duties-{query.extracted_on:%Y-%m-%d}.csv"
     try:
         result = import_code_duties(
-            upload_path(upload_id),
+            UPLOADS.path(upload_id),
             police_force_area=police_force_area_default(),
             extracted_on=query.extracted_on,
             by=_person(request, token),
@@ -199,7 +199,7 @@ def code_duties_upload(request: HttpRequest, query: Query[DutiesQuery]) -> Any:
     except ImportRefusedError as refusal:
         raise _refused(refusal) from None
     finally:
-        upload_path(upload_id).unlink(missing_ok=True)
+        UPLOADS.path(upload_id).unlink(missing_ok=True)
     _log(request, token, ForceExtractImport.objects.get(pk=result.extract_id), result.summary())
     if not result.already_imported:
         # The rollup runs in the background: the caller should not wait for it (pages count live
@@ -236,10 +236,10 @@ def aggregate_return_upload(request: HttpRequest, query: Query[ReturnQuery]) -> 
     """
     token = _ensure_sender(request, RETURN_SENDERS, "aggregate returns")
     chunks, uploaded_name = _body_chunks(request)
-    upload_id = upload_save(chunks=chunks)
+    upload_id = UPLOADS.save(chunks)
     try:
         result = aggregate_return_import(
-            upload_path(upload_id),
+            UPLOADS.path(upload_id),
             police_force_area=police_force_area_default(),
             by=_person(request, token),
             file_name=query.file_name or uploaded_name or "aggregate-return.csv",
@@ -247,7 +247,7 @@ def aggregate_return_upload(request: HttpRequest, query: Query[ReturnQuery]) -> 
     except ImportRefusedError as refusal:
         raise _refused(refusal) from None
     finally:
-        upload_path(upload_id).unlink(missing_ok=True)
+        UPLOADS.path(upload_id).unlink(missing_ok=True)
     held = AggregateReturn.objects.get(pk=result.return_id)
     _log(request, token, held, result.summary())
     body = {

@@ -17,7 +17,6 @@ from django.core.management import CommandError, call_command
 from waymark.core.imports import ImportRefusedError
 from waymark.core.models import PoliceForceArea
 from waymark.victims_code.aggregate_returns import AGGREGATE_COLUMNS, aggregate_return_import
-from waymark.victims_code.duties import refusal_of
 from waymark.victims_code.models import AggregateReturn, AggregateReturnLine, MetricDefinition
 
 from .duties_support import SAMPLE_RETURN, west_midlands
@@ -55,7 +54,7 @@ def refused(path: Path) -> list[tuple[int, str, str]]:
         aggregate_return_import(path, police_force_area=west_midlands())
     assert not AggregateReturn.objects.exists()
     assert not AggregateReturnLine.objects.exists()
-    problems, _ = refusal_of(caught.value)
+    problems = caught.value.problems
     return [(error.line, error.column, error.message) for error in problems]
 
 

@@ -18,7 +18,7 @@ from django.core.management import CommandError, call_command
 from waymark.core.imports import ImportRefusedError
 from waymark.core.models import PoliceForceArea
 from waymark.crime.models import ForceExtractImport
-from waymark.victims_code.duties import CODE_DUTIES_KIND, DUTY_COLUMNS, import_code_duties, refusal_of
+from waymark.victims_code.duties import CODE_DUTIES_KIND, DUTY_COLUMNS, import_code_duties
 from waymark.victims_code.models import CodeDuty, DataSource
 
 from .duties_support import EXTRACTED, SAMPLE_DUTIES, duty_row, load_sample_crimes, write_rows
@@ -63,7 +63,7 @@ def refused(path: Path, area: PoliceForceArea, extracted_on: date = EXTRACTED) -
     """Import a file that must be refused; its problems as (line, column, message)."""
     with pytest.raises(ImportRefusedError) as caught:
         import_code_duties(path, police_force_area=area, extracted_on=extracted_on)
-    problems, _ = refusal_of(caught.value)
+    problems = caught.value.problems
     assert not CodeDuty.objects.exists()
     assert not ForceExtractImport.objects.filter(kind=CODE_DUTIES_KIND).exists()
     return [(error.line, error.column, error.message) for error in problems]

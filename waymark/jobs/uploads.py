@@ -1,0 +1,114 @@
+"""Files uploaded for an import that runs as a background job: kept privately under VAR_DIR
+until the job has read them, and, when the job refuses a file, its problems kept for the page
+that lists them all (the job's message has room only for where the first few are). The crime
+data and Victims' Code imports each keep their own folder (`UploadStore`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.http import Http404
+
+from waymark.core.imports import ImportRefusedError, RowError
+
+from . import selectors as job_selectors
+from .models import JobProgress
+
+# How many problems a refused job's message places (by line and column).
+PROBLEMS_IN_MESSAGE = 5
+
+
+@dataclass(frozen=True)
+class UploadStore:
+    """One import's uploads (`VAR_DIR/uploads/<folder>`) and the jobs that read them, whose
+    names all start with `job_name`."""
+
+    folder: str
+    job_name: str
+
+    def directory(self) -> Path:
+        """Under VAR_DIR, never a served directory."""
+        return Path(settings.VAR_DIR) / "uploads" / self.folder
+
+    def path(self, upload_id: str) -> Path:
+        """The saved upload with this id (a hex UUID, so never a path of anyone's choosing)."""
+        return self.directory() / f"{uuid.UUID(hex=upload_id).hex}.csv"
+
+    def save(self, chunks: Iterable[bytes]) -> str:
+        """Write an upload's chunks to the private directory; return its id. The file is 0o600
+        from the start: it may hold special category data until the job deletes it."""
+        directory = self.directory()
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        upload_id = uuid.uuid4().hex
+        descriptor = os.open(self.path(upload_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+        return upload_id
+
+    def refusal_path(self, task_result_id: str) -> Path:
+        """Where the job with this task result id left the problems of a refused file."""
+        return self.directory() / f"{uuid.UUID(str(task_result_id)).hex}.problems.json"
+
+    def refusal_save(self, *, task_result_id: str, file_name: str, errors: list[RowError]) -> None:
+        """Keep a refused file's problems for the page that lists them."""
+        path = self.refusal_path(task_result_id)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        rows = [{"line": error.line, "column": error.column, "message": error.message} for error in errors]
+        path.write_text(json.dumps({"file_name": file_name, "errors": rows}), encoding="utf-8")
+        os.chmod(path, 0o600)
+
+    def refusal_load(self, *, task_result_id: str) -> tuple[str, list[RowError]] | None:
+        """A refused file's name and problems, or None if the job left none."""
+        path = self.refusal_path(task_result_id)
+        if not path.is_file():
+            return None
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        return saved["file_name"], [
+            RowError(row["line"], row["column"], row["message"]) for row in saved["errors"]
+        ]
+
+    def recent_jobs(self, *, user: Any, limit: int) -> list[tuple[JobProgress, Any, bool]]:
+        """This person's most recent upload jobs of this import: (job, its state, whether it
+        left a list of problems)."""
+        jobs = job_selectors.job_list_for_user(user=user).filter(name__startswith=self.job_name)[:limit]
+        return [
+            (job, job_selectors.job_state(job=job), self.refusal_path(job.task_result_id).is_file())
+            for job in jobs
+        ]
+
+    def refused_file(self, *, user: Any, public_id: UUID) -> tuple[JobProgress, str, list[RowError]]:
+        """A job of this import the person may see that refused its file: (job, file name,
+        every problem). 404 for anyone else's job, another import's, or one with no problems."""
+        job = job_selectors.job_get(user=user, public_id=public_id)
+        if not job.name.startswith(self.job_name):
+            raise Http404("Not an upload of this import.")
+        saved = self.refusal_load(task_result_id=job.task_result_id)
+        if saved is None:
+            raise Http404("This job left no list of problems.")
+        return job, *saved
+
+
+def refusal_message(refusal: ImportRefusedError, *, page: str) -> str:
+    """A job's closing words for a refused file: where the first problems are, never what the
+    file said there (a value in the wrong column could be anything). `page` names the page
+    that lists them all."""
+    total = refusal.total
+    places = "; ".join(
+        f"line {error.line}" + (f", column {error.column}" if error.column else "")
+        for error in refusal.problems[:PROBLEMS_IN_MESSAGE]
+    )
+    more = " and more" if total > PROBLEMS_IN_MESSAGE else ""
+    return (
+        f"Nothing was imported: the file was refused with {total:,} problem{'' if total == 1 else 's'}"
+        f" ({places}{more}). Every problem is listed on the {page} page; correct them "
+        "and upload the whole file again."
+    )
