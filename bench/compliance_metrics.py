@@ -517,7 +517,9 @@ def main() -> None:
     setup_test_environment()
     log("creating the bench database (migrations)")
     old_name = connection.settings_dict["NAME"]
-    name = connection.creation.create_test_db(verbosity=0, autoclobber=not args.keep, keepdb=args.keep)
+    name = connection.creation.create_test_db(
+        verbosity=0, autoclobber=not args.keep, keepdb=args.keep, serialize=False
+    )
     log(f"database {name} ready")
     temporary = tempfile.TemporaryDirectory(prefix="waymark-bench-compliance-")
     try:

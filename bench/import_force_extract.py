@@ -198,7 +198,9 @@ def main() -> None:
 
         log("creating the bench database (migrations)")
         old_name = connection.settings_dict["NAME"]
-        name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=args.keep)
+        name = connection.creation.create_test_db(
+            verbosity=0, autoclobber=True, keepdb=args.keep, serialize=False
+        )
         log(f"database {name} ready")
         results: dict[int, dict[str, Any]] = {}
         try:

@@ -376,7 +376,9 @@ def main() -> None:
         crimes_path, events_path = _files(args, workdir)
         log("creating the bench database (migrations)")
         old_name = connection.settings_dict["NAME"]
-        name = connection.creation.create_test_db(verbosity=0, autoclobber=not args.keep, keepdb=args.keep)
+        name = connection.creation.create_test_db(
+            verbosity=0, autoclobber=not args.keep, keepdb=args.keep, serialize=False
+        )
         log(f"database {name} ready")
         try:
             if Crime.objects.count() != args.crimes:
