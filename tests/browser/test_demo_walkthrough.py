@@ -169,6 +169,7 @@ def test_funding_pages_beyond_the_navigation_pass_axe(page, live_server, axe, co
         reverse("funding:source_detail", args=[source.public_id]),
         reverse("funding:awards"),
         reverse("funding:award_detail", args=[award.public_id]),
+        reverse("funding:award_edit", args=[award.public_id]),
         reverse("funding:award_vary", args=[award.public_id]),
         reverse("funding:posts"),
         reverse("funding:posts_table"),

@@ -25,6 +25,7 @@ from .models import (
     FundingStatus,
     PostRole,
 )
+from .money import budget_line_label, pounds
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y"]
 
@@ -217,6 +218,12 @@ class AwardForm(forms.Form):
         empty_label="Select the provider",
         error_messages={"required": "Select the provider", "invalid_choice": "Select the provider"},
     )
+    awarded_on = date_field(
+        "Date decided (optional)",
+        required=False,
+        example="2021-03-15",
+        help_text="The day the award was decided, for example the date of the commissioner's decision.",
+    )
     start_on = date_field("Start date")
     end_on = date_field("End date", example="2023-03-31")
     status = _choice("Status", Award.Status.choices)
@@ -237,12 +244,28 @@ class AwardForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = providers  # type: ignore[attr-defined]
         self.fields["status"].initial = Award.Status.ACTIVE
+        self.fields["awarded_on"].error_messages["invalid"] = (
+            "Enter the date decided as a real date, like 2021-03-15"
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("start_on") and data.get("end_on") and data["end_on"] < data["start_on"]:
             self.add_error("end_on", "The end date must be on or after the start date")
         return data
+
+
+class AwardChangeForm(AwardForm):
+    """An award's header as its page changes it: everything but the reference. Its end date is
+    corrected here; an extension is recorded as a variation, which keeps the old end date."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["reference"]
+        self.fields["end_on"].help_text = (
+            "Change it here only to correct it. To extend the award, record a variation (an "
+            "extension) instead: that keeps the old end date. For example, 2023-03-31."
+        )
 
 
 class AwardFundingForm(forms.Form):
@@ -267,9 +290,28 @@ class BudgetLineForm(forms.Form):
     funding_source = source_field("Paid from (optional)", required=False)
 
 
+class _BudgetLineChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{budget_line_label(obj)}: {pounds(obj.amount)}"
+
+
+def budget_line_field(label: str) -> forms.ModelChoiceField:
+    field = _BudgetLineChoice(
+        label=label,
+        required=False,
+        queryset=BudgetLine.objects.none(),
+        empty_label="Select the budget line",
+        help_text="Both lines are this award's, in the same financial year.",
+        error_messages={"invalid_choice": f"Select the {label.split(' (')[0].lower()}"},
+    )
+    field.widget = forms.Select()
+    return field
+
+
 class AwardVariationForm(forms.Form):
     """A variation. An extension needs the new end date; an uplift or reduction the source, year
-    and amount (always entered as a positive amount: a reduction takes it off)."""
+    and amount (always entered as a positive amount: a reduction takes it off); a virement the
+    budget line the money moves from, the one it moves to, and the sum moved."""
 
     kind = _choice("Kind of variation", [("", "Select the kind"), *AwardVariation.Kind.choices])
     reason = forms.CharField(
@@ -290,15 +332,41 @@ class AwardVariationForm(forms.Form):
         required=False,
         help_text="For example, 2021/22.",
     )
+    from_budget_line = budget_line_field("Budget line the money moves from (virements only)")
+    to_budget_line = budget_line_field("Budget line the money moves to (virements only)")
     amount_delta = MoneyField(
-        label="Amount of the change (uplifts and reductions only)",
+        label="Amount (uplifts, reductions and virements)",
         required=False,
-        help_text="A positive amount in pounds and pence: an uplift adds it, a reduction takes it off.",
+        help_text="A positive amount in pounds and pence: an uplift adds it, a reduction takes it off, "
+        "a virement moves it from one budget line to the other.",
     )
+
+    def __init__(self, *args: Any, award: Award, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        lines = BudgetLine.objects.filter(award=award).order_by("financial_year", "category", "id")
+        for name in ("from_budget_line", "to_budget_line"):
+            self.fields[name].queryset = lines  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         kind = data.get("kind")
+        if kind == AwardVariation.Kind.VIREMENT:
+            for name, message in (
+                ("from_budget_line", "Select the budget line the money moves from"),
+                ("to_budget_line", "Select the budget line the money moves to"),
+            ):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, message)
+            if data.get("from_budget_line") and data.get("from_budget_line") == data.get("to_budget_line"):
+                self.add_error(
+                    "to_budget_line",
+                    "A virement moves money between two different budget lines: select another",
+                )
+            amount = data.get("amount_delta")
+            if amount is None and "amount_delta" not in self.errors:
+                self.add_error("amount_delta", "Enter the amount the virement moves")
+            elif amount is not None and amount <= 0:
+                self.add_error("amount_delta", "Enter an amount of more than £0.00")
         if (
             kind == AwardVariation.Kind.EXTENSION
             and not data.get("new_end_on")
@@ -318,16 +386,21 @@ class AwardVariationForm(forms.Form):
         return data
 
     def service_arguments(self) -> dict[str, Any]:
-        """The cleaned data as `award_vary` takes it: a signed `amount_delta`."""
+        """The cleaned data as `award_vary` takes it: a signed `amount_delta` for an uplift or
+        reduction, the sum moved for a virement, and only the fields of the kind chosen."""
         data = dict(self.cleaned_data)
         amount = data.pop("amount_delta") or Decimal("0.00")
         kind = data["kind"]
         if kind == AwardVariation.Kind.REDUCTION:
             amount = -amount
-        elif kind != AwardVariation.Kind.UPLIFT:
+        elif kind not in (AwardVariation.Kind.UPLIFT, AwardVariation.Kind.VIREMENT):
             amount = Decimal("0.00")
+        if kind not in (AwardVariation.Kind.UPLIFT, AwardVariation.Kind.REDUCTION):
             data["funding_source"] = None
             data["financial_year"] = ""
+        if kind != AwardVariation.Kind.VIREMENT:
+            data["from_budget_line"] = None
+            data["to_budget_line"] = None
         if kind != AwardVariation.Kind.EXTENSION:
             data["new_end_on"] = None
         data["amount_delta"] = amount

@@ -242,6 +242,9 @@ class Award(TimeStampedModel):
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="awards", help_text="The provider."
     )
+    awarded_on = models.DateField(
+        null=True, blank=True, help_text="The day the award was decided (360Giving's award date)."
+    )
     start_on = models.DateField()
     end_on = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
@@ -317,7 +320,8 @@ class BudgetLine(models.Model):
 class AwardVariation(TimeStampedModel):
     """A change to an award after it was made: an extension, an uplift, a reduction..., with its
     reason and the decision that made it. A variation that moves money names the source and
-    year and the change to that line (`amount_delta`)."""
+    year and the change to that line (`amount_delta`); a virement names the budget lines the
+    money moves from and to, and `amount_delta` is the sum moved."""
 
     class Kind(models.TextChoices):
         EXTENSION = "extension", "Extension"
@@ -338,6 +342,12 @@ class AwardVariation(TimeStampedModel):
     )
     financial_year = financial_year_field(blank=True)
     amount_delta = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    from_budget_line = models.ForeignKey(
+        BudgetLine, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_budget_line = models.ForeignKey(
+        BudgetLine, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

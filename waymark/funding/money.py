@@ -29,7 +29,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from waymark.accounts.models import Organisation
@@ -51,6 +51,8 @@ from .models import (
     Funder,
     FundingSource,
     FundingStatus,
+    MatchContribution,
+    PostFundingShare,
     PostRole,
 )
 
@@ -482,6 +484,7 @@ AWARD_FIELDS = (
     "reference",
     "title",
     "organisation",
+    "awarded_on",
     "start_on",
     "end_on",
     "status",
@@ -489,6 +492,21 @@ AWARD_FIELDS = (
     "decision_reference",
     "description",
 )
+# What the award's page may change: everything but the reference, which other records and
+# funders' letters quote.
+AWARD_CHANGE_FIELDS = tuple(name for name in AWARD_FIELDS if name != "reference")
+# How the access log names a changed field.
+_AWARD_FIELD_LABELS = {
+    "title": "title",
+    "organisation": "provider",
+    "awarded_on": "date decided",
+    "start_on": "start date",
+    "end_on": "end date",
+    "status": "status",
+    "stated_total": "stated total",
+    "decision_reference": "decision reference",
+    "description": "description",
+}
 
 
 def can_see_awards(user: Any) -> bool:
@@ -518,8 +536,26 @@ def award_get(*, user: Any, public_id: UUID | str) -> Award:
     return get_visible_or_404(Award.objects.select_related("organisation"), user=user, public_id=public_id)
 
 
-def provider_choices() -> QuerySet[Organisation]:
-    return Organisation.objects.filter(type=Organisation.Type.PROVIDER, is_active=True).order_by("name")
+def provider_choices(*, current: Organisation | None = None) -> QuerySet[Organisation]:
+    """Active providers an award may be made to, and `current` (an award's provider, which stays
+    selectable on its change page even if it has since been marked inactive)."""
+    choices = Q(type=Organisation.Type.PROVIDER, is_active=True)
+    if current is not None:
+        choices |= Q(pk=current.pk)
+    return Organisation.objects.filter(choices).order_by("name")
+
+
+def _check_award(data: dict[str, Any]) -> None:
+    """The rules an award's header keeps, whether it is being made or changed; quantises the
+    stated total in place."""
+    if data.get("start_on") and data.get("end_on") and data["end_on"] < data["start_on"]:
+        raise ValidationError({"end_on": "The end date must be on or after the start date"})
+    if data.get("stated_total") is not None:
+        data["stated_total"] = money(data["stated_total"])
+        if data["stated_total"] < 0:
+            raise ValidationError({"stated_total": "The stated total cannot be less than £0.00"})
+    if data.get("organisation") is None or data["organisation"].type != Organisation.Type.PROVIDER:
+        raise ValidationError({"organisation": "Select the provider the award is made to"})
 
 
 @transaction.atomic
@@ -530,18 +566,128 @@ def award_create(*, by: Any, request: Any = None, **fields: Any) -> Award:
     data["reference"] = str(data.get("reference", "")).strip()
     if Award.objects.filter(reference__iexact=data["reference"]).exists():
         raise ValidationError({"reference": f"There is already an award {data['reference']}"})
-    if data.get("start_on") and data.get("end_on") and data["end_on"] < data["start_on"]:
-        raise ValidationError({"end_on": "The end date must be on or after the start date"})
-    if data.get("stated_total") is not None:
-        data["stated_total"] = money(data["stated_total"])
-        if data["stated_total"] < 0:
-            raise ValidationError({"stated_total": "The stated total cannot be less than £0.00"})
-    if data.get("organisation") is None or data["organisation"].type != Organisation.Type.PROVIDER:
-        raise ValidationError({"organisation": "Select the provider the award is made to"})
+    _check_award(data)
     award = Award(**data)
     award.full_clean()
     award.save()
     _log(by, AccessLog.Action.CREATE, award, request=request)
+    return award
+
+
+def _overlaps(year: str, start_on: date, end_on: date) -> bool:
+    financial_year = FinancialYear.parse(year)
+    return financial_year.start <= end_on and financial_year.end >= start_on
+
+
+def _award_money_years(award: Award) -> dict[str, list[str]]:
+    """Each financial year the award has money in, with what it has there ("funding lines",
+    "budget lines", "post shares", "match funding")."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for label, years in (
+        ("funding lines", AwardFunding.objects.filter(award=award)),
+        ("budget lines", BudgetLine.objects.filter(award=award)),
+        ("post shares", PostFundingShare.objects.filter(post__award=award)),
+        ("match funding", MatchContribution.objects.filter(award=award)),
+    ):
+        for year in years.order_by().values_list("financial_year", flat=True).distinct():
+            found[year].append(label)
+    return dict(found)
+
+
+def _years_left_out(award: Award, *, start_on: date, end_on: date) -> None:
+    """Refuse new dates that would leave money in a year the award no longer runs in.
+
+    Only years the current dates overlap count: a line already outside the award (recorded
+    before this rule) does not stop a change that does not touch it.
+    """
+    errors: dict[str, str] = {}
+    before: list[str] = []
+    after: list[str] = []
+    kinds = _award_money_years(award)
+    for year in sorted(kinds):
+        if not _overlaps(year, award.start_on, award.end_on) or _overlaps(year, start_on, end_on):
+            continue
+        (before if FinancialYear.parse(year).end < start_on else after).append(year)
+
+    def named(years: list[str]) -> str:
+        return ", ".join(f"{year} ({' and '.join(kinds[year])})" for year in years)
+
+    if before:
+        errors["start_on"] = (
+            f"The award would no longer run in {named(before)}: it must start on or before "
+            f"{FinancialYear.parse(before[0]).end:%-d %B %Y} to keep them"
+        )
+    if after:
+        errors["end_on"] = (
+            f"The award would no longer run in {named(after)}: it must end on or after "
+            f"{FinancialYear.parse(after[-1]).start:%-d %B %Y} to keep them"
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_provider_change(award: Award, organisation: Organisation) -> None:
+    """An award with funded posts or monitoring returns stays with its provider: the posts are
+    that provider's staff, and the returns hold its narrative and risks, which another
+    provider's managers must never see."""
+    if organisation.pk == award.organisation_id:
+        return
+    held = [
+        label
+        for label, exists in (
+            ("funded posts", award.posts.exists()),
+            ("monitoring returns", award.monitoring_returns.exists()),
+        )
+        if exists
+    ]
+    if held:
+        raise ValidationError(
+            {
+                "organisation": f"The award has {' and '.join(held)} of {award.organisation.name}, so it "
+                f"cannot move to {organisation.name}: make a new award to {organisation.name} instead"
+            }
+        )
+
+
+@transaction.atomic
+def award_update(*, award: Award, by: Any, request: Any = None, **fields: Any) -> Award:
+    """Change an award's header: title, provider, date decided, start and end dates, status,
+    stated total, decision reference and description (`AWARD_CHANGE_FIELDS`; the reference
+    stays). The award's history keeps what it was and the access log names what changed.
+
+    Refused: an end before the start; dates that would leave funding lines, budget lines, post
+    shares or match funding in a financial year the award no longer overlaps (the message names
+    the years); a move to another provider of an award with funded posts or monitoring returns.
+    Moving the end date here corrects it; an extension is recorded as a variation instead
+    (`award_vary`), which keeps the old end date.
+    """
+    ensure_can(by, MANAGE_PERMISSION)
+    unknown = sorted(set(fields) - set(AWARD_CHANGE_FIELDS))
+    if unknown:
+        raise TypeError(f"award_update cannot change {', '.join(unknown)}")
+    award = Award.objects.select_for_update().select_related("organisation").get(pk=award.pk)
+    data = {name: getattr(award, name) for name in AWARD_CHANGE_FIELDS}
+    data.update(fields)
+    for name in ("title", "decision_reference", "description"):
+        data[name] = str(data[name] or "").strip()
+    _check_award(data)
+    if (data["start_on"], data["end_on"]) != (award.start_on, award.end_on):
+        _years_left_out(award, start_on=data["start_on"], end_on=data["end_on"])
+    _check_provider_change(award, data["organisation"])
+    changed = [name for name in AWARD_CHANGE_FIELDS if getattr(award, name) != data[name]]
+    if not changed:
+        return award
+    for name in changed:
+        setattr(award, name, data[name])
+    award.full_clean()
+    award.save()
+    _log(
+        by,
+        AccessLog.Action.CHANGE,
+        award,
+        f"Changed {', '.join(_AWARD_FIELD_LABELS[n] for n in changed)}",
+        request,
+    )
     return award
 
 
@@ -640,6 +786,8 @@ def award_vary(
     funding_source: FundingSource | None = None,
     financial_year: str = "",
     amount_delta: Decimal = ZERO,
+    from_budget_line: BudgetLine | None = None,
+    to_budget_line: BudgetLine | None = None,
     by: Any,
     request: Any = None,
 ) -> AwardVariation:
@@ -652,8 +800,12 @@ def award_vary(
       year: the line changes by the delta (an uplift may add a new, confirmed line; a reduction
       cannot take a line below £0.00), and a stated total moves by the same amount, since the
       variation restates the award's total;
-    - virement between budget lines and change of scope: recorded with their reason and
-      decision; the funding lines do not change.
+    - virement: `amount_delta` (more than £0.00, at most what the from line holds) moves from
+      `from_budget_line` to `to_budget_line`, two different budget lines of this award in one
+      financial year (e.g. £2,000.00 from non-pay to salaries in 2021/22); the funding lines
+      and the stated total do not change, since the money moves within the award's budget,
+      not between sources;
+    - change of scope: recorded with its reason and decision; no money moves.
     """
     ensure_can(by, MANAGE_PERMISSION)
     if kind not in AwardVariation.Kind.values:
@@ -694,8 +846,21 @@ def award_vary(
         if award.stated_total is not None:
             award.stated_total = money(award.stated_total + variation.amount_delta)
             award.save()
+    elif kind == AwardVariation.Kind.VIREMENT:
+        (
+            variation.from_budget_line,
+            variation.to_budget_line,
+            variation.financial_year,
+            variation.amount_delta,
+        ) = _vire(award=award, from_line=from_budget_line, to_line=to_budget_line, amount=amount_delta)
     variation.save()
-    _log(by, AccessLog.Action.CHANGE, award, f"Variation: {variation.get_kind_display()}", request)
+    detail = f"Variation: {variation.get_kind_display()}"
+    if variation.from_budget_line is not None and variation.to_budget_line is not None:
+        detail += (
+            f": {pounds(variation.amount_delta)} from {budget_line_label(variation.from_budget_line)} "
+            f"to {budget_line_label(variation.to_budget_line)}"
+        )
+    _log(by, AccessLog.Action.CHANGE, award, detail, request)
     return variation
 
 
@@ -746,9 +911,73 @@ def _move_line(
     return source, year, delta
 
 
+def budget_line_label(line: BudgetLine) -> str:
+    """A budget line as people name it: "IDVA salaries (Salaries, 2021/22)"."""
+    return f"{line.description} ({line.get_category_display()}, {line.financial_year})"
+
+
+def _vire(
+    *, award: Award, from_line: BudgetLine | None, to_line: BudgetLine | None, amount: Decimal
+) -> tuple[BudgetLine, BudgetLine, str, Decimal]:
+    """Move `amount` between two budget lines of the award in one year: the lines as saved,
+    their year and the sum moved; ValidationError (nothing moved) otherwise."""
+    errors: dict[str, str] = {}
+    if from_line is None:
+        errors["from_budget_line"] = "Select the budget line the money moves from"
+    if to_line is None:
+        errors["to_budget_line"] = "Select the budget line the money moves to"
+    if errors:
+        raise ValidationError(errors)
+    assert from_line is not None
+    assert to_line is not None
+    amount = money(amount)
+    if amount <= 0:
+        raise ValidationError({"amount_delta": "A virement must move more than £0.00"})
+    if from_line.pk == to_line.pk:
+        raise ValidationError(
+            {"to_budget_line": "A virement moves money between two different budget lines: select another"}
+        )
+    # Read both lines afresh under a lock: the amount checked is the amount changed, even when
+    # two virements from the same line are recorded at once.
+    locked = {
+        line.pk: line
+        for line in BudgetLine.objects.select_for_update().filter(pk__in=[from_line.pk, to_line.pk])
+    }
+    for name, line in (("from_budget_line", from_line), ("to_budget_line", to_line)):
+        fresh = locked.get(line.pk)
+        if fresh is None or fresh.award_id != award.pk:
+            errors[name] = f"{budget_line_label(line)} is not a budget line of {award.reference}"
+    if errors:
+        raise ValidationError(errors)
+    source, target = locked[from_line.pk], locked[to_line.pk]
+    if source.financial_year != target.financial_year:
+        raise ValidationError(
+            {
+                "to_budget_line": f"A virement moves money within one financial year: "
+                f"{budget_line_label(source)} and {budget_line_label(target)} are in different years"
+            }
+        )
+    if amount > source.amount:
+        raise ValidationError(
+            {
+                "amount_delta": f"The virement of {pounds(amount)} is more than "
+                f"{budget_line_label(source)} holds ({pounds(source.amount)})"
+            }
+        )
+    source.amount = money(source.amount - amount)
+    target.amount = money(target.amount + amount)
+    source.save(update_fields=["amount"])
+    target.save(update_fields=["amount"])
+    return source, target, source.financial_year, amount
+
+
 def award_variations(award: Award) -> list[AwardVariation]:
     """An award's variations in the order they were decided."""
-    return list(award.variations.select_related("funding_source", "recorded_by").order_by("decided_on", "id"))
+    return list(
+        award.variations.select_related(
+            "funding_source", "from_budget_line", "to_budget_line", "recorded_by"
+        ).order_by("decided_on", "id")
+    )
 
 
 # --- profile and reconciliation -------------------------------------------------------------------

@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern] = [
     path("awards/", views.award_list, name="awards"),
     path("awards/add/", views.award_add, name="award_add"),
     path("awards/<uuid:public_id>/", views.award_detail, name="award_detail"),
+    path("awards/<uuid:public_id>/change/", views.award_edit, name="award_edit"),
     path("awards/<uuid:public_id>/lines/add/", views.award_line_add, name="award_line_add"),
     path("awards/<uuid:public_id>/budget/add/", views.award_budget_add, name="award_budget_add"),
     path("awards/<uuid:public_id>/vary/", views.award_vary, name="award_vary"),

@@ -29,6 +29,7 @@ from waymark.core.http import AuthenticatedHttpRequest
 from . import money
 from .forms_money import (
     AllocationForm,
+    AwardChangeForm,
     AwardForm,
     AwardFundingForm,
     AwardVariationForm,
@@ -49,7 +50,12 @@ def _page(request: AuthenticatedHttpRequest, template: str, context: dict[str, A
     return render(
         request,
         f"funding/money/{template}",
-        {"pounds": money.pounds, "role_labels": money.ring_fence_labels, **context},
+        {
+            "pounds": money.pounds,
+            "role_labels": money.ring_fence_labels,
+            "budget_line_label": money.budget_line_label,
+            **context,
+        },
     )
 
 
@@ -263,6 +269,27 @@ def award_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+@manage_funding
+def award_edit(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
+    """Change an award's header (not its reference); an extension is a variation instead."""
+    award = money.award_get(user=request.user, public_id=public_id)
+    initial = {name: getattr(award, name) for name in money.AWARD_CHANGE_FIELDS}
+    return form_flow(
+        request,
+        form=AwardChangeForm(
+            _data(request), initial=initial, providers=money.provider_choices(current=award.organisation)
+        ),
+        save=lambda d: money.award_update(award=award, by=request.user, request=request, **d),
+        success="Award updated.",
+        then=_award_url,
+        back_url=_award_url(award),
+        title="Change the award",
+        caption=str(award),
+        submit="Save changes",
+    )
+
+
 def _award_form(
     request: AuthenticatedHttpRequest,
     public_id: UUID,
@@ -324,7 +351,7 @@ def award_budget_add(request: AuthenticatedHttpRequest, public_id: UUID) -> Http
 @manage_funding
 def award_vary(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     award = money.award_get(user=request.user, public_id=public_id)
-    form = AwardVariationForm(_data(request))
+    form = AwardVariationForm(_data(request), award=award)
     return form_flow(
         request,
         form=form,
@@ -340,6 +367,7 @@ def award_vary(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpRespon
         intro=[
             f"The award runs from {award.start_on:%-d %B %Y} to {award.end_on:%-d %B %Y}. An extension moves "
             "the end date; an uplift or a reduction changes one source's line for one year (and the "
-            "stated total with it); a virement or a change of scope is recorded with its reason.",
+            "stated total with it); a virement moves an amount from one of the award's budget lines to "
+            "another in the same financial year; a change of scope is recorded with its reason.",
         ],
     )

@@ -27,9 +27,11 @@ from ..models import (
     AwardFunding,
     BudgetLine,
     Commitment,
+    FundedPost,
     Funder,
     FundingSource,
     FundingStatus,
+    PostFundingShare,
 )
 
 _numbers = itertools.count(1)
@@ -138,3 +140,19 @@ def make_award(
             amount=Decimal(str(amount)),
         )
     return award
+
+
+def make_post(
+    *,
+    award: Award,
+    title: str = "IDVA",
+    role: str = "idva",
+    shares: Iterable[tuple[FundingSource, str, Any]] = (),
+) -> FundedPost:
+    """A post paid by the award, employed by its provider, with its shares as (source, year, FTE)."""
+    post = FundedPost.objects.create(award=award, organisation=award.organisation, role=role, title=title)
+    for source, year, fte in shares:
+        PostFundingShare.objects.create(
+            post=post, funding_source=source, financial_year=year, fte_share=Decimal(str(fte))
+        )
+    return post

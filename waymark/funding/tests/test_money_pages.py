@@ -64,6 +64,7 @@ def _pages(source: FundingSource, award: Award) -> dict[str, str]:
         "awards": reverse("funding:awards"),
         "award_detail": reverse("funding:award_detail", kwargs=a),
         "award_add": reverse("funding:award_add"),
+        "award_edit": reverse("funding:award_edit", kwargs=a),
         "award_line_add": reverse("funding:award_line_add", kwargs=a),
         "award_budget_add": reverse("funding:award_budget_add", kwargs=a),
         "award_vary": reverse("funding:award_vary", kwargs=a),
@@ -92,6 +93,7 @@ def test_source_pages(client, login_as, case, page, role, expected) -> None:
         "allocation_add",
         "commitment_add",
         "award_add",
+        "award_edit",
         "award_line_add",
         "award_budget_add",
         "award_vary",
@@ -131,6 +133,8 @@ def test_award_detail(client, login_as, case, role, expected) -> None:
         assert "the lines are £0.01 under" in text
         assert "IDVA salaries" in text
         assert ("Record a variation" in text) is (role in ("opcc_admin", "opcc_analyst"))
+        edit = _pages(*case)["award_edit"]
+        assert (f'href="{edit}#id_awarded_on">Change' in text) is (role in ("opcc_admin", "opcc_analyst"))
 
 
 def test_a_provider_manager_cannot_vary_even_their_own_award(client, login_as, case) -> None:
@@ -373,3 +377,222 @@ def test_varying_an_award_through_the_page(client, login_as, case) -> None:
     assert text.index("Underspend") < text.index("safe demobilisation")
     assert "end date moved from 31 March 2023 to 31 May 2023" in text
     assert "changed by -£0.90" in text
+
+
+# --- changing an award, and the date it was decided -----------------------------------------------
+
+
+def _header(award: Award, **changes: str) -> dict[str, str]:
+    """The change page's fields as the award has them, with `changes`."""
+    fields = {
+        "title": award.title,
+        "organisation": str(award.organisation_id),
+        "awarded_on": award.awarded_on.isoformat() if award.awarded_on else "",
+        "start_on": award.start_on.isoformat(),
+        "end_on": award.end_on.isoformat(),
+        "status": award.status,
+        "stated_total": "" if award.stated_total is None else str(award.stated_total),
+        "decision_reference": award.decision_reference,
+        "description": award.description,
+    }
+    return {**fields, **changes}
+
+
+def test_the_change_page_shows_the_award_as_it_is(client, login_as, case) -> None:
+    login_as("opcc_analyst")
+    response = client.get(_pages(*case)["award_edit"])
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert 'value="Home IDVA service"' in text
+    assert 'value="1400307.91"' in text
+    assert 'value="2023-03-31"' in text
+    assert "To extend the award, record a variation (an extension) instead" in text
+    assert 'name="reference"' not in text  # the reference stays
+
+
+def test_changing_an_award_through_its_page(client, login_as, case, world) -> None:
+    """The decision date, title and stated total change; the award page shows "Decided on"."""
+    _, award = case
+    login_as("opcc_admin")
+    response = client.post(
+        _pages(*case)["award_edit"],
+        _header(
+            award, title="Home IDVA and ISVA service", awarded_on="2021-03-15", stated_total="£1,400,307.90"
+        ),
+    )
+    assert response.status_code == 302
+    assert response["Location"] == _pages(*case)["award_detail"]
+    award.refresh_from_db()
+    assert (award.title, award.awarded_on, award.stated_total) == (
+        "Home IDVA and ISVA service",
+        date(2021, 3, 15),
+        Decimal("1400307.90"),
+    )
+    text = client.get(_pages(*case)["award_detail"]).content.decode()
+    assert "Decided on</dt>" in text
+    assert "15 March 2021" in text
+    assert "Reconciles" in text
+    listing = client.get(reverse("funding:awards")).content.decode()
+    assert "15 March 2021" in listing
+
+
+def test_a_change_that_leaves_money_out_is_refused_on_the_page(client, login_as, case) -> None:
+    """The award's 2021/22 line and budget would fall outside an award starting 1 April 2022."""
+    _, award = case
+    login_as("opcc_admin")
+    response = client.post(_pages(*case)["award_edit"], _header(award, start_on="2022-04-01"))
+    assert response.status_code == 400
+    assert (
+        "The award would no longer run in 2021/22 (funding lines and budget lines): it must start on "
+        "or before 31 March 2022 to keep them" in response.content.decode()
+    )
+    award.refresh_from_db()
+    assert award.start_on == date(2021, 4, 1)
+
+
+def test_an_end_before_the_start_is_refused_on_the_change_page(client, login_as, case) -> None:
+    _, award = case
+    login_as("opcc_admin")
+    response = client.post(_pages(*case)["award_edit"], _header(award, end_on="2021-03-31"))
+    assert response.status_code == 400
+    assert "The end date must be on or after the start date" in response.content.decode()
+    award.refresh_from_db()
+    assert award.end_on == date(2023, 3, 31)
+
+
+@pytest.mark.parametrize("role", ["provider_manager", "provider_manager_other", "board_member"])
+def test_only_the_opccs_funding_managers_can_post_a_change(client, login_as, case, role) -> None:
+    """The award's own provider, another provider and a board member are all refused (403)."""
+    _, award = case
+    login_as(role)
+    response = client.post(_pages(*case)["award_edit"], _header(award, title="Changed"))
+    assert response.status_code == 403
+    award.refresh_from_db()
+    assert award.title == "Home IDVA service"
+
+
+def test_the_change_page_of_an_award_that_does_not_exist_is_not_found(client, login_as) -> None:
+    login_as("opcc_admin")
+    response = client.get(
+        reverse("funding:award_edit", kwargs={"public_id": "00000000-0000-0000-0000-000000000000"})
+    )
+    assert response.status_code == 404
+
+
+def test_making_an_award_with_the_date_it_was_decided(client, login_as, world) -> None:
+    login_as("opcc_admin")
+    fields = {
+        "reference": "DEC-1",
+        "title": "ISVA service",
+        "organisation": world.provider.pk,
+        "start_on": "2021-04-01",
+        "end_on": "2022-03-31",
+        "status": "active",
+    }
+    bad = client.post(reverse("funding:award_add"), {**fields, "awarded_on": "2021-02-30"})
+    assert bad.status_code == 400
+    assert "Enter the date decided as a real date, like 2021-03-15" in bad.content.decode()
+    assert not Award.objects.exists()
+    made = client.post(reverse("funding:award_add"), {**fields, "awarded_on": "01/03/2021"})
+    assert made.status_code == 302
+    assert Award.objects.get(reference="DEC-1").awarded_on == date(2021, 3, 1)
+
+
+# --- virements ------------------------------------------------------------------------------------
+
+
+def test_a_virement_through_the_page_moves_money_and_is_listed(client, login_as, case, world) -> None:
+    """£2,000.00 from the 2021/22 venue to the IDVA salaries; the page lists "£2,000.00 from
+    Venue (Non-pay, 2021/22) to IDVA salaries (Salaries, 2021/22)"."""
+    source, award = case
+    venue = BudgetLine.objects.create(
+        award=award,
+        financial_year="2021/22",
+        category="non_pay",
+        description="Venue",
+        amount=Decimal("5000.00"),
+    )
+    salaries = BudgetLine.objects.get(award=award, description="IDVA salaries")
+    login_as("opcc_analyst")
+    url = _pages(*case)["award_vary"]
+    form = client.get(url).content.decode()
+    assert "Budget line the money moves from (virements only)" in form
+    assert "Venue (Non-pay, 2021/22): £5,000.00" in form
+    response = client.post(
+        url,
+        {
+            "kind": "virement",
+            "reason": "Non-pay to salaries",
+            "decided_on": "2021-07-01",
+            "from_budget_line": venue.pk,
+            "to_budget_line": salaries.pk,
+            "amount_delta": "2,000.00",
+            # Fields of other kinds are ignored for a virement.
+            "funding_source": source.pk,
+            "financial_year": "2021/22",
+        },
+    )
+    assert response.status_code == 302
+    venue.refresh_from_db()
+    salaries.refresh_from_db()
+    assert (venue.amount, salaries.amount) == (Decimal("3000.00"), Decimal("1202000.00"))
+    assert AwardFunding.objects.get(award=award).amount == Decimal("1400307.90")
+    text = client.get(_pages(*case)["award_detail"]).content.decode()
+    assert "£2,000.00 from Venue (Non-pay, 2021/22) to IDVA salaries (Salaries, 2021/22)." in text
+
+
+def test_a_virement_is_refused_on_the_page_with_a_clear_message(client, login_as, case, world) -> None:
+    _, award = case
+    salaries = BudgetLine.objects.get(award=award, description="IDVA salaries")
+    next_year = BudgetLine.objects.create(
+        award=award, financial_year="2022/23", category="salary", description="ISVA", amount=Decimal("1.00")
+    )
+    on_costs = BudgetLine.objects.create(
+        award=award,
+        financial_year="2022/23",
+        category="on_costs",
+        description="ISVA on-costs",
+        amount=Decimal("0.50"),
+    )
+    theirs = make_award(
+        organisation=world.other_provider, budget=[("2021/22", "salary", "Their salaries", "10.00")]
+    ).budget_lines.get()
+    login_as("opcc_admin")
+    url = _pages(*case)["award_vary"]
+    base = {"kind": "virement", "reason": "x", "decided_on": "2021-07-01"}
+    cases = [
+        ({}, ["Select the budget line the money moves from", "Enter the amount the virement moves"]),
+        (
+            {"from_budget_line": salaries.pk, "to_budget_line": salaries.pk, "amount_delta": "1.00"},
+            ["A virement moves money between two different budget lines: select another"],
+        ),
+        (
+            {"from_budget_line": salaries.pk, "to_budget_line": next_year.pk, "amount_delta": "1.00"},
+            ["A virement moves money within one financial year"],
+        ),
+        (
+            {"from_budget_line": next_year.pk, "to_budget_line": on_costs.pk, "amount_delta": "1.01"},
+            ["The virement of £1.01 is more than ISVA (Salaries, 2022/23) holds (£1.00)"],
+        ),
+        (
+            {"from_budget_line": theirs.pk, "to_budget_line": salaries.pk, "amount_delta": "1.00"},
+            ["Select the budget line the money moves from"],
+        ),
+        (
+            {"from_budget_line": salaries.pk, "to_budget_line": next_year.pk, "amount_delta": "0"},
+            ["Enter an amount of more than £0.00"],
+        ),
+    ]
+    for fields, messages in cases:
+        response = client.post(url, {**base, **fields})
+        assert response.status_code == 400, fields
+        text = response.content.decode().replace("&#39;", "'")
+        for message in messages:
+            assert message in text, (fields, message)
+    assert sorted(BudgetLine.objects.values_list("description", "amount")) == [
+        ("IDVA salaries", Decimal("1200000.00")),
+        ("ISVA", Decimal("1.00")),
+        ("ISVA on-costs", Decimal("0.50")),
+        ("Their salaries", Decimal("10.00")),
+    ]
+    assert not AwardVariation.objects.exists()
