@@ -26,6 +26,15 @@ class OrganisationForm(forms.Form):
         empty_label="None",
         help_text="For the OPCC and a police force: the area whose Victims' Code compliance its staff see.",
     )
+    org_id = forms.CharField(
+        max_length=60,
+        required=False,
+        label="Organisation identifier (optional)",
+        help_text="Its identifier from org-id.guide: a list prefix and the number in that list, for "
+        "example GB-CHC-1234567 for a registered charity or GB-COH-01234567 for a company. "
+        "Used for it in 360Giving files.",
+        error_messages={"max_length": "The organisation identifier must be 60 characters or fewer"},
+    )
 
 
 class ServiceForm(forms.Form):

@@ -44,6 +44,13 @@ class Organisation(TimeStampedModel):
         help_text="For the OPCC and a police force: the force area whose Victims' Code compliance "
         "its staff see. Empty: they see none.",
     )
+    org_id = models.CharField(
+        "organisation identifier",
+        max_length=60,
+        blank=True,
+        help_text="Its org-id.guide identifier, e.g. GB-CHC-1234567 for a registered charity "
+        "(used in 360Giving exports).",
+    )
 
     history = HistoricalRecords()
     objects = OrganisationQuerySet.as_manager()

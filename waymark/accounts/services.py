@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,14 +29,43 @@ def _apply(obj: Any, fields: dict[str, Any]) -> list[str]:
     return changed
 
 
+# An org-id.guide identifier: a list prefix (country code and list, as GB-CHC) and the
+# organisation's id in that list.
+ORG_ID_PATTERN = re.compile(r"^[A-Z]{2}-[A-Z0-9]+-\S+$")
+
+
+def _org_id_clean(org_id: str) -> str:
+    """An org-id.guide identifier as given, trimmed; blank for none. ValidationError for one
+    that is not a list prefix and an id."""
+    org_id = org_id.strip()
+    if org_id and not ORG_ID_PATTERN.match(org_id):
+        raise ValidationError(
+            {
+                "org_id": "Enter an org-id.guide identifier: a list prefix in capitals and the "
+                "organisation's number in that list, like GB-CHC-1234567 or GB-COH-01234567"
+            }
+        )
+    return org_id
+
+
 @transaction.atomic
 def organisation_create(
-    *, by: User, name: str, type: str, short_name: str = "", police_force_area: PoliceForceArea | None = None
+    *,
+    by: User,
+    name: str,
+    type: str,
+    short_name: str = "",
+    police_force_area: PoliceForceArea | None = None,
+    org_id: str = "",
 ) -> Organisation:
-    """Add an organisation that will use Waymark."""
+    """Add an organisation that will use Waymark (`org_id`: its org-id.guide identifier)."""
     ensure_can(by, "accounts.manage_organisations")
     organisation = Organisation(
-        name=name.strip(), type=type, short_name=short_name.strip(), police_force_area=police_force_area
+        name=name.strip(),
+        type=type,
+        short_name=short_name.strip(),
+        police_force_area=police_force_area,
+        org_id=_org_id_clean(org_id),
     )
     organisation.full_clean()
     organisation.save()
@@ -45,8 +75,11 @@ def organisation_create(
 
 @transaction.atomic
 def organisation_update(*, by: User, organisation: Organisation, **fields: Any) -> Organisation:
-    """Change an organisation's name, short name, type or whether it is active."""
+    """Change an organisation's name, short name, type, whether it is active, its police force
+    area or its org-id.guide identifier (`org_id`)."""
     ensure_can(by, "accounts.manage_organisations")
+    if "org_id" in fields:
+        fields = {**fields, "org_id": _org_id_clean(fields["org_id"])}
     if "type" in fields and fields["type"] != organisation.type:
         clashing = [
             m.get_role_display()

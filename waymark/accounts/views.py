@@ -75,6 +75,7 @@ def organisation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             type=data["type"],
             short_name=data["short_name"],
             police_force_area=data["police_force_area"],
+            org_id=data["org_id"],
         ),
         success=lambda organisation: f"{organisation.name} added.",
         then=lambda organisation: organisation,
@@ -112,7 +113,9 @@ def organisation_update(request: AuthenticatedHttpRequest, public_id: UUID) -> H
         request,
         form=OrganisationForm(
             request.POST or None,
-            initial=_fields(organisation, "name", "short_name", "type", "is_active", "police_force_area"),
+            initial=_fields(
+                organisation, "name", "short_name", "type", "is_active", "police_force_area", "org_id"
+            ),
         ),
         save=lambda data: services.organisation_update(by=request.user, organisation=organisation, **data),
         success="Changes saved.",

@@ -1,4 +1,5 @@
-"""CSV downloads of the tables Waymark shows: one way to write them, safe to open in a spreadsheet.
+"""CSV and XLSX downloads of the tables Waymark shows: one way to write them, safe to open in a
+spreadsheet.
 
 Every table a page shows can be downloaded with the same figures: a header row and the rows,
 hidden figures (None after `waymark.core.disclosure`) written as `[c]`, never as a blank or a
@@ -7,6 +8,10 @@ zero. Text that a spreadsheet would run as a formula (CSV injection: a cell star
 show as text. Numbers are written as numbers, so a negative count stays a number.
 
     return csv_response(filename=csv_filename("vawg-crimes", "2024/25"), header=[...], rows=rows)
+
+The same table as an Excel workbook: `xlsx_response` (one sheet), or `table_download` for either
+format by name; `workbook_bytes` writes several tables as sheets of one workbook. Numbers stay
+numbers (a Decimal keeps its pence) and formula-like text is made safe as in the CSV.
 
 Recording the download in the access log (an export) is the view's job, as for any other read.
 """
@@ -26,13 +31,18 @@ from .disclosure import HIDDEN_MARKER
 
 __all__ = [
     "CSV_CONTENT_TYPE",
+    "XLSX_CONTENT_TYPE",
     "csv_filename",
     "csv_response",
     "csv_text",
     "spreadsheet_safe",
+    "table_download",
+    "workbook_bytes",
+    "xlsx_response",
 ]
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # The characters that make Excel, LibreOffice or Google Sheets treat a cell as a formula (OWASP,
 # "CSV Injection"); a tab or carriage return first can hide one from a reviewer.
@@ -110,3 +120,43 @@ def csv_response(
     response = HttpResponse(csv_text(rows, header=header, none_as=none_as), content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def workbook_bytes(tables: dict[str, tuple[list[str], Iterable[Iterable[object]]]]) -> bytes:
+    """An XLSX workbook with one sheet per table (header, rows). Text a spreadsheet would run as
+    a formula is written as text; Decimals are numbers to the penny."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    for name, (header, rows) in tables.items():
+        sheet = workbook.create_sheet(title=name[:31])
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append([spreadsheet_safe(value) if isinstance(value, str) else value for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_response(
+    *, filename: str, sheet: str, header: Sequence[str], rows: Iterable[Sequence[object]]
+) -> HttpResponse:
+    """One table as an XLSX download on one sheet, named by `filename` made safe as
+    `csv_filename` makes it."""
+    name = csv_filename(filename.removesuffix(".xlsx").removesuffix(".csv")).removesuffix(".csv") + ".xlsx"
+    response = HttpResponse(
+        workbook_bytes({sheet: (list(header), [list(row) for row in rows])}), content_type=XLSX_CONTENT_TYPE
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def table_download(
+    file_format: str, *, filename: str, sheet: str, header: Sequence[str], rows: Iterable[Sequence[object]]
+) -> HttpResponse:
+    """The table as CSV or XLSX (`file_format`), with the same rows either way."""
+    if file_format == "xlsx":
+        return xlsx_response(filename=filename, sheet=sheet, header=header, rows=rows)
+    if file_format != "csv":
+        raise ValueError(f"Unknown download format {file_format!r}")
+    return csv_response(filename=filename, header=header, rows=rows)

@@ -21,10 +21,10 @@ from django.db.models import QuerySet
 
 from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record_many
-from waymark.core.csv_download import spreadsheet_safe
+from waymark.core.csv_download import XLSX_CONTENT_TYPE, spreadsheet_safe, workbook_bytes
 
 from .models import Allocation, Award, AwardFunding, FundedPost, PostFundingShare
-from .transfer import COLUMNS, LIST_SEPARATOR, SHEETS, workbook_bytes
+from .transfer import COLUMNS, LIST_SEPARATOR, SHEETS
 
 FORMATS: tuple[str, ...] = ("csv", "xlsx")
 VIEW_PERMISSION = "funding.view_funding"
@@ -52,6 +52,7 @@ def _award_rows(user: Any) -> tuple[list[list[object]], list[Any]]:
             a.status,
             a.stated_total,
             a.decision_reference,
+            a.awarded_on,
             a.description,
         ]
         for a in awards
@@ -276,9 +277,6 @@ def export_file(*, user: Any, table: str, file_format: str, request: Any = None)
         return f"{stem}.csv", "text/csv; charset=utf-8", csv_bytes(chosen.header, rows)
     data = workbook_bytes({table: (list(chosen.header), [[_xlsx(v) for v in row] for row in rows])})
     return f"{stem}.xlsx", XLSX_CONTENT_TYPE, data
-
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _xlsx(value: object) -> object:

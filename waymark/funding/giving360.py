@@ -8,8 +8,11 @@ template; see docs/funding-import-export.md.
 - `amountAwarded`: the sum of the award's funding lines (indicative and confirmed), or its
   stated total where it has no lines, written as a JSON number to the penny (never through a
   float).
-- `awardDate`: Waymark holds no decision date, so the award's start date stands for it (the
-  standard allows a proxy date).
+- `awardDate`: the day the award was decided (`Award.awarded_on`) where it is recorded; where
+  it is not, the award's start date stands for it (the standard allows a proxy date).
+- `recipientOrganization`: the provider, with its org-id.guide identifier
+  (`Organisation.org_id`, e.g. GB-CHC-1234567) where it is recorded; where it is not, an
+  identifier made of the prefix, `ORG` and the provider's Waymark id.
 - `fundingOrganization`: the OPCC, with the 360Giving identifier of the `Funder` that is the
   OPCC where one is recorded.
 - `beneficiaryLocation`: the police force area, then each local authority the award's posts
@@ -115,6 +118,12 @@ def funding_organisation() -> FundingOrg:
     return FundingOrg(_identifier(prefix(), "ORG", str(opcc.public_id) if opcc else "opcc"), name)
 
 
+def recipient_identifier(organisation: Organisation) -> str:
+    """The provider's org-id.guide identifier where recorded; otherwise one made of the prefix,
+    `ORG` and its Waymark id (stable, but meaning nothing outside this publisher's data)."""
+    return organisation.org_id or _identifier(prefix(), "ORG", str(organisation.public_id))
+
+
 def _awards(user: Any) -> list[Award]:
     posts = FundedPost.objects.prefetch_related("local_authorities")
     lines = AwardFunding.objects.select_related("funding_source")
@@ -179,11 +188,11 @@ def giving360_grants(*, user: Any) -> Giving360:
             "description": award.description or award.title,
             "currency": "GBP",
             "amountAwarded": amount,
-            "awardDate": award.start_on.isoformat(),
+            "awardDate": (award.awarded_on or award.start_on).isoformat(),
             "plannedDates": [{"startDate": award.start_on.isoformat(), "endDate": award.end_on.isoformat()}],
             "recipientOrganization": [
                 {
-                    "id": _identifier(prefix(), "ORG", str(award.organisation.public_id)),
+                    "id": recipient_identifier(award.organisation),
                     "name": award.organisation.name,
                 }
             ],

@@ -20,6 +20,12 @@ checked whole. The import is in two steps:
 Rows are matched by key, so importing the same file twice creates nothing the second time:
 an award by its reference, a funding line by award, source and year, a post by its award's
 reference and its title, an FTE share by post, source and year. An import never deletes.
+
+Overlapping periods are refused: an award row to the same provider, with the same title (case
+and spaces ignored) and overlapping dates as another award under a different reference, in the
+file or in Waymark, is probably that award a second time (a renewal starts after the other
+ends); and an award row that changes an award's dates so that they no longer overlap a
+financial year in which it has funding lines or post FTE shares, in Waymark or in the file.
 """
 
 from __future__ import annotations
@@ -48,7 +54,7 @@ from django.db import transaction
 from waymark.accounts.models import Organisation
 from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record_many
-from waymark.core.csv_download import spreadsheet_safe
+from waymark.core.csv_download import workbook_bytes
 from waymark.core.imports import ImportRefusedError, RowError
 from waymark.core.models import LocalAuthority
 from waymark.core.permissions import ensure_can
@@ -79,6 +85,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "status",
         "stated_total",
         "decision_reference",
+        "awarded_on",
         "description",
     ),
     "funding_lines": ("award_reference", "funding_source", "financial_year", "amount", "status"),
@@ -154,6 +161,9 @@ class AwardRow:
     status: str
     stated_total: Decimal | None
     decision_reference: str
+    # The column left out of the sheet leaves an award's decision date as it is in Waymark.
+    awarded_on: date | None
+    awarded_on_given: bool
     description: str
     existing: Award | None
 
@@ -551,6 +561,153 @@ class _RowChecker:
             return None
 
 
+def _title_key(title: str) -> str:
+    """A title with case and spaces ignored: "IDVA Service" and "idva  service" are one."""
+    return "".join(title.split()).casefold()
+
+
+def _overlap(first: tuple[date, date], second: tuple[date, date]) -> bool:
+    return first[0] <= second[1] and second[0] <= first[1]
+
+
+def _dates(start_on: date, end_on: date) -> str:
+    return f"{start_on:%d/%m/%Y} to {end_on:%d/%m/%Y}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+class _OverlapCheck:
+    """Finds an award row that is probably another award, in the file or already in Waymark,
+    under a second reference: the same provider, the same title (case and spaces ignored) and
+    dates that overlap. A renewal starts after the other ends, so it is not one."""
+
+    def __init__(self, rows: list[_Row], lookups: _Lookups, references: list[str]) -> None:
+        providers = {lookups.organisations.get(row.cells.get("provider", "").casefold()) for row in rows}
+        self.in_waymark: dict[tuple[int, str], list[Award]] = defaultdict(list)
+        # An award the file names is compared as the file has it, not as Waymark has it.
+        for award in (
+            Award.objects.filter(organisation__in=[p for p in providers if p is not None])
+            .exclude(reference__in=references)
+            .order_by("reference")
+        ):
+            self.in_waymark[(award.organisation_id, _title_key(award.title))].append(award)
+        self.in_file: dict[tuple[int, str], list[tuple[str, int, date, date]]] = defaultdict(list)
+
+    def clashes(
+        self,
+        *,
+        line: int,
+        reference: str,
+        title: str,
+        organisation: Organisation,
+        start_on: date,
+        end_on: date,
+    ) -> list[tuple[str, str]]:
+        """(column, message) for each other award this row's award is probably the same as."""
+        key = (organisation.pk, _title_key(title))
+        others = [
+            (other, f"on line {other_line}", (other_start, other_end))
+            for other, other_line, other_start, other_end in self.in_file[key]
+            if other != reference and _overlap((start_on, end_on), (other_start, other_end))
+        ] + [
+            (award.reference, "already in Waymark", (award.start_on, award.end_on))
+            for award in self.in_waymark[key]
+            if _overlap((start_on, end_on), (award.start_on, award.end_on))
+        ]
+        self.in_file[key].append((reference, line, start_on, end_on))
+        return [
+            (
+                "reference",
+                f"The award {other!r} ({where}) is to the same provider with the same title, and its "
+                f"dates ({_dates(*dates)}) overlap these: this is probably the same award under a "
+                f"second reference. Use the reference {other!r} to change it; a renewal starts after "
+                "the other award ends.",
+            )
+            for other, where, dates in others
+        ]
+
+
+class _MoneyYears:
+    """The financial years in which awards already in Waymark have funding lines or post FTE
+    shares, in Waymark or in the file: an award row may not change its dates so that they no
+    longer overlap one of those years."""
+
+    KINDS = (("funding_lines", "funding lines"), ("post_shares", "post FTE shares"))
+
+    def __init__(self, tables: dict[str, list[_Row]], existing: dict[str, Award]) -> None:
+        # (reference, year, kind) -> where: "in Waymark", "funding_lines line 3"...
+        self.where: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+        self.years: dict[str, set[str]] = defaultdict(set)
+        awards = list(existing.values())
+        held = [
+            (
+                "funding lines",
+                AwardFunding.objects.filter(award__in=awards).values_list(
+                    "award__reference", "financial_year"
+                ),
+            ),
+            (
+                "post FTE shares",
+                PostFundingShare.objects.filter(post__award__in=awards).values_list(
+                    "post__award__reference", "financial_year"
+                ),
+            ),
+        ]
+        for kind, pairs in held:
+            for reference, year in sorted(set(pairs)):
+                self._add(reference, year, kind, "in Waymark")
+        for sheet, kind in self.KINDS:
+            for row in tables.get(sheet, []):
+                reference = row.cells.get("award_reference", "")
+                if reference not in existing:
+                    continue
+                try:
+                    year = parse_financial_year(row.cells.get("financial_year", ""))
+                except _BadCellError:
+                    continue  # refused on its own row
+                self._add(reference, year, kind, f"{sheet} line {row.line}")
+
+    def _add(self, reference: str, year: str, kind: str, where: str) -> None:
+        self.years[reference].add(year)
+        self.where[(reference, year, kind)].append(where)
+
+    def left_out(self, *, reference: str, start_on: date, end_on: date) -> list[tuple[str, str]]:
+        """(column, message) for the years with money that new dates no longer overlap: years
+        before the new start against `start_on`, years after the new end against `end_on`."""
+        before = sorted(y for y in self.years[reference] if _year_bounds(y)[1] < start_on)
+        after = sorted(y for y in self.years[reference] if _year_bounds(y)[0] > end_on)
+        problems = []
+        if before:
+            problems.append(
+                (
+                    "start_on",
+                    f"The new start date ({start_on:%d/%m/%Y}) leaves out {_and(before)}, in which "
+                    f"the award has {self._held(reference, before)}. Start it on or before "
+                    f"{_year_bounds(before[0])[1]:%d/%m/%Y}, or move those first.",
+                )
+            )
+        if after:
+            problems.append(
+                (
+                    "end_on",
+                    f"The new end date ({end_on:%d/%m/%Y}) leaves out {_and(after)}, in which "
+                    f"the award has {self._held(reference, after)}. End it on or after "
+                    f"{_year_bounds(after[-1])[0]:%d/%m/%Y}, or move those first.",
+                )
+            )
+        return problems
+
+    def _held(self, reference: str, years: list[str]) -> str:
+        parts = []
+        for _sheet, kind in self.KINDS:
+            places = list(dict.fromkeys(w for y in years for w in self.where[(reference, y, kind)]))
+            if places:
+                parts.append(f"{kind} ({'; '.join(places)})")
+        return _and(parts)
+
+
 def transfer_check(*, by: Any, file_name: str, data: bytes) -> Plan:
     """Read and check a file without writing anything: what it would create and update, and
     every problem. Raises PermissionDenied for anyone who may not manage funding."""
@@ -567,11 +724,15 @@ def transfer_check(*, by: Any, file_name: str, data: bytes) -> Plan:
     file_awards: dict[str, int] = {}  # reference -> line, every reference the sheet names
     award_dates: dict[str, tuple[date, date]] = {}
     award_orgs: dict[str, Organisation] = {}
-    references = [row.cells.get("reference", "") for row in tables.get("awards", [])]
+    award_rows = tables.get("awards", [])
+    references = [row.cells.get("reference", "") for row in award_rows]
     existing_awards = {a.reference: a for a in Award.objects.filter(reference__in=references)}
-    for row in tables.get("awards", []):
+    overlaps = _OverlapCheck(award_rows, lookups, references)
+    money_years = _MoneyYears(tables, existing_awards)
+    for row in award_rows:
         check = _RowChecker("awards", row, errors)
         reference = check.get("reference", required=True, max_length=40)
+        reference_once = False  # the first row with this reference
         if reference is not None:
             if reference in file_awards:
                 check.fail(
@@ -579,17 +740,36 @@ def transfer_check(*, by: Any, file_name: str, data: bytes) -> Plan:
                 )
             else:
                 file_awards[reference] = row.line
+                reference_once = True
         title = check.get("title", required=True, max_length=200)
         organisation = check.get("provider", lookups.organisation, required=True)
         start_on = check.get("start_on", parse_date, required=True)
         end_on = check.get("end_on", parse_date, required=True)
-        if start_on and end_on and end_on < start_on:
+        dates_ok = start_on is not None and end_on is not None and end_on >= start_on
+        if start_on and end_on and not dates_ok:
             check.fail(
                 "end_on", f"The award ends ({end_on:%d/%m/%Y}) before it starts ({start_on:%d/%m/%Y})."
             )
         status = check.get("status", lambda t: _choice(t, Award.Status, "award status"))
         stated_total = check.get("stated_total", parse_money)
         decision_reference = check.get("decision_reference", max_length=100) or ""
+        awarded_on = check.get("awarded_on", parse_date)
+        existing = existing_awards.get(reference) if reference is not None else None
+        if reference is not None and reference_once and title and organisation and dates_ok:
+            for column, message in overlaps.clashes(
+                line=row.line,
+                reference=reference,
+                title=title,
+                organisation=organisation,
+                start_on=start_on,
+                end_on=end_on,
+            ):
+                check.fail(column, message)
+        if existing is not None and dates_ok and (start_on, end_on) != (existing.start_on, existing.end_on):
+            for column, message in money_years.left_out(
+                reference=reference, start_on=start_on, end_on=end_on
+            ):
+                check.fail(column, message)
         if check.ok and reference is not None:
             award_dates[reference] = (start_on, end_on)
             award_orgs[reference] = organisation
@@ -604,8 +784,10 @@ def transfer_check(*, by: Any, file_name: str, data: bytes) -> Plan:
                     status=status or Award.Status.ACTIVE,
                     stated_total=stated_total,
                     decision_reference=decision_reference,
+                    awarded_on=awarded_on,
+                    awarded_on_given="awarded_on" in row.cells,
                     description=check.cell("description"),
-                    existing=existing_awards.get(reference),
+                    existing=existing,
                 )
             )
 
@@ -904,6 +1086,8 @@ def _write(plan: Plan, *, by: Any) -> None:
         award.status = row.status
         award.stated_total = row.stated_total
         award.decision_reference = row.decision_reference
+        if row.awarded_on_given:
+            award.awarded_on = row.awarded_on
         award.description = row.description
         award.full_clean(validate_unique=False, validate_constraints=False)
         award.save()
@@ -951,28 +1135,6 @@ def _write(plan: Plan, *, by: Any) -> None:
 
 
 # Writing a workbook in the import layout (samples, exports) ----------------------------------
-
-
-def workbook_bytes(tables: dict[str, tuple[list[str], Iterable[Iterable[object]]]]) -> bytes:
-    """An XLSX workbook with one sheet per table (header, rows). Text a spreadsheet would run as
-    a formula is written as text; Decimals are numbers with two decimal places."""
-    import openpyxl
-
-    workbook = openpyxl.Workbook(write_only=True)
-    for name, (header, rows) in tables.items():
-        sheet = workbook.create_sheet(title=name[:31])
-        sheet.append(list(header))
-        for row in rows:
-            sheet.append([_xlsx_cell(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _xlsx_cell(value: object) -> object:
-    if isinstance(value, str):
-        return spreadsheet_safe(value)
-    return value
 
 
 def _typed(text: str) -> object:

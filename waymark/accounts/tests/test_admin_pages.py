@@ -5,6 +5,7 @@ from django.core import mail
 
 from waymark.accounts.models import Membership, Organisation, Service, Team, User
 from waymark.audit.models import AccessLog
+from waymark.core.testing.matrix import permission_matrix
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +150,87 @@ def test_phone_number_is_encrypted_at_rest(world):
     assert history_raw, "the change should have a history row"
     assert all("0121" not in value for value in history_raw)
     assert person.history.first().phone == "0121 496 0000"
+
+
+def test_admin_records_an_organisations_identifier_with_a_hint(client, world, login_as):
+    """The org-id.guide identifier is asked for with an example, kept on adding and changing,
+    and shown on the organisation's page."""
+    login_as("opcc_admin")
+    form = client.get("/organisations/new/").content.decode()
+    assert 'name="org_id"' in form
+    assert "GB-CHC-1234567" in form
+    client.post(
+        "/organisations/new/",
+        {"name": "Victim Support West", "type": "provider", "org_id": " GB-CHC-1234567 "},
+    )
+    organisation = Organisation.objects.get(name="Victim Support West")
+    assert organisation.org_id == "GB-CHC-1234567"
+    response = client.post(
+        f"/organisations/{organisation.public_id}/edit/",
+        {"name": organisation.name, "type": "provider", "is_active": "on", "org_id": "GB-COH-01234567"},
+    )
+    assert response.status_code == 302
+    organisation.refresh_from_db()
+    assert organisation.org_id == "GB-COH-01234567"
+    assert "GB-COH-01234567" in client.get(organisation.get_absolute_url()).content.decode()
+    # Blank is allowed: the identifier is optional.
+    client.post(
+        f"/organisations/{organisation.public_id}/edit/",
+        {"name": organisation.name, "type": "provider", "is_active": "on", "org_id": ""},
+    )
+    organisation.refresh_from_db()
+    assert organisation.org_id == ""
+
+
+@pytest.mark.parametrize(
+    "bad", ["1234567", "gb-chc-1234567", "GB-CHC-", "GB CHC 1234567", "GBR-CHC-1234567", "GB-CHC-123 4567"]
+)
+def test_an_identifier_that_is_not_a_list_prefix_and_an_id_is_refused(client, world, login_as, bad):
+    """Adding or changing: a specific error against the field, and nothing saved."""
+    login_as("opcc_admin")
+    response = client.post(
+        "/organisations/new/", {"name": "Victim Support West", "type": "provider", "org_id": bad}
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Enter an org-id.guide identifier" in page
+    assert 'href="#id_org_id"' in page
+    assert not Organisation.objects.filter(name="Victim Support West").exists()
+
+    world.provider.org_id = "GB-CHC-7654321"
+    world.provider.save()
+    response = client.post(
+        f"/organisations/{world.provider.public_id}/edit/",
+        {"name": "Renamed", "type": "provider", "is_active": "on", "org_id": bad},
+    )
+    assert response.status_code == 400
+    assert "like GB-CHC-1234567 or GB-COH-01234567" in response.content.decode()
+    world.provider.refresh_from_db()
+    assert (world.provider.name, world.provider.org_id) != ("Renamed", bad)
+    assert world.provider.org_id == "GB-CHC-7654321"
+
+
+def test_the_organisation_service_refuses_a_bad_identifier(world):
+    from django.core.exceptions import ValidationError
+
+    from waymark.accounts.services import organisation_create
+
+    admin = world.member("opcc_admin")
+    with pytest.raises(ValidationError) as refused:
+        organisation_create(by=admin, name="Somewhere", type="provider", org_id="charity 1234567")
+    assert list(refused.value.message_dict) == ["org_id"]
+    assert not Organisation.objects.filter(name="Somewhere").exists()
+
+
+@permission_matrix({"opcc_admin": 302, "anonymous": 302}, default=403)
+def test_only_the_opcc_admin_changes_an_organisations_identifier(client, world, login_as, role, expected):
+    """A provider's own manager cannot set its identifier either; only the OPCC admin's change
+    is saved (an anonymous post is sent to sign in and saves nothing)."""
+    login_as(role)
+    response = client.post(
+        f"/organisations/{world.provider.public_id}/edit/",
+        {"name": world.provider.name, "type": "provider", "is_active": "on", "org_id": "GB-CHC-1234567"},
+    )
+    assert response.status_code == expected
+    world.provider.refresh_from_db()
+    assert (world.provider.org_id == "GB-CHC-1234567") == (role == "opcc_admin")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from decimal import Decimal
 
 import openpyxl
@@ -13,9 +14,10 @@ from django.urls import reverse
 
 from waymark.audit.models import AccessLog
 from waymark.core.testing.matrix import permission_matrix
-from waymark.funding.transfer import transfer_check
+from waymark.funding.models import Award
+from waymark.funding.transfer import transfer_check, transfer_commit, transfer_store
 
-from .test_transfer_helpers import make_portfolio, make_sources
+from .test_transfer_helpers import make_portfolio, make_sources, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +154,28 @@ def test_the_workbook_imports_again_unchanged(client, login_as, world, portfolio
         Decimal("1400307.90"),
         Decimal("1400307.90"),
     ]
+
+
+def test_the_award_date_is_downloaded_and_imports_back_unchanged(
+    client, login_as, world, portfolio, settings, tmp_path
+) -> None:
+    """`awarded_on` is a column of the awards table (a date, blank where none is recorded);
+    the workbook imported back changes nothing, the award date included."""
+    settings.VAR_DIR = tmp_path
+    Award.objects.filter(reference="AW-HOME").update(awarded_on=date(2021, 2, 26))
+    admin = login_as("opcc_admin")
+    awards = _csv(client.get(reverse("funding:export_download", args=["awards", "csv"])))
+    assert [(row["reference"], row["awarded_on"]) for row in awards] == [
+        ("AW-HOME", "2021-02-26"),
+        ("AW-OTHER", ""),
+    ]
+    response = client.get(reverse("funding:export_download", args=["workbook", "xlsx"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content))["awards"]
+    rows = list(sheet.iter_rows(values_only=True))
+    column = rows[0].index("awarded_on")
+    assert rows[1][column].date() == date(2021, 2, 26)  # a date cell
+    before = snapshot()
+    token = transfer_store(by=admin, file_name="funding-awards-posts.xlsx", data=response.content)
+    transfer_commit(by=admin, token=token)
+    assert snapshot() == before
+    assert Award.objects.get(reference="AW-HOME").awarded_on == date(2021, 2, 26)

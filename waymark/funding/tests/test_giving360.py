@@ -201,3 +201,43 @@ def test_decimal_json_and_geo_codes() -> None:
         "PFA",
         "",
     ]
+
+
+def test_the_award_date_is_the_decision_date_where_recorded(client, login_as, world, portfolio) -> None:
+    """AW-HOME was decided on 26 February 2021: that is its awardDate; AW-OTHER has no
+    decision date recorded, so its start date stands for it, in the JSON and the CSV."""
+    Award.objects.filter(reference="AW-HOME").update(awarded_on=date(2021, 2, 26))
+    login_as("opcc_analyst")
+    grants = _json(client)["grants"]
+    assert [(g["id"], g["awardDate"]) for g in grants] == [
+        ("360G-waymark-demo-AW-HOME", "2021-02-26"),
+        ("360G-waymark-demo-AW-OTHER", "2021-04-01"),
+    ]
+    assert grants[0]["plannedDates"] == [{"startDate": "2021-04-01", "endDate": "2023-03-31"}]
+    response = client.get(reverse("funding:giving360_download", args=["csv"]))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [row["Award Date"] for row in rows] == ["2021-02-26", "2021-04-01"]
+
+
+def test_the_recipient_is_identified_by_its_org_id_where_recorded(client, login_as, world, portfolio) -> None:
+    """The home provider has the charity identifier GB-CHC-1234567; the other provider has
+    none, so it keeps the identifier made of the prefix and its Waymark id."""
+    world.provider.org_id = "GB-CHC-1234567"
+    world.provider.save()
+    login_as("opcc_admin")
+    recipients = [g["recipientOrganization"] for g in _json(client)["grants"]]
+    assert recipients == [
+        [{"id": "GB-CHC-1234567", "name": world.provider.name}],
+        [
+            {
+                "id": f"360G-waymark-demo-ORG-{world.other_provider.public_id}",
+                "name": world.other_provider.name,
+            }
+        ],
+    ]
+    response = client.get(reverse("funding:giving360_download", args=["csv"]))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [row["Recipient Org:Identifier"] for row in rows] == [
+        "GB-CHC-1234567",
+        f"360G-waymark-demo-ORG-{world.other_provider.public_id}",
+    ]

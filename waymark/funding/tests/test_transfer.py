@@ -7,6 +7,7 @@ import copy
 import os
 import re
 import time
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,7 +23,13 @@ from waymark.core.imports import ImportRefusedError
 from waymark.core.testing.matrix import permission_matrix
 from waymark.funding import transfer
 from waymark.funding.models import Award, AwardFunding, FundedPost, PostFundingShare
-from waymark.funding.transfer import parse_money, transfer_check, transfer_commit, transfer_store
+from waymark.funding.transfer import (
+    SheetRowError,
+    parse_money,
+    transfer_check,
+    transfer_commit,
+    transfer_store,
+)
 
 from .test_transfer_helpers import (
     MOJ_SOURCE,
@@ -194,6 +201,8 @@ def test_the_documented_samples_import(world, sources) -> None:
         }
     )
     assert [row.amount for row in from_xlsx.lines] == [row.amount for row in from_csv.lines]
+    assert [row.awarded_on for row in from_xlsx.awards] == [row.awarded_on for row in from_csv.awards]
+    assert [row.awarded_on for row in from_csv.awards] == [date(2021, 3, 15), None]
 
 
 # sheet, row index (1 = first data row), column, bad value, words of the message
@@ -204,6 +213,7 @@ BAD_ROWS = [
     ("awards", 1, "stated_total", "12.345", "more than two decimal places"),
     ("awards", 1, "status", "live", "not a valid award status"),
     ("awards", 2, "reference", "AW-IDVA", "already on line 2"),
+    ("awards", 1, "awarded_on", "March 2021", "is not a date"),
     ("funding_lines", 1, "funding_source", "Lottery", "no funding source called 'Lottery'"),
     ("funding_lines", 1, "financial_year", "2021-22", "write it as 2021/22"),
     ("funding_lines", 1, "financial_year", "2021/23", "the second part must be the next year"),
@@ -250,6 +260,231 @@ def test_each_kind_of_bad_row_is_listed_and_nothing_written(
     with pytest.raises(ImportRefusedError):
         transfer_commit(by=admin, token=transfer_store(by=admin, file_name="bad.zip", data=data))
     assert _nothing_written()
+
+
+def test_the_award_date_is_imported_and_a_file_without_the_column_leaves_it(world, sources) -> None:
+    """`awarded_on` is written where the column is given (blank clears it); a file whose awards
+    sheet has no such column, as files made before it do, leaves the recorded date alone."""
+    admin = world.member("opcc_admin")
+    tables = good_tables(world)
+    _import(admin, tables)
+    idva = Award.objects.get(reference="AW-IDVA")
+    assert idva.awarded_on == date(2021, 3, 15)
+    assert Award.objects.get(reference="AW-ISVA").awarded_on is None
+
+    without = copy.deepcopy(tables)
+    column = without["awards"][0].index("awarded_on")
+    for row in without["awards"]:
+        del row[column]
+    plan = transfer_check(by=admin, file_name="old.zip", data=as_zip(without))
+    assert plan.errors == []
+    _import(admin, without)
+    idva.refresh_from_db()
+    assert idva.awarded_on == date(2021, 3, 15)
+
+    cleared = copy.deepcopy(tables)
+    cleared["awards"][1][column] = ""
+    _import(admin, cleared)
+    idva.refresh_from_db()
+    assert idva.awarded_on is None
+
+
+# Overlapping periods ------------------------------------------------------------------------
+
+
+def _refused_alike(admin, tables) -> list[SheetRowError]:
+    """The preview's problems; the commit of the same file is refused with the same problems
+    and writes nothing. Returns them."""
+    data = as_zip(tables)
+    plan = transfer_check(by=admin, file_name="overlap.zip", data=data)
+    assert plan.errors
+    with pytest.raises(ImportRefusedError) as refused:
+        transfer_commit(by=admin, token=transfer_store(by=admin, file_name="overlap.zip", data=data))
+    assert refused.value.errors == plan.errors
+    return plan.errors
+
+
+def _awards_only(tables, *rows: list[str]):
+    """The awards sheet of `tables` with `rows` in place of its own."""
+    return {"awards": [tables["awards"][0], *rows]}
+
+
+def _award(tables, reference: str, /, **changes: str) -> list[str]:
+    """A row of the awards sheet: the row of `reference` in `tables`, changed."""
+    header = tables["awards"][0]
+    row = list(next(r for r in tables["awards"][1:] if r[0] == reference))
+    for column, value in changes.items():
+        row[header.index(column)] = value
+    return row
+
+
+def test_a_second_reference_for_an_award_in_the_file_is_refused(world, sources) -> None:
+    """Two rows to the same provider, the same title (case and spaces ignored), overlapping
+    dates, different references: the later row is refused naming the earlier's reference."""
+    admin = world.member("opcc_admin")
+    tables = good_tables(world)
+    tables["awards"].append(
+        _award(
+            tables,
+            "AW-IDVA",
+            reference="AW-IDVA-2",
+            title="  idva  SERVICE",
+            start_on="2022-04-01",
+            end_on="2024-03-31",
+        )
+    )
+    errors = _refused_alike(admin, tables)
+    assert [(e.sheet, e.line, e.column) for e in errors] == [("awards", 4, "reference")]
+    assert "'AW-IDVA' (on line 2)" in errors[0].message
+    assert "probably the same award under a second reference" in errors[0].message
+    assert "01/04/2021 to 31/03/2023" in errors[0].message
+    assert _nothing_written()
+
+
+def test_a_second_reference_for_an_award_already_in_waymark_is_refused(world, sources) -> None:
+    """A file's row that repeats an award Waymark holds under another reference is refused on
+    the file's row, naming the award in Waymark; Waymark is unchanged."""
+    admin = world.member("opcc_admin")
+    tables = good_tables(world)
+    _import(admin, tables)
+    before = snapshot()
+    again = _awards_only(
+        tables,
+        _award(
+            tables,
+            "AW-IDVA",
+            reference="AW-IDVA-B",
+            title="IDVA Service",
+            start_on="2023-03-31",
+            end_on="2025-03-31",
+        ),
+    )
+    errors = _refused_alike(admin, again)
+    assert [(e.sheet, e.line, e.column) for e in errors] == [("awards", 2, "reference")]
+    assert "'AW-IDVA' (already in Waymark)" in errors[0].message
+    assert "probably the same award under a second reference" in errors[0].message
+    assert snapshot() == before
+
+
+def test_a_renewal_another_provider_or_another_title_is_not_an_overlap(world, sources) -> None:
+    """A renewal starts the day after the other award ends; another provider's award or an
+    award with another title may share the dates."""
+    admin = world.member("opcc_admin")
+    tables = good_tables(world)
+    _import(admin, tables)
+    renewals = _awards_only(
+        tables,
+        _award(tables, "AW-IDVA", reference="AW-IDVA-2023", start_on="2023-04-01", end_on="2025-03-31"),
+        _award(tables, "AW-IDVA", reference="AW-IDVA-2025", start_on="2025-04-01", end_on="2026-03-31"),
+        _award(tables, "AW-IDVA", reference="AW-IDVA-OTHER", provider=world.other_provider.name),
+        _award(tables, "AW-IDVA", reference="AW-IDVA-LANG", title="IDVA service (languages)"),
+    )
+    plan = transfer_check(by=admin, file_name="renewals.zip", data=as_zip(renewals))
+    assert plan.errors == []
+    _import(admin, renewals)
+    assert Award.objects.count() == 6
+
+
+def test_an_award_the_file_changes_is_compared_as_the_file_has_it(world, sources) -> None:
+    """The file renames AW-IDVA and adds a new award under its old title: Waymark's old title
+    does not count, since the import changes it."""
+    admin = world.member("opcc_admin")
+    tables = good_tables(world)
+    _import(admin, tables)
+    renamed = _awards_only(
+        tables,
+        _award(tables, "AW-IDVA", title="IDVA service (to March 2023)"),
+        _award(tables, "AW-IDVA", reference="AW-IDVA-NEW"),
+    )
+    assert transfer_check(by=admin, file_name="renamed.zip", data=as_zip(renamed)).errors == []
+    # Renamed back in the same file, the two clash again: the new row is refused.
+    clash = _awards_only(tables, _award(tables, "AW-IDVA"), renamed["awards"][2])
+    errors = _refused_alike(admin, clash)
+    assert [(e.line, e.column) for e in errors] == [(3, "reference")]
+    assert "'AW-IDVA' (on line 2)" in errors[0].message
+
+
+def test_an_award_made_in_waymark_after_the_preview_refuses_the_commit(world, sources) -> None:
+    """The commit checks again: an award with the same title and provider entered in Waymark
+    since the preview refuses the whole file."""
+    admin = world.member("opcc_admin")
+    data = as_zip(good_tables(world))
+    assert transfer_check(by=admin, file_name="funding.zip", data=data).errors == []
+    token = transfer_store(by=admin, file_name="funding.zip", data=data)
+    Award.objects.create(
+        reference="AW-IDVA-TYPED",
+        title="IDVA service",
+        organisation=world.provider,
+        start_on=date(2022, 1, 1),
+        end_on=date(2022, 12, 31),
+    )
+    with pytest.raises(ImportRefusedError) as refused:
+        transfer_commit(by=admin, token=token)
+    assert [(getattr(e, "sheet", ""), e.line, e.column) for e in refused.value.errors] == [
+        ("awards", 2, "reference")
+    ]
+    assert "'AW-IDVA-TYPED' (already in Waymark)" in refused.value.errors[0].message
+    assert Award.objects.count() == 1
+
+
+def test_new_dates_that_leave_out_a_year_with_money_are_refused(world, sources) -> None:
+    """AW-IDVA has funding lines and FTE shares in 2021/22 and 2022/23, AW-ISVA a funding
+    line in 2022/23 and a share in 2021/22: dates that no longer overlap those years are
+    refused against the date that leaves them out, naming the years; nothing changes."""
+    admin = world.member("opcc_admin")
+    tables = good_tables(world)
+    _import(admin, tables)
+    before = snapshot()
+    moved = _awards_only(
+        tables,
+        _award(tables, "AW-IDVA", start_on="2022-04-01", end_on="2023-03-31"),
+        _award(tables, "AW-ISVA", start_on="2021-06-01", end_on="2022-03-31"),
+    )
+    errors = _refused_alike(admin, moved)
+    assert [(e.sheet, e.line, e.column) for e in errors] == [
+        ("awards", 2, "start_on"),
+        ("awards", 3, "end_on"),
+    ]
+    assert errors[0].message == (
+        "The new start date (01/04/2022) leaves out 2021/22, in which the award has funding lines "
+        "(in Waymark) and post FTE shares (in Waymark). Start it on or before 31/03/2022, or move "
+        "those first."
+    )
+    assert "leaves out 2022/23, in which the award has funding lines (in Waymark)." in errors[1].message
+    assert "post FTE shares" not in errors[1].message
+    assert "End it on or after 01/04/2022" in errors[1].message
+    assert snapshot() == before
+
+
+def test_new_dates_that_leave_out_a_year_with_money_in_the_file_are_refused(world, sources) -> None:
+    """AW-IDVA is in Waymark with no money yet; the file shortens it to 2021/22 and gives it
+    a funding line and two shares in 2022/23: the award row is refused, naming the file's
+    lines that hold them."""
+    admin = world.member("opcc_admin")
+    tables = good_tables(world)
+    _import(admin, {"awards": tables["awards"]})
+    tables["awards"][1] = _award(tables, "AW-IDVA", end_on="2022-03-31")
+    errors = _refused_alike(admin, tables)
+    # The refused award row stands alone: its lines are not checked against dates it may not have.
+    assert [(e.sheet, e.line, e.column) for e in errors] == [("awards", 2, "end_on")]
+    assert errors[0].message.startswith(
+        "The new end date (31/03/2022) leaves out 2022/23, in which the award has funding lines "
+        "(funding_lines line 3) and post FTE shares (post_shares line 3; post_shares line 4)."
+    )
+    assert [a.end_on for a in Award.objects.filter(reference="AW-IDVA")] == [date(2023, 3, 31)]
+
+
+def test_new_dates_that_still_overlap_every_year_with_money_are_imported(world, sources) -> None:
+    """Dates may move within the years that hold money: 1 June 2021 to 31 January 2023 still
+    overlaps 2021/22 and 2022/23."""
+    admin = world.member("opcc_admin")
+    tables = good_tables(world)
+    _import(admin, tables)
+    _import(
+        admin, _awards_only(tables, _award(tables, "AW-IDVA", start_on="2021-06-01", end_on="2023-01-31"))
+    )
+    idva = Award.objects.get(reference="AW-IDVA")
+    assert (idva.start_on, idva.end_on) == (date(2021, 6, 1), date(2023, 1, 31))
 
 
 def test_every_problem_of_a_file_is_listed_at_once(world, sources) -> None:

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from waymark.core.csv_download import workbook_bytes
 from waymark.core.models import LocalAuthority
 from waymark.core.testing.world import World
 from waymark.funding.models import (
@@ -22,7 +23,6 @@ from waymark.funding.models import (
     PostFundingShare,
     Specialism,
 )
-from waymark.funding.transfer import workbook_bytes
 
 MOJ_SOURCE = "MoJ ring-fenced IDVA and ISVA fund"
 OPCC_SOURCE = "OPCC core budget"
@@ -61,6 +61,7 @@ def good_tables(world: World) -> Tables:
                 "status",
                 "stated_total",
                 "decision_reference",
+                "awarded_on",
                 "description",
             ],
             [
@@ -72,9 +73,10 @@ def good_tables(world: World) -> Tables:
                 "active",
                 "£1,200,000.00",
                 "D-45",
+                "2021-03-15",
                 "IDVAs.",
             ],
-            ["AW-ISVA", "ISVA service", home, "2021-04-01", "2023-03-31", "", "200307.91", "", ""],
+            ["AW-ISVA", "ISVA service", home, "2021-04-01", "2023-03-31", "", "200307.91", "", "", ""],
         ],
         "funding_lines": [
             ["award_reference", "funding_source", "financial_year", "amount", "status"],
@@ -174,6 +176,7 @@ def snapshot() -> dict[str, Any]:
                 "status",
                 "stated_total",
                 "decision_reference",
+                "awarded_on",
             )
         ),
         "lines": sorted(
