@@ -64,35 +64,71 @@ Round 2: £209,332.78 for 1 August 2021 to 31 March 2022 for the Early Awareness
 Intervention (printed), matched "in kind" (a match contribution whose value the paper does not
 print: Illustrative, equal to the award).
 
+**Award dates.** `Award.awarded_on` is set only where the paper gives the decision's date: the
+Early Awareness Stalking Intervention, announced as awarded on 22 July 2021 (paragraph 45). The
+paper gives no decision date for the MoJ fund's awards or round 1 (September 2020 is when the
+Home Office launched the fund, not when it decided), so theirs are left empty.
+
+**Budget lines and monitoring returns (all Illustrative).** The paper reports no budgets or
+returns. Each award's funding for a year is budgeted on four lines (salaries, on-costs,
+non-pay, overheads, each described as illustrative) naming the source that pays that year,
+adding up exactly to the year's funding. Every award's returns are scheduled by its sources'
+cadence (all quarterly) with `monitoring_returns_schedule`, and its history is written through
+the workflow services, as the funded providers' managers (`PROVIDER_MANAGERS`, made here: the
+accounts demo's provider manager is Remedi's, which holds no award) and the OPCC analyst would
+have done it:
+
+- every period is submitted three weeks after it ends and accepted, with spend on each budget
+  line near the straight-line profile, outputs and a short narrative, except:
+- the ISVA award's July to September 2021 return was sent back for changes, then resubmitted and
+  accepted; YUVA's January to March 2021 return was submitted after its due date;
+- the ISVA award's last return (January to March 2023) is submitted and awaits the OPCC's
+  review, and the IDVA award's last return is still due, for the IDVA provider's manager to
+  submit. Every demo award ended by 31 March 2023, so that return is past its due date and shows
+  as late: an award running today would have to be invented.
+
+The Regional DVPP and Drive take no new referrals in their last period (to 30 November 2021),
+the paper's "safe demobilisation".
+
 Idempotent: rows are found by their natural keys (names, award references, the demo key in a
-post's notes) and only what is missing is created.
+post's notes, a budget line's year and description, a return's period) and only what is missing
+is created; a return is only moved on from "due", so one a person has since submitted is kept.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
 from django.db import transaction
+from django.utils import timezone
 
-from waymark.accounts.demo import ORGANISATIONS
-from waymark.accounts.models import Organisation
+from waymark.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, ORGANISATIONS, demo_load
+from waymark.accounts.models import Membership, Organisation, User
+from waymark.accounts.roles import Role
 from waymark.core.models import LocalAuthority
+from waymark.core.periods import FinancialQuarter, FinancialYear
 
+from . import returns
 from .models import (
     IDVA_ROLES,
     ISVA_ROLES,
+    PENNY,
     Allocation,
     Award,
     AwardFunding,
     AwardVariation,
+    BudgetLine,
     Commitment,
     FundedPost,
     Funder,
     FundingSource,
     FundingStatus,
     MatchContribution,
+    MonitoringReturn,
     PostFundingShare,
     PostRole,
     Specialism,
@@ -112,6 +148,8 @@ MOJ_2021 = Decimal("1617802.40")
 MOJ_2022 = Decimal("1669330.49")
 ISVA_COMMITMENT = Decimal("217494.49")
 EASI_AWARD = Decimal("209332.78")
+# Paragraph 45: "On 22nd July 2021 it was announced that [the PCC] ... has been awarded £209,332.78".
+EASI_AWARDED_ON = date(2021, 7, 22)
 
 DA_PROVIDER = "Domestic abuse advocacy provider (demo)"
 SV_PROVIDER = "Sexual violence advocacy provider (demo)"
@@ -600,7 +638,11 @@ def demo_funding_load(stdout: _Writer | None = None) -> dict[str, int]:
         "The provider is the demo's; the paper names none.",
         stated_total=EASI_AWARD,
         decision_reference="Home Office announcement, 22 July 2021",
+        awarded_on=EASI_AWARDED_ON,
     )
+    if easi.awarded_on is None:  # loaded before awards had a decision date
+        easi.awarded_on = EASI_AWARDED_ON
+        easi.save(update_fields=["awarded_on", "updated_at"])
     line(easi, round2, "2021/22", EASI_AWARD)
     _, made = MatchContribution.objects.get_or_create(
         award=easi,
@@ -649,7 +691,302 @@ def demo_funding_load(stdout: _Writer | None = None) -> dict[str, int]:
                         defaults={"fte_share": Decimal("1.00")},
                     )
                     _count(created, "post_shares", made)
+
+    _demo_budgets_and_returns(created)
     if stdout is not None:
         summary = ", ".join(f"{n} {k}" for k, n in created.items())
         stdout.write(f"Demo funding loaded (created: {summary}).\n")
+        managers = ", ".join(email for email, _, _ in PROVIDER_MANAGERS)
+        stdout.write(
+            f"Funded providers' managers, who submit monitoring returns (same password and "
+            f"authenticator secret as the demo users): {managers}.\n"
+        )
     return created
+
+
+# --- budget lines and monitoring returns (all Illustrative) ------------------------------------
+
+# The funded providers' managers, who submit the demo's returns: (e-mail, name, organisation).
+# The accounts demo's provider manager is Remedi's, which holds no award in the funding demo.
+PROVIDER_MANAGERS: tuple[tuple[str, str, str], ...] = (
+    ("idva.manager@demo.waymark.test", "Demo IDVA service manager", DA_PROVIDER),
+    ("isva.manager@demo.waymark.test", "Demo ISVA service manager", SV_PROVIDER),
+    ("programmes.manager@demo.waymark.test", "Demo perpetrator programmes manager", PERPETRATOR_PROVIDER),
+)
+# Who reviews the returns: the accounts demo's OPCC analyst.
+REVIEWER = "opcc.analyst@demo.waymark.test"
+
+# How a year's funding is budgeted: (category, description after the staff's name or alone, share).
+# Salaries take whatever the other lines' rounding leaves, so the lines add up to the penny.
+BUDGET_SHARES: tuple[tuple[str, str, Decimal], ...] = (
+    (BudgetLine.Category.SALARY, "salaries", Decimal("0.76")),
+    (BudgetLine.Category.ON_COSTS, "Employer's National Insurance and pension", Decimal("0.17")),
+    (BudgetLine.Category.NON_PAY, "Travel, training and equipment", Decimal("0.04")),
+    (BudgetLine.Category.OVERHEADS, "Management and overheads", Decimal("0.03")),
+)
+# Spend in a period against the straight line, by quarter of the financial year: a little under in
+# the first half, a little over at the year end (99.25% of the budget over a whole year).
+SPEND_PROFILE: dict[int, Decimal] = {
+    1: Decimal("0.93"),
+    2: Decimal("0.99"),
+    3: Decimal("1.01"),
+    4: Decimal("1.04"),
+}
+SUBMITTED_AFTER = timedelta(days=21)  # a return is submitted three weeks after its period ends
+
+ILLUSTRATIVE_RETURN = (
+    "Illustrative: the seed paper reports no monitoring returns; this one is made up for the demo."
+)
+
+IDVA_AWARD, ISVA_AWARD = "DEMO-MOJ-IDVA-2021", "DEMO-MOJ-ISVA-2021"
+YUVA_AWARD = "DEMO-HO-DAPF1-YUVA"
+# The returns whose history is not "submitted on time and accepted": (award, period start).
+LEFT_DUE = (IDVA_AWARD, date(2023, 1, 1))
+AWAITING_REVIEW = (ISVA_AWARD, date(2023, 1, 1))
+SENT_BACK_THEN_ACCEPTED = (ISVA_AWARD, date(2021, 7, 1))
+SUBMITTED_LATE = (YUVA_AWARD, date(2021, 1, 1))
+CHANGES_ASKED = (
+    "Please say how many of the referrals were for children and young people (the CYP ISVA posts)."
+)
+
+
+@dataclass(frozen=True)
+class _ReturnProfile:
+    """What an award's demo returns look like."""
+
+    staff: str  # whose salaries the budget pays, e.g. "IDVAs'"
+    referrals: int  # referrals in a typical quarter
+    opened: float  # the share of referrals that open a case
+    work: str  # the narrative's first sentence
+    own_measure: str = ""  # the provider's own output measure, if it reports one
+    risks: str = ""
+    winds_down: bool = False  # no new referrals in the last period; every case closed
+
+
+PROFILES: dict[str, _ReturnProfile] = {
+    IDVA_AWARD: _ReturnProfile(
+        "IDVAs'", 640, 0.75, "The 33 IDVA posts of Table 1 supported high-risk victims of domestic abuse."
+    ),
+    ISVA_AWARD: _ReturnProfile(
+        "ISVAs'",
+        170,
+        0.8,
+        "The 8 ISVA posts of Table 1 supported victims and survivors of sexual violence.",
+        risks="Waits for trial keep ISVA cases open for longer, so caseloads grow.",
+    ),
+    "DEMO-HO-DAPF1-DVPP": _ReturnProfile(
+        "Programme facilitators'",
+        40,
+        0.7,
+        "The enhanced Regional DVPP ran its groups for perpetrators of domestic abuse.",
+        own_measure="Programme completions",
+        winds_down=True,
+    ),
+    "DEMO-HO-DAPF1-DRIVE": _ReturnProfile(
+        "Case managers'",
+        24,
+        0.8,
+        "The enhanced Drive Project worked with high-harm, high-risk perpetrators of domestic abuse.",
+        winds_down=True,
+    ),
+    YUVA_AWARD: _ReturnProfile(
+        "YUVA practitioners'",
+        15,
+        0.8,
+        "YUVA worked with young people using violence and abuse towards parents and carers.",
+        own_measure="Programme completions",
+    ),
+    "DEMO-HO-DAPF2-EASI": _ReturnProfile(
+        "Clinical psychologists'",
+        18,
+        0.85,
+        "The Early Awareness Stalking Intervention worked with ex-intimate stalking perpetrators.",
+        own_measure="Interventions completed",
+    ),
+}
+
+
+def _provider_managers(created: dict[str, int]) -> dict[int, User]:
+    """The funded providers' managers by organisation id, made if missing (demo users' password
+    and authenticator secret)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    managers: dict[int, User] = {}
+    for email, name, org_name in PROVIDER_MANAGERS:
+        organisation = Organisation.objects.get(name=org_name)
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User(email=email, full_name=name)
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            _count(created, "provider_managers", True)
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, DEMO_TOTP_SECRET)
+        Membership.objects.get_or_create(user=user, organisation=organisation, role=Role.PROVIDER_MANAGER)
+        managers[organisation.pk] = User.objects.get(pk=user.pk)  # fresh: no cached memberships
+    return managers
+
+
+def _budget_lines(award: Award, staff: str, created: dict[str, int]) -> None:
+    """Four lines per funding line (year and source), adding up exactly to its amount, each
+    marked illustrative in its description (the paper prints no budgets)."""
+    for funding in award.funding_lines.select_related("funding_source").order_by("financial_year"):
+        amounts = [(funding.amount * share).quantize(PENNY, ROUND_HALF_UP) for _, _, share in BUDGET_SHARES]
+        amounts[0] += funding.amount - sum(amounts)
+        for (category, text, _), amount in zip(BUDGET_SHARES, amounts, strict=True):
+            name = f"{staff} {text}" if category == BudgetLine.Category.SALARY else text
+            description = f"{name} (illustrative)"
+            _, made = BudgetLine.objects.get_or_create(
+                award=award,
+                financial_year=funding.financial_year,
+                description=description,
+                defaults={"category": category, "amount": amount, "funding_source": funding.funding_source},
+            )
+            _count(created, "budget_lines", made)
+
+
+def _period_spend(award: Award, monitoring_return: MonitoringReturn) -> dict[int, Decimal]:
+    """Each budget line's share of the award's days in its year, bent by the quarter's profile."""
+    start, end = monitoring_return.period_start, monitoring_return.period_end
+    factor = SPEND_PROFILE[FinancialQuarter.from_date(start).number]
+    spend: dict[int, Decimal] = {}
+    for line in returns.return_budget_lines(monitoring_return):
+        year = FinancialYear.parse(line.financial_year)
+        span_start, span_end = max(award.start_on, year.start), min(award.end_on, year.end)
+        days = (min(end, span_end) - max(start, span_start)).days + 1
+        span = (span_end - span_start).days + 1
+        spend[line.pk] = (line.amount * days / span * factor).quantize(PENNY, ROUND_HALF_UP)
+    return spend
+
+
+def _period_outputs(
+    award: Award, profile: _ReturnProfile, periods: list[tuple[date, date]]
+) -> dict[date, dict[str, int]]:
+    """Each period's outputs, the same every run: cases open at the end carry over."""
+    outputs: dict[date, dict[str, int]] = {}
+    open_cases = 0
+    for index, (start, end) in enumerate(periods):
+        rng = random.Random(f"{award.reference} {start}")  # noqa: S311 - repeatable demo data
+        last = index == len(periods) - 1
+        scale = ((end - start).days + 1) / 91
+        if profile.winds_down and last:
+            referrals = on_time = opened = 0
+            closed = open_cases
+        else:
+            referrals = round(profile.referrals * scale * rng.uniform(0.9, 1.1))
+            on_time = round(referrals * rng.uniform(0.86, 0.96))
+            opened = round(referrals * profile.opened * rng.uniform(0.95, 1.05))
+            closed = min(open_cases + opened, round((open_cases + opened) * rng.uniform(0.3, 0.45)))
+        open_cases += opened - closed
+        row = {
+            "referrals_received": referrals,
+            "first_contact_on_time": on_time,
+            "cases_opened": opened,
+            "cases_closed": closed,
+            "cases_open_at_end": open_cases,
+        }
+        if profile.own_measure:
+            row[profile.own_measure] = round(closed * 0.6)
+        outputs[start] = row
+    return outputs
+
+
+def _narrative(
+    profile: _ReturnProfile, monitoring_return: MonitoringReturn, outputs: dict[str, int], last: bool
+) -> str:
+    start, end = monitoring_return.period_start, monitoring_return.period_end
+    when = f"{start.day} {start:%B %Y} to {end.day} {end:%B %Y}"
+    if profile.winds_down and last:
+        work = (
+            "No new referrals were taken while the service closed safely (the OPCC's two months' "
+            f"funding 'to allow safe demobilisation'); its {outputs['cases_closed']} open cases were "
+            "closed or handed on."
+        )
+    else:
+        work = (
+            f"{profile.work} {outputs['referrals_received']} referrals were received and "
+            f"{outputs['cases_opened']} cases opened from {when}; spend was close to the budget."
+        )
+    return f"{work}\n{ILLUSTRATIVE_RETURN}"
+
+
+def _aware(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(10, 0)))
+
+
+def _demo_budgets_and_returns(created: dict[str, int]) -> None:
+    """Budget lines, then every award's returns scheduled and their history written through the
+    workflow services (see the module docstring). Only returns still due are moved on."""
+    demo_load()  # the OPCC analyst who reviews, and the providers' organisations
+    managers = _provider_managers(created)
+    reviewer = User.objects.get(email=REVIEWER)
+    for award in Award.objects.filter(reference__in=PROFILES).order_by("reference"):
+        profile = PROFILES[award.reference]
+        _budget_lines(award, profile.staff, created)
+        scheduled = returns.monitoring_returns_schedule(award=award)
+        created["returns_scheduled"] = created.get("returns_scheduled", 0) + len(scheduled)
+        rows = list(award.monitoring_returns.order_by("period_start"))
+        outputs = _period_outputs(award, profile, [(r.period_start, r.period_end) for r in rows])
+        for index, row in enumerate(rows):
+            if row.status == MonitoringReturn.Status.DUE and (award.reference, row.period_start) != LEFT_DUE:
+                _return_history(
+                    row,
+                    award=award,
+                    profile=profile,
+                    outputs=outputs[row.period_start],
+                    last=index == len(rows) - 1,
+                    manager=managers[award.organisation_id],
+                    reviewer=reviewer,
+                    created=created,
+                )
+
+
+def _return_history(
+    row: MonitoringReturn,
+    *,
+    award: Award,
+    profile: _ReturnProfile,
+    outputs: dict[str, int],
+    last: bool,
+    manager: User,
+    reviewer: User,
+    created: dict[str, int],
+) -> None:
+    """Submit a due return as the provider's manager and review it as the OPCC's analyst."""
+    key = (award.reference, row.period_start)
+    narrative = _narrative(profile, row, outputs, last)
+
+    def submit(text: str, on: date) -> MonitoringReturn:
+        return returns.monitoring_return_submit(
+            monitoring_return=row,
+            spend=_period_spend(award, row),
+            outputs=outputs,
+            narrative=text,
+            risks=profile.risks,
+            by=manager,
+            now=_aware(on),
+        )
+
+    if key == SUBMITTED_LATE:
+        row = submit(narrative, row.due_on + timedelta(days=10))
+    elif key == SENT_BACK_THEN_ACCEPTED:
+        row = submit(narrative, row.period_end + timedelta(days=14))
+    else:
+        row = submit(narrative, row.period_end + SUBMITTED_AFTER)
+    _count(created, "returns_submitted", True)
+    if key == AWAITING_REVIEW:
+        return
+    if key == SENT_BACK_THEN_ACCEPTED:
+        row = returns.monitoring_return_request_changes(
+            monitoring_return=row, comments=CHANGES_ASKED, by=reviewer
+        )
+        _count(created, "returns_sent_back", True)
+        referrals = outputs["referrals_received"]
+        detail = (
+            f" Of the {referrals} referrals, {round(referrals * 0.3)} were for children and young "
+            "people, supported by the CYP ISVAs."
+        )
+        row = submit(narrative.replace("\n", f"{detail}\n", 1), row.period_end + timedelta(days=28))
+    returns.monitoring_return_accept(monitoring_return=row, by=reviewer)
+    _count(created, "returns_accepted", True)

@@ -717,8 +717,11 @@ def funder_return_figures(funder_return: FunderReturn) -> FunderReturnFigures:
     )
 
 
+FUNDER_RETURN_CSV_HEADER: tuple[str, ...] = ("Section", "Item", "Value")
+
+
 def funder_return_csv_rows(figures: FunderReturnFigures) -> list[list[Any]]:
-    """The funder return as rows for `csv_response` (header: Section, Item, Value)."""
+    """The funder return as rows for its CSV and XLSX downloads (FUNDER_RETURN_CSV_HEADER)."""
     fr = figures.funder_return
     rows: list[list[Any]] = [
         ["Return", "Funding source", fr.funding_source.name],

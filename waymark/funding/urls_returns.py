@@ -16,7 +16,18 @@ urlpatterns: list[URLPattern] = [
     path("funder-returns/", views_returns.funder_return_list, name="funder_returns"),
     path("funder-returns/build/", views_returns.funder_return_build, name="funder_return_build"),
     path("funder-returns/<uuid:public_id>/", views_returns.funder_return_detail, name="funder_return_detail"),
-    path("funder-returns/<uuid:public_id>/csv/", views_returns.funder_return_csv, name="funder_return_csv"),
+    path(
+        "funder-returns/<uuid:public_id>/csv/",
+        views_returns.funder_return_download,
+        {"file_format": "csv"},
+        name="funder_return_csv",
+    ),
+    path(
+        "funder-returns/<uuid:public_id>/xlsx/",
+        views_returns.funder_return_download,
+        {"file_format": "xlsx"},
+        name="funder_return_xlsx",
+    ),
     path(
         "funder-returns/<uuid:public_id>/submitted/",
         views_returns.funder_return_submitted,

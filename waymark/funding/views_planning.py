@@ -1,5 +1,8 @@
 """The planning pages under /funding/: the plan by financial year with its warnings, and the
-scenario tool. Thin views over `waymark.funding.planning`; the OPCC's funding roles only."""
+scenario tool. Thin views over `waymark.funding.planning`; the OPCC's funding roles only.
+
+Each table's download comes as CSV and as XLSX: the same header and rows, numbers as numbers
+(`waymark.core.csv_download.table_download`)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from django.views.decorators.http import require_GET
 from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record
 from waymark.core.charts import Chart, bar_chart
-from waymark.core.csv_download import csv_filename, csv_response
+from waymark.core.csv_download import csv_filename, table_download
 from waymark.core.http import AuthenticatedHttpRequest
 
 from . import money_format
@@ -112,8 +115,8 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @view_funding
 @require_GET
-def overview_download(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The plan's table as CSV, to the penny."""
+def overview_download(request: AuthenticatedHttpRequest, file_format: str = "csv") -> HttpResponse:
+    """The plan's table as CSV or XLSX, to the penny."""
     _, years = _chosen_years(request)
     plan = funding_plan(user=request.user, financial_years=years)
     _record(
@@ -122,8 +125,10 @@ def overview_download(request: AuthenticatedHttpRequest) -> HttpResponse:
         "Funding plan",
         f"{request.path} years: {', '.join(plan.financial_years) or 'none'}",
     )
-    return csv_response(
+    return table_download(
+        file_format,
         filename=csv_filename("funding-plan", *(years or ["every-year"])),
+        sheet="Funding plan",
         header=PLAN_CSV_HEADER,
         rows=plan_csv_rows(plan),
     )
@@ -183,8 +188,8 @@ def scenario(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @view_funding
 @require_GET
-def scenario_download(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The scenario's unfunded posts as CSV; a bad scenario is answered 400 with no file."""
+def scenario_download(request: AuthenticatedHttpRequest, file_format: str = "csv") -> HttpResponse:
+    """The scenario's unfunded posts as CSV or XLSX; a bad scenario is answered 400 with no file."""
     form, result = _scenario(request)
     if result is None:
         messages = (
@@ -195,13 +200,15 @@ def scenario_download(request: AuthenticatedHttpRequest) -> HttpResponse:
     _record(
         request, AccessLog.Action.EXPORT, "Funding scenario", f"{request.path} {_scenario_detail(result)}"
     )
-    return csv_response(
+    return table_download(
+        file_format,
         filename=csv_filename(
             "funding-scenario-unfunded-posts",
             f"cut-{result.cut_percent}",
             f"pay-{result.pay_rise_percent}",
             result.financial_year or "",
         ),
+        sheet="Unfunded posts",
         header=SCENARIO_CSV_HEADER,
         rows=scenario_csv_rows(result),
     )

@@ -28,7 +28,7 @@ from waymark.accounts.access import organisation_ids_with_role
 from waymark.accounts.roles import Role
 from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record
-from waymark.core.csv_download import csv_filename, csv_response
+from waymark.core.csv_download import csv_filename, csv_response, xlsx_response
 from waymark.core.forms import add_service_errors, form_flow
 from waymark.core.http import AuthenticatedHttpRequest
 from waymark.core.visibility import get_visible_or_404
@@ -431,7 +431,10 @@ def funder_return_detail(request: AuthenticatedHttpRequest, public_id: UUID) -> 
 @require_GET
 @login_required
 @view_funding
-def funder_return_csv(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
+def funder_return_download(
+    request: AuthenticatedHttpRequest, public_id: UUID, file_format: str = "csv"
+) -> HttpResponse:
+    """The funder return as CSV or XLSX: the same rows (section, item, value) either way."""
     funder_return = _funder_return(public_id)
     figures = returns.funder_return_figures(funder_return)
     _log(
@@ -439,16 +442,15 @@ def funder_return_csv(request: AuthenticatedHttpRequest, public_id: UUID) -> Htt
         AccessLog.Action.EXPORT,
         returns.funder_return_label(funder_return),
         obj=funder_return,
-        detail="CSV",
+        detail=file_format.upper(),
     )
-    return csv_response(
-        filename=csv_filename(
-            "funder return", funder_return.funding_source.name, funder_return.period_start.isoformat()
-        ),
-        header=["Section", "Item", "Value"],
-        rows=returns.funder_return_csv_rows(figures),
-        none_as="",
+    filename = csv_filename(
+        "funder return", funder_return.funding_source.name, funder_return.period_start.isoformat()
     )
+    header, rows = returns.FUNDER_RETURN_CSV_HEADER, returns.funder_return_csv_rows(figures)
+    if file_format == "xlsx":
+        return xlsx_response(filename=filename, sheet="Return to funder", header=header, rows=rows)
+    return csv_response(filename=filename, header=header, rows=rows, none_as="")
 
 
 @require_http_methods(["GET", "POST"])

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET
 from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record
 from waymark.core.charts import Chart, time_chart
-from waymark.core.csv_download import csv_filename, csv_response
+from waymark.core.csv_download import XLSX_CONTENT_TYPE, csv_filename, csv_response
 from waymark.core.http import AuthenticatedHttpRequest
 from waymark.core.periods import FinancialQuarter, FinancialYear
 
@@ -38,7 +38,6 @@ from .rollup import RollupReader
 view_compliance = permission_required("victims_code.view_compliance", raise_exception=True)
 
 TREND_QUARTERS = 8
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- periods and filters ------------------------------------------------------------------------

@@ -117,3 +117,42 @@ def submit_data(monitoring_return: MonitoringReturn, **fields: Any) -> dict[str,
     data.update({"output_referrals_received": "3", "narrative": "We supported people.", "risks": ""})
     data.update(fields)
     return data
+
+
+# --- downloads ----------------------------------------------------------------------------------
+
+
+def xlsx_rows(content: bytes) -> list[list[object]]:
+    """The cells of the only sheet of an XLSX download, blanks as ""."""
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    assert len(workbook.sheetnames) == 1
+    return [
+        ["" if cell is None else cell for cell in row] for row in workbook.active.iter_rows(values_only=True)
+    ]
+
+
+def assert_xlsx_matches_csv(
+    xlsx: bytes, csv_content: bytes, *, money_columns: set[int]
+) -> list[list[object]]:
+    """The XLSX holds the CSV's rows cell for cell; numbers are numbers, not text (every cell in
+    `money_columns` after the header is one), equal to the CSV's to the penny. Returns its rows."""
+    import csv
+    import io
+
+    expected = list(csv.reader(io.StringIO(csv_content.decode("utf-8-sig"))))
+    rows = xlsx_rows(xlsx)
+    assert len(rows) == len(expected)
+    assert rows[0] == expected[0]
+    for got, want in zip(rows[1:], expected[1:], strict=True):
+        assert len(got) == len(want)
+        for column, (cell, text) in enumerate(zip(got, want, strict=True)):
+            if isinstance(cell, int | float):
+                assert Decimal(str(cell)) == Decimal(text), (cell, text)
+            else:
+                assert column not in money_columns, f"column {column} should be a number: {cell!r}"
+                assert cell == text
+    return rows

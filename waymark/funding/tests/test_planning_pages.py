@@ -1,5 +1,5 @@
 """The planning pages: who may see them (the plan is the OPCC's, so no provider, not even the one
-whose posts are in it), what they show, the CSV downloads and bad scenario input."""
+whose posts are in it), what they show, the CSV and XLSX downloads and bad scenario input."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from waymark.core.testing.matrix import permission_matrix
 from waymark.funding.models import FundingStatus
 
 from .planning_builders import YEAR_2, build_case, funding_line, share
+from .returns_builders import assert_xlsx_matches_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +168,78 @@ def test_an_overspent_year_says_so_in_the_chart(client, login_as, case) -> None:
     text = client.get(reverse("funding:overview")).content.decode()
     assert "2025/26 left to distribute (over by £0.01, drawn as 0)" in text
     assert "-£0.01" in text
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@permission_matrix(PLAN_VIEWERS, default=403)
+def test_the_plan_xlsx_download(client, login_as, case, role, expected) -> None:
+    """The plan as XLSX: the CSV's rows, amounts as numbers to the penny; providers get 403."""
+    login_as(role)
+    response = client.get(reverse("funding:overview_xlsx"), {"year": YEAR_2})
+    assert response.status_code == expected
+    if expected == 200:
+        assert response["Content-Type"] == XLSX
+        assert response["Content-Disposition"] == 'attachment; filename="funding-plan-2026-27.xlsx"'
+        csv_response = client.get(reverse("funding:overview_download"), {"year": YEAR_2})
+        rows = assert_xlsx_matches_csv(
+            response.content, csv_response.content, money_columns=set(range(3, 11))
+        )
+        total = next(row for row in rows if row[1] == "Total, 2026/27")
+        assert total[3:] == [25500, 100000, 125500, 5000, 0, 40000.5, 40000.5, 80499.5]
+
+
+@permission_matrix(PLAN_VIEWERS, default=403)
+def test_the_scenario_xlsx_download(client, login_as, case, role, expected) -> None:
+    login_as(role)
+    scenario = {"cut_percent": "0", "pay_rise_percent": "3"}
+    response = client.get(reverse("funding:scenario_xlsx"), scenario)
+    assert response.status_code == expected
+    if expected == 200:
+        assert response["Content-Type"] == XLSX
+        csv_response = client.get(reverse("funding:scenario_download"), scenario)
+        rows = assert_xlsx_matches_csv(response.content, csv_response.content, money_columns={6, 7, 8, 9})
+        assert rows[1] == [
+            "2026/27",
+            "Ring-fenced IDVA and ISVA fund",
+            "Court IDVA Walsall",
+            "Court IDVA",
+            "Home Provider",
+            "Planned",
+            0.5,
+            6180,
+            5390,
+            790,
+        ]
+        assert rows[2][7:] == [25749.99, 25500, 249.99]
+
+
+def test_the_xlsx_downloads_are_logged_as_exports(client, login_as, case) -> None:
+    login_as("opcc_analyst")
+    client.get(reverse("funding:overview_xlsx"))
+    client.get(reverse("funding:scenario_xlsx"), {"cut_percent": "10", "pay_rise_percent": "0"})
+    exports = AccessLog.objects.filter(action=AccessLog.Action.EXPORT)
+    assert exports.get(record_label="Funding plan").detail.startswith("/funding/plan.xlsx years: ")
+    assert exports.get(record_label="Funding scenario").detail.startswith(
+        "/funding/scenario/unfunded-posts.xlsx cut 10% of indicative money"
+    )
+
+
+def test_a_bad_scenario_gives_no_xlsx(client, login_as, case) -> None:
+    login_as("opcc_analyst")
+    response = client.get(reverse("funding:scenario_xlsx"), {"cut_percent": "101", "pay_rise_percent": "0"})
+    assert response.status_code == 400
+    assert "The cut cannot be more than 100%" in response.content.decode()
+    assert not AccessLog.objects.filter(record_label="Funding scenario").exists()
+
+
+def test_the_pages_link_to_both_downloads(client, login_as, case) -> None:
+    login_as("opcc_analyst")
+    text = client.get(reverse("funding:overview"), {"year": YEAR_2}).content.decode()
+    assert 'href="/funding/plan.csv?year=2026%2F27"' in text
+    assert 'href="/funding/plan.xlsx?year=2026%2F27"' in text
+    text = client.get(
+        reverse("funding:scenario"), {"cut_percent": "10", "pay_rise_percent": "0"}
+    ).content.decode()
+    assert 'href="/funding/scenario/unfunded-posts.xlsx?cut_percent=10&amp;pay_rise_percent=0"' in text

@@ -11,7 +11,14 @@ from waymark.audit.models import AccessLog
 from waymark.core.testing.matrix import permission_matrix
 from waymark.funding.models import FunderReturn, MonitoringReturn
 
-from .returns_builders import make_award, make_budget_line, make_return, make_source, submit_data
+from .returns_builders import (
+    assert_xlsx_matches_csv,
+    make_award,
+    make_budget_line,
+    make_return,
+    make_source,
+    submit_data,
+)
 
 pytestmark = pytest.mark.django_db
 Status = MonitoringReturn.Status
@@ -192,3 +199,58 @@ def test_scheduling_and_building_through_the_pages(client, login_as, home) -> No
     assert response.status_code == 302
     home["funder_return"].refresh_from_db()
     assert home["funder_return"].submitted_on == date(2021, 10, 20)
+
+
+@pytest.fixture
+def filled_funder_return(home):
+    """The draft funder return for July to September 2021 with one accepted return behind it:
+    £1,234.56 on IDVA salaries, referrals 9, a provider's own measure whose name starts "=",
+    which a spreadsheet must show as text."""
+    accepted = make_return(
+        home["award"],
+        start=date(2021, 7, 1),
+        end=date(2021, 9, 30),
+        status=Status.ACCEPTED,
+        spend={home["line"]: "1234.56"},
+        outputs={"referrals_received": 9, "=SUM(A1)": 2},
+    )
+    home["funder_return"].monitoring_returns.set([accepted])
+    return home["funder_return"]
+
+
+@permission_matrix(OPCC_READERS, default=403)
+def test_the_funder_return_xlsx(client, login_as, filled_funder_return, role, expected) -> None:
+    """The XLSX holds the CSV's rows; money and outputs are numbers. Providers' managers, whose
+    own returns are in it, get 403 as for the CSV."""
+    login_as(role)
+    response = client.get(_url("funder_return_xlsx", filled_funder_return))
+    assert response.status_code == expected
+    if expected == 200:
+        assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        assert (
+            response["Content-Disposition"] == 'attachment; filename="funder-return-source-s-2021-07-01.xlsx"'
+        )
+        csv_response = client.get(_url("funder_return_csv", filled_funder_return))
+        rows = assert_xlsx_matches_csv(response.content, csv_response.content, money_columns=set())
+        assert ["Spend by budget category (£)", "Salaries", 1234.56] in rows
+        assert ["Spend by budget category (£)", "Total", 1234.56] in rows
+        assert ["Outputs", "Referrals received", 9] in rows
+        assert ["Outputs", "'=SUM(A1)", 2] in rows
+        assert ["Return", "Period start", "2021-07-01"] in rows
+
+
+def test_the_funder_return_downloads_are_logged_by_format(client, login_as, filled_funder_return) -> None:
+    login_as("board_member")
+    client.get(_url("funder_return_csv", filled_funder_return))
+    client.get(_url("funder_return_xlsx", filled_funder_return))
+    exports = AccessLog.objects.filter(
+        action=AccessLog.Action.EXPORT, record_label="Return to Source S, 1 July 2021 to 30 September 2021"
+    )
+    assert sorted(exports.values_list("detail", flat=True)) == ["CSV", "XLSX"]
+
+
+def test_the_funder_return_page_links_to_both_downloads(client, login_as, filled_funder_return) -> None:
+    login_as("opcc_analyst")
+    text = client.get(_url("funder_return_detail", filled_funder_return)).content.decode()
+    assert f'href="{_url("funder_return_csv", filled_funder_return)}"' in text
+    assert f'href="{_url("funder_return_xlsx", filled_funder_return)}"' in text
