@@ -65,6 +65,9 @@ STATUS_PRIORITY: dict[str, int] = {
 
 # Budget lines that pay for people; only these tie a ring-fenced budget line to posts.
 PAY_CATEGORIES: tuple[str, ...] = (BudgetLine.Category.SALARY, BudgetLine.Category.ON_COSTS)
+NON_PAY_CATEGORIES: tuple[str, ...] = tuple(
+    category for category in BudgetLine.Category.values if category not in PAY_CATEGORIES
+)
 
 # Returns whose spend counts as reported (a due return has reported nothing yet).
 REPORTED_STATUSES: tuple[str, ...] = (
@@ -330,6 +333,7 @@ class ScenarioLine:
     indicative: Decimal  # before the cut
     cut: Decimal  # taken off the indicative money
     commitments: Decimal
+    non_pay: Decimal  # awards' non-pay, overhead and capital budget lines paid by the source
     posts: tuple[ScenarioPost, ...]  # in priority order
     not_costed: tuple[str, ...]  # titles of posts with no annual cost (left out)
 
@@ -340,8 +344,9 @@ class ScenarioLine:
 
     @property
     def available(self) -> Decimal:
-        """Money available for posts: the allocation after the cut, less commitments."""
-        return self.allocation - self.commitments
+        """Money available for posts: the allocation after the cut, less commitments and the
+        non-pay spending budgeted against the source."""
+        return self.allocation - self.commitments - self.non_pay
 
     @property
     def cost(self) -> Decimal:
@@ -449,7 +454,9 @@ def scenario_run(
     every source) and pay rises by `pay_rise_percent`, in one year or every year.
 
     Per source and year: the current allocation, with its indicative part cut (confirmed and
-    varied money is not cut), less commitments, is the money available for posts. Each post
+    varied money is not cut), less commitments and less the non-pay, overhead and capital
+    budget lines of awards (not drafts) that name the source, is the money available for
+    posts. Each post
     with an FTE share of that source and year costs annual_cost x fte_share / fte, plus the pay
     rise. Posts are kept in priority order (filled, recruiting, vacant, planned; then title)
     while the money covers each whole cost; the first post that does not fit, and every post
@@ -468,10 +475,16 @@ def scenario_run(
     shares = PostFundingShare.objects.select_related("post", "post__organisation").exclude(
         post__status=FundedPost.Status.ENDED
     )
+    # Money an award budgets for other things than pay is not there for posts; a line that
+    # names no source cannot be charged to one.
+    non_pay_lines = BudgetLine.objects.filter(
+        category__in=NON_PAY_CATEGORIES, funding_source__isnull=False
+    ).exclude(award__status=Award.Status.DRAFT)
     if financial_year is not None:
         allocations = allocations.filter(financial_year=financial_year)
         commitments = commitments.filter(financial_year=financial_year)
         shares = shares.filter(financial_year=financial_year)
+        non_pay_lines = non_pay_lines.filter(financial_year=financial_year)
 
     confirmed: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
     indicative: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
@@ -484,12 +497,15 @@ def scenario_run(
     committed: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
     for commitment in commitments:
         committed[(commitment.funding_source_id, commitment.financial_year)] += commitment.amount
+    non_pay: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
+    for row in non_pay_lines.values("funding_source_id", "financial_year").annotate(total=Sum("amount")):
+        non_pay[(row["funding_source_id"], row["financial_year"])] += row["total"]
     by_key: dict[tuple[int, str], list[PostFundingShare]] = defaultdict(list)
     for share in shares:
         by_key[(share.funding_source_id, share.financial_year)].append(share)
 
     sources_by_id = {source.pk: source for source in FundingSource.objects.select_related("funder")}
-    keys = set(confirmed) | set(indicative) | set(committed) | set(by_key)
+    keys = set(confirmed) | set(indicative) | set(committed) | set(non_pay) | set(by_key)
     ordered = sorted(
         keys,
         key=lambda key: (_year_order(key[1]), sources_by_id[key[0]].funder.name, sources_by_id[key[0]].name),
@@ -514,7 +530,7 @@ def scenario_run(
                 pay_rise_percent=pay_rise_percent,
             )
             candidates.append((post, share, cost))
-        available = confirmed[key] + indicative[key] - cut - committed[key]
+        available = confirmed[key] + indicative[key] - cut - committed[key] - non_pay[key]
         covered = _keep_in_order(candidates, available)
         posts = tuple(
             ScenarioPost(
@@ -546,6 +562,7 @@ def scenario_run(
                 indicative=indicative[key],
                 cut=cut,
                 commitments=committed[key],
+                non_pay=non_pay[key],
                 posts=posts,
                 not_costed=tuple(not_costed),
             )

@@ -237,6 +237,61 @@ def test_ties_are_broken_by_title_and_ended_or_uncosted_posts_are_left_out(case,
     assert line.not_costed == ("Uncosted IDVA",)
 
 
+def test_non_pay_budgeted_from_a_source_is_not_there_for_posts(case, analyst, world) -> None:
+    """A 2026/27 has £95,000.00 for posts (£100,000.00 less the £5,000.00 commitment), and the
+    posts cost £93,000.00. The award budgets £2,500.00 of non-pay (a venue) from A in 2026/27:
+    £92,500.00 is left, so Court IDVA Walsall (£6,000.00, last in priority) gets the £5,500.00
+    left after Birmingham, Coventry and Dudley (£87,000.00) and goes unfunded, £500.00 short.
+    A salaries line from A, a non-pay line naming no source, one of another year and one of a
+    draft award change nothing."""
+    line = BudgetLine.objects.create
+    line(
+        award=case.award,
+        financial_year=YEAR_2,
+        category=BudgetLine.Category.NON_PAY,
+        description="Venue",
+        amount=D("2500.00"),
+        funding_source=case.ring_fenced,
+    )
+    line(
+        award=case.award,
+        financial_year=YEAR_2,
+        category=BudgetLine.Category.SALARY,
+        description="Salaries",
+        amount=D("90000.00"),
+        funding_source=case.ring_fenced,
+    )
+    line(
+        award=case.award,
+        financial_year=YEAR_2,
+        category=BudgetLine.Category.OVERHEADS,
+        description="Overheads, unassigned",
+        amount=D("9000.00"),
+    )
+    line(
+        award=case.award,
+        financial_year=YEAR_1,
+        category=BudgetLine.Category.CAPITAL,
+        description="Laptops",
+        amount=D("4000.00"),
+        funding_source=case.ring_fenced,
+    )
+    draft = award(world.provider, "W-DRAFT", status=Award.Status.DRAFT)
+    line(
+        award=draft,
+        financial_year=YEAR_2,
+        category=BudgetLine.Category.NON_PAY,
+        description="Draft venue",
+        amount=D("7000.00"),
+        funding_source=case.ring_fenced,
+    )
+
+    scenario = scenario_run(user=analyst, cut_percent=D(0), pay_rise_percent=D(0), financial_year=YEAR_2)
+    a2 = {line.source_name: line for line in scenario.lines}["Ring-fenced IDVA and ISVA fund"]
+    assert (a2.non_pay, a2.available, a2.balance) == (D("2500.00"), D("92500.00"), D("-500.00"))
+    assert _unfunded(scenario) == [(YEAR_2, "Court IDVA Walsall", D("6000.00"), D("5500.00"), D("500.00"))]
+
+
 @pytest.mark.parametrize(
     ("cut", "rise", "error"),
     [
