@@ -5,8 +5,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from waymark.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
-from waymark.core.testing.factories import totp_code
+from .signing_in import sign_in_demo
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -30,20 +29,10 @@ FIRST_RECORD_JS = """(prefix) => {
 }"""
 
 
-def _sign_in(page, base_url, email):
-    page.goto(f"{base_url}/account/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Code from your authenticator app").fill(totp_code(DEMO_TOTP_SECRET))
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Home", exact=True)).to_be_visible()
-
-
 @pytest.mark.parametrize("email", ROLES)
 def test_each_role_walks_its_sections(page, live_server, axe, console_errors, email):
     call_command("demo", quiet=True)
-    _sign_in(page, live_server.url, email)
+    sign_in_demo(page, live_server.url, email)
     axe.check(page)
     sections = page.locator(".govuk-service-navigation__link").evaluate_all(
         "links => links.map(a => a.pathname)"
@@ -85,7 +74,7 @@ def test_compliance_pages_beyond_the_navigation_pass_axe(page, live_server, axe,
     from waymark.victims_code.models import ComplianceAction, Entitlement, ReviewMeeting
 
     call_command("demo", quiet=True)
-    _sign_in(page, live_server.url, "opcc.admin@demo.waymark.test")
+    sign_in_demo(page, live_server.url, "opcc.admin@demo.waymark.test")
     meeting = ReviewMeeting.objects.first()
     action = ComplianceAction.objects.first()
     assert meeting is not None
@@ -157,7 +146,7 @@ def test_funding_pages_beyond_the_navigation_pass_axe(page, live_server, axe, co
     from waymark.funding.models import Award, FundedPost, FundingSource
 
     call_command("demo", quiet=True)
-    _sign_in(page, live_server.url, "opcc.analyst@demo.waymark.test")
+    sign_in_demo(page, live_server.url, "opcc.analyst@demo.waymark.test")
     award = Award.objects.order_by("reference").first()
     post = FundedPost.objects.order_by("pk").first()
     source = FundingSource.objects.order_by("pk").first()

@@ -8,26 +8,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from waymark.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
-from waymark.core.testing.factories import totp_code
+from .signing_in import sign_in_demo
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 DUE_RETURN = "DEMO-MOJ-IDVA-2021 return for 1 January 2023 to 31 March 2023"
-
-
-def _sign_in(page, base_url, email, axe):
-    page.goto(f"{base_url}/account/login/")
-    axe.check(page)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", name="Enter your security code")).to_be_visible()
-    axe.check(page)
-    page.get_by_label("Code from your authenticator app").fill(totp_code(DEMO_TOTP_SECRET))
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Home", exact=True)).to_be_visible()
-    axe.check(page)
 
 
 def _sign_out(page, base_url):
@@ -45,7 +30,7 @@ def test_a_provider_submits_a_return_and_the_opcc_accepts_it(page, live_server, 
     )
 
     # The IDVA provider's manager finds the due return among their own.
-    _sign_in(page, live_server.url, "idva.manager@demo.waymark.test", axe)
+    sign_in_demo(page, live_server.url, "idva.manager@demo.waymark.test", axe=axe)
     page.locator(".govuk-service-navigation__link", has_text="Monitoring returns").click()
     expect(page.get_by_role("heading", name="Monitoring returns", exact=True)).to_be_visible()
     axe.check(page)
@@ -88,7 +73,7 @@ def test_a_provider_submits_a_return_and_the_opcc_accepts_it(page, live_server, 
     _sign_out(page, live_server.url)
 
     # The OPCC's analyst sees it submitted, and accepts it.
-    _sign_in(page, live_server.url, "opcc.analyst@demo.waymark.test", axe)
+    sign_in_demo(page, live_server.url, "opcc.analyst@demo.waymark.test", axe=axe)
     page.goto(f"{live_server.url}/funding/returns/?status=submitted")
     axe.check(page)
     row = page.locator("#returns tr", has=page.get_by_role("link", name=DUE_RETURN))

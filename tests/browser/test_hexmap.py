@@ -7,28 +7,19 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from waymark.core.testing.factories import TEST_PASSWORD, totp_code
 from waymark.core.testing.world import build_world
 from waymark.crime.views_components import example_charts, example_hex_map
 
+from .signing_in import sign_in
+
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def _sign_in(page, base_url, email):
-    page.goto(f"{base_url}/account/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Code from your authenticator app").fill(totp_code())
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Home", exact=True)).to_be_visible()
 
 
 def test_the_examples_page_draws_the_map_without_tiles_and_passes_axe(page, live_server, axe, console_errors):
     analyst = build_world().member("opcc_analyst")
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
-    _sign_in(page, live_server.url, analyst.email)
+    sign_in(page, live_server.url, analyst.email)
 
     page.goto(f"{live_server.url}/crime/examples/")
     expect(page.get_by_role("heading", name="Dashboard components")).to_be_visible()

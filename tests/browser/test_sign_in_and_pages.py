@@ -5,29 +5,17 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from waymark.core.testing.factories import TEST_PASSWORD, totp_code
 from waymark.core.testing.world import build_world
 
+from .signing_in import sign_in
+
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def _sign_in(page, live_server, email, axe):
-    page.goto(f"{live_server.url}/account/login/")
-    axe.check(page)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", name="Enter your security code")).to_be_visible()
-    axe.check(page)
-    page.get_by_label("Code from your authenticator app").fill(totp_code())
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Home", exact=True)).to_be_visible()
 
 
 def test_admin_signs_in_with_mfa_and_the_pages_pass_axe(page, live_server, axe, console_errors):
     world = build_world()
     admin = world.member("opcc_admin")
-    _sign_in(page, live_server, admin.email, axe)
+    sign_in(page, live_server.url, admin.email, axe=axe)
     axe.check(page)
     # GOV.UK Frontend's JavaScript ran (from our own static file, under the CSP).
     expect(page.locator("body")).to_have_class(re.compile("govuk-frontend-supported"))
@@ -89,7 +77,7 @@ def test_admin_signs_in_with_mfa_and_the_pages_pass_axe(page, live_server, axe, 
 def test_auditor_and_caseworker_pages_pass_axe(page, live_server, axe):
     world = build_world()
     auditor = world.member("auditor")
-    _sign_in(page, live_server, auditor.email, axe)
+    sign_in(page, live_server.url, auditor.email, axe=axe)
     page.get_by_role("link", name="Access log").first.click()
     expect(page.get_by_role("heading", name="Access log")).to_be_visible()
     axe.check(page)
@@ -99,7 +87,7 @@ def test_auditor_and_caseworker_pages_pass_axe(page, live_server, axe):
     page.goto(f"{live_server.url}/account/logout/")
     page.get_by_role("button", name="Sign out").click()
     caseworker = world.member("caseworker")
-    _sign_in(page, live_server, caseworker.email, axe)
+    sign_in(page, live_server.url, caseworker.email, axe=axe)
     axe.check(page)
     expect(page.get_by_role("link", name="Organisations", exact=True)).to_have_count(0)
 
