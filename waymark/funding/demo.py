@@ -90,6 +90,10 @@ have done it:
 The Regional DVPP and Drive take no new referrals in their last period (to 30 November 2021),
 the paper's "safe demobilisation".
 
+**Returns to the funder.** The MoJ fund's quarterly return is built (`funder_return_build`) for
+every quarter whose providers' returns are all accepted, April 2021 to December 2022, and left
+as a draft: the paper gives no date any return went to the MoJ, so none is marked as sent.
+
 Idempotent: rows are found by their natural keys (names, award references, the demo key in a
 post's notes, a budget line's year and description, a return's period) and only what is missing
 is created; a return is only moved on from "due", so one a person has since submitted is kept.
@@ -103,6 +107,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -125,6 +130,7 @@ from .models import (
     Commitment,
     FundedPost,
     Funder,
+    FunderReturn,
     FundingSource,
     FundingStatus,
     MatchContribution,
@@ -693,6 +699,7 @@ def demo_funding_load(stdout: _Writer | None = None) -> dict[str, int]:
                     _count(created, "post_shares", made)
 
     _demo_budgets_and_returns(created)
+    _demo_funder_returns(moj_fund, created)
     if stdout is not None:
         summary = ", ".join(f"{n} {k}" for k, n in created.items())
         stdout.write(f"Demo funding loaded (created: {summary}).\n")
@@ -940,6 +947,27 @@ def _demo_budgets_and_returns(created: dict[str, int]) -> None:
                     reviewer=reviewer,
                     created=created,
                 )
+
+
+def _demo_funder_returns(source: FundingSource, created: dict[str, int]) -> None:
+    """The source's returns to its funder, built as drafts for every quarter of its money whose
+    providers' returns are all accepted (a quarter still waiting on one is left unbuilt)."""
+    analyst = User.objects.get(email=REVIEWER)
+    years = sorted(
+        set(Allocation.objects.filter(funding_source=source).values_list("financial_year", flat=True))
+    )
+    for year in years:
+        for number in (1, 2, 3, 4):
+            quarter = FinancialQuarter(FinancialYear.parse(year), number)
+            if FunderReturn.objects.filter(funding_source=source, period_start=quarter.start).exists():
+                continue
+            try:
+                returns.funder_return_build(
+                    funding_source=source, period_start=quarter.start, period_end=quarter.end, by=analyst
+                )
+            except ValidationError:
+                continue  # some provider's return for the quarter is not accepted yet
+            _count(created, "funder_returns", True)
 
 
 def _return_history(

@@ -21,6 +21,7 @@ from waymark.funding.models import (
     AwardVariation,
     BudgetLine,
     FundedPost,
+    FunderReturn,
     FundingSource,
     MatchContribution,
     MonitoringReturn,
@@ -223,6 +224,27 @@ def test_the_demo_programmes_wind_down_in_their_last_period() -> None:
         assert last.outputs["referrals_received"] == 0
         assert last.outputs["cases_open_at_end"] == 0
         assert last.outputs["cases_closed"] > 0
+
+
+def test_the_demo_has_draft_returns_to_the_moj_for_every_quarter_it_can() -> None:
+    """The MoJ fund's money runs April 2021 to March 2023: a return to the MoJ is built for each
+    quarter whose providers' returns are all accepted, April 2021 to December 2022 (seven), as
+    drafts (the paper gives no date one was sent); January to March 2023 waits on the IDVA
+    return still due and the ISVA return under review."""
+    demo_funding_load()
+    moj = FundingSource.objects.get(name="National ISVA and IDVA Fund")
+    built = FunderReturn.objects.filter(funding_source=moj).order_by("period_start")
+    assert [(r.period_start, r.period_end) for r in built] == [
+        (date(2021, 4, 1), date(2021, 6, 30)),
+        (date(2021, 7, 1), date(2021, 9, 30)),
+        (date(2021, 10, 1), date(2021, 12, 31)),
+        (date(2022, 1, 1), date(2022, 3, 31)),
+        (date(2022, 4, 1), date(2022, 6, 30)),
+        (date(2022, 7, 1), date(2022, 9, 30)),
+        (date(2022, 10, 1), date(2022, 12, 31)),
+    ]
+    assert {r.status for r in built} == {FunderReturn.Status.DRAFT}
+    assert all(returns.funder_return_figures(r).spend_total > 0 for r in built)
 
 
 def test_a_funder_return_is_built_from_the_demo_returns() -> None:
