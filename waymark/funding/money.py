@@ -21,6 +21,7 @@ The allocation history rules (docs/funding-money.md):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -579,19 +580,29 @@ def _overlaps(year: str, start_on: date, end_on: date) -> bool:
     return financial_year.start <= end_on and financial_year.end >= start_on
 
 
-def _award_money_years(award: Award) -> dict[str, list[str]]:
-    """Each financial year the award has money in, with what it has there ("funding lines",
-    "budget lines", "post shares", "match funding")."""
-    found: dict[str, list[str]] = defaultdict(list)
-    for label, years in (
-        ("funding lines", AwardFunding.objects.filter(award=award)),
-        ("budget lines", BudgetLine.objects.filter(award=award)),
-        ("post shares", PostFundingShare.objects.filter(post__award=award)),
-        ("match funding", MatchContribution.objects.filter(award=award)),
-    ):
-        for year in years.order_by().values_list("financial_year", flat=True).distinct():
-            found[year].append(label)
-    return dict(found)
+# What puts an award's money in a financial year, in the order messages name them.
+MONEY_IN_A_YEAR: tuple[str, ...] = ("funding lines", "budget lines", "post FTE shares", "match funding")
+
+
+def award_money_years(awards: Iterable[Award]) -> dict[int, dict[str, list[str]]]:
+    """For each award (by id) that has money, each financial year it has money in and what it
+    has there, in the order of `MONEY_IN_A_YEAR`. An award's dates must keep overlapping those
+    years: the award page's change (`award_update`) and the awards import (`transfer`) both
+    refuse dates that leave one out."""
+    ids = [award.pk for award in awards]
+    held = (
+        AwardFunding.objects.filter(award_id__in=ids).values_list("award_id", "financial_year"),
+        BudgetLine.objects.filter(award_id__in=ids).values_list("award_id", "financial_year"),
+        PostFundingShare.objects.filter(post__award_id__in=ids).values_list(
+            "post__award_id", "financial_year"
+        ),
+        MatchContribution.objects.filter(award_id__in=ids).values_list("award_id", "financial_year"),
+    )
+    found: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for label, pairs in zip(MONEY_IN_A_YEAR, held, strict=True):
+        for award_id, year in sorted(set(pairs.order_by())):
+            found[award_id][year].append(label)
+    return {award_id: dict(years) for award_id, years in found.items()}
 
 
 def _years_left_out(award: Award, *, start_on: date, end_on: date) -> None:
@@ -603,7 +614,7 @@ def _years_left_out(award: Award, *, start_on: date, end_on: date) -> None:
     errors: dict[str, str] = {}
     before: list[str] = []
     after: list[str] = []
-    kinds = _award_money_years(award)
+    kinds = award_money_years([award]).get(award.pk, {})
     for year in sorted(kinds):
         if not _overlaps(year, award.start_on, award.end_on) or _overlaps(year, start_on, end_on):
             continue

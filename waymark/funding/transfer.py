@@ -69,6 +69,7 @@ from .models import (
     PostRole,
     Specialism,
 )
+from .money import MONEY_IN_A_YEAR, award_money_years
 
 IMPORT_PERMISSION = "funding.manage_funding"
 
@@ -630,35 +631,24 @@ class _OverlapCheck:
 
 
 class _MoneyYears:
-    """The financial years in which awards already in Waymark have funding lines or post FTE
-    shares, in Waymark or in the file: an award row may not change its dates so that they no
-    longer overlap one of those years."""
+    """The financial years in which awards already in Waymark have money (funding lines,
+    budget lines, post FTE shares or match funding: `money.award_money_years`), in Waymark or
+    in the file: an award row may not change its dates so that they no longer overlap one of
+    those years."""
 
-    KINDS = (("funding_lines", "funding lines"), ("post_shares", "post FTE shares"))
+    # The file's sheets that put money in a year, and what they hold.
+    SHEET_KINDS = (("funding_lines", "funding lines"), ("post_shares", "post FTE shares"))
 
     def __init__(self, tables: dict[str, list[_Row]], existing: dict[str, Award]) -> None:
         # (reference, year, kind) -> where: "in Waymark", "funding_lines line 3"...
         self.where: dict[tuple[str, str, str], list[str]] = defaultdict(list)
         self.years: dict[str, set[str]] = defaultdict(set)
-        awards = list(existing.values())
-        held = [
-            (
-                "funding lines",
-                AwardFunding.objects.filter(award__in=awards).values_list(
-                    "award__reference", "financial_year"
-                ),
-            ),
-            (
-                "post FTE shares",
-                PostFundingShare.objects.filter(post__award__in=awards).values_list(
-                    "post__award__reference", "financial_year"
-                ),
-            ),
-        ]
-        for kind, pairs in held:
-            for reference, year in sorted(set(pairs)):
-                self._add(reference, year, kind, "in Waymark")
-        for sheet, kind in self.KINDS:
+        held = award_money_years(existing.values())
+        for reference, award in sorted(existing.items()):
+            for year, kinds in sorted(held.get(award.pk, {}).items()):
+                for kind in kinds:
+                    self._add(reference, year, kind, "in Waymark")
+        for sheet, kind in self.SHEET_KINDS:
             for row in tables.get(sheet, []):
                 reference = row.cells.get("award_reference", "")
                 if reference not in existing:
@@ -701,7 +691,7 @@ class _MoneyYears:
 
     def _held(self, reference: str, years: list[str]) -> str:
         parts = []
-        for _sheet, kind in self.KINDS:
+        for kind in MONEY_IN_A_YEAR:
             places = list(dict.fromkeys(w for y in years for w in self.where[(reference, y, kind)]))
             if places:
                 parts.append(f"{kind} ({'; '.join(places)})")

@@ -522,7 +522,7 @@ def test_new_dates_cannot_leave_money_in_a_year_the_award_no_longer_runs_in(worl
         award_update(award=award, end_on=date(2022, 3, 31), by=admin)
     assert early_end.value.message_dict == {
         "end_on": [
-            "The award would no longer run in 2022/23 (post shares): it must end on or after "
+            "The award would no longer run in 2022/23 (post FTE shares): it must end on or after "
             "1 April 2022 to keep them"
         ]
     }

@@ -22,7 +22,14 @@ from waymark.audit.models import AccessLog
 from waymark.core.imports import ImportRefusedError
 from waymark.core.testing.matrix import permission_matrix
 from waymark.funding import transfer
-from waymark.funding.models import Award, AwardFunding, FundedPost, PostFundingShare
+from waymark.funding.models import (
+    Award,
+    AwardFunding,
+    BudgetLine,
+    FundedPost,
+    MatchContribution,
+    PostFundingShare,
+)
 from waymark.funding.transfer import (
     SheetRowError,
     parse_money,
@@ -453,6 +460,39 @@ def test_new_dates_that_leave_out_a_year_with_money_are_refused(world, sources) 
     assert "leaves out 2022/23, in which the award has funding lines (in Waymark)." in errors[1].message
     assert "post FTE shares" not in errors[1].message
     assert "End it on or after 01/04/2022" in errors[1].message
+    assert snapshot() == before
+
+
+def test_budget_lines_and_match_funding_in_waymark_hold_their_years_too(world, sources) -> None:
+    """The same rule as the award's change page (`money.award_money_years`): AW-ISVA gets a
+    2021/22 budget line and 2022/23 match funding in Waymark; a file moving it to 2022/23 only
+    is refused naming the budget lines, and one moving it to 2021/22 only names the match
+    funding with its funding line."""
+    admin = world.member("opcc_admin")
+    tables = good_tables(world)
+    _import(admin, tables)
+    award = Award.objects.get(reference="AW-ISVA")
+    BudgetLine.objects.create(
+        award=award,
+        financial_year="2021/22",
+        category=BudgetLine.Category.NON_PAY,
+        description="Venue",
+        amount=Decimal("100.00"),
+    )
+    MatchContribution.objects.create(
+        award=award,
+        financial_year="2022/23",
+        kind=MatchContribution.Kind.CASH,
+        contributor="A trust",
+        description="Cash match",
+        valuation_method=MatchContribution.Valuation.CASH_RECEIVED,
+        amount=Decimal("50.00"),
+    )
+    before = snapshot()
+    later = _refused_alike(admin, _awards_only(tables, _award(tables, "AW-ISVA", start_on="2022-04-01")))
+    assert "budget lines (in Waymark)" in later[0].message
+    earlier = _refused_alike(admin, _awards_only(tables, _award(tables, "AW-ISVA", end_on="2022-03-31")))
+    assert "funding lines (in Waymark) and match funding (in Waymark)" in earlier[0].message
     assert snapshot() == before
 
 
