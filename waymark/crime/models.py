@@ -270,12 +270,21 @@ class Crime(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         TRANSFERRED = "transferred", "Transferred"
 
-    police_force_area = models.ForeignKey("core.PoliceForceArea", on_delete=models.PROTECT, related_name="+")
+    # Not indexed alone: `crime_reference_once` (area, reference) leads with it. Every index here
+    # is paid for on each imported row (docs/benchmarks.md, "Force-extract import").
+    police_force_area = models.ForeignKey(
+        "core.PoliceForceArea", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     crime_reference = models.CharField(max_length=40, help_text="The force's crime reference.")
     reported_on = models.DateField()
     recorded_on = models.DateField()
     offence_code = models.ForeignKey(
-        OffenceCode, to_field="code", db_column="offence_code", on_delete=models.PROTECT, related_name="+"
+        OffenceCode,
+        to_field="code",
+        db_column="offence_code",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # indexed in Meta, without the LIKE index Django adds to text keys
     )
     record_status = models.CharField(
         max_length=12, choices=RecordStatus.choices, default=RecordStatus.RECORDED
@@ -297,6 +306,7 @@ class Crime(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # indexed in Meta, without the LIKE index Django adds to text keys
     )
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
@@ -330,6 +340,8 @@ class Crime(models.Model):
         indexes = [
             models.Index(fields=["recorded_on"], name="crime_recorded_on"),
             models.Index(fields=["outcome_on"], name="crime_outcome_on"),
+            models.Index(fields=["offence_code"], name="crime_offence_code"),
+            models.Index(fields=["local_authority"], name="crime_local_authority"),
         ]
 
     def __str__(self) -> str:
@@ -339,7 +351,8 @@ class Crime(models.Model):
 class CrimeVawgBasis(models.Model):
     """One basis on which a crime counts as VAWG (a crime with two bases has two rows)."""
 
-    crime = models.ForeignKey(Crime, on_delete=models.CASCADE, related_name="vawg_bases")
+    # Not indexed alone: the unique constraint below leads with the crime.
+    crime = models.ForeignKey(Crime, on_delete=models.CASCADE, related_name="vawg_bases", db_index=False)
     basis = models.CharField(max_length=24, choices=VawgBasis.choices)
 
     objects = CrimeDataQuerySet.as_manager()
@@ -354,7 +367,8 @@ class CrimeVawgBasis(models.Model):
 class CrimeVictim(models.Model):
     """A victim of a crime, by the force's stable pseudonymous id. Never a name."""
 
-    crime = models.ForeignKey(Crime, on_delete=models.CASCADE, related_name="victims")
+    # Not indexed alone: the unique constraint below leads with the crime.
+    crime = models.ForeignKey(Crime, on_delete=models.CASCADE, related_name="victims", db_index=False)
     victim_ref = models.CharField(max_length=64, help_text="The force's stable pseudonymous id.")
     sex = models.CharField(max_length=16, blank=True)
     age_band = models.CharField(max_length=16, blank=True)
@@ -376,7 +390,8 @@ class CrimeVictim(models.Model):
 class CrimeSuspect(models.Model):
     """A suspect of a crime, by the force's stable pseudonymous id. Never a name."""
 
-    crime = models.ForeignKey(Crime, on_delete=models.CASCADE, related_name="suspects")
+    # Not indexed alone: the unique constraint below leads with the crime.
+    crime = models.ForeignKey(Crime, on_delete=models.CASCADE, related_name="suspects", db_index=False)
     suspect_ref = models.CharField(max_length=64, help_text="The force's stable pseudonymous id.")
 
     objects = CrimeDataQuerySet.as_manager()
@@ -393,7 +408,8 @@ class CrimeOutcomeChange(models.Model):
     """An outcome (1 to 22) a crime has had, as extracts reported it over time: the history of
     `Crime.outcome_type`. Type 0 (not yet assigned) is not an outcome and has no row here."""
 
-    crime = models.ForeignKey(Crime, on_delete=models.CASCADE, related_name="outcome_changes")
+    # Not indexed alone: the unique constraint below leads with the crime.
+    crime = models.ForeignKey(Crime, on_delete=models.CASCADE, related_name="outcome_changes", db_index=False)
     outcome_type = models.ForeignKey(
         OutcomeType, to_field="number", db_column="outcome_type", on_delete=models.PROTECT, related_name="+"
     )
@@ -431,7 +447,8 @@ class ProgressionEvent(models.Model):
         SENTENCE = "sentence", "Sentence"
         VICTIM_WITHDRAWAL = "victim_withdrawal", "Victim withdrawal"
 
-    crime = models.ForeignKey(Crime, on_delete=models.CASCADE, related_name="events")
+    # Not indexed alone: the unique constraint below leads with the crime.
+    crime = models.ForeignKey(Crime, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=32, choices=Kind.choices)
     occurred_on = models.DateField()
     suspect_ref = models.CharField(max_length=64, blank=True)
@@ -489,7 +506,8 @@ class PoliceUkFile(TimeStampedModel):
 class PoliceUkLocated(models.Model):
     """The columns police.uk's street and outcome rows share (where, and who reported it)."""
 
-    file = models.ForeignKey(PoliceUkFile, on_delete=models.CASCADE, related_name="+")
+    # Not indexed alone: each table's unique (file, line) leads with it.
+    file = models.ForeignKey(PoliceUkFile, on_delete=models.CASCADE, related_name="+", db_index=False)
     line = models.PositiveIntegerField(help_text="Line in the file (the header is line 1).")
     month = models.DateField()
     reported_by = models.CharField(max_length=100)
@@ -510,7 +528,12 @@ class PoliceUkCrime(PoliceUkLocated):
 
     crime_id = models.CharField(max_length=64, help_text="police.uk's persistent id (64 hex).")
     crime_type = models.ForeignKey(
-        PoliceUkCrimeType, to_field="name", db_column="crime_type", on_delete=models.PROTECT, related_name="+"
+        PoliceUkCrimeType,
+        to_field="name",
+        db_column="crime_type",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # indexed in Meta, without the LIKE index Django adds to text keys
     )
     last_outcome = models.ForeignKey(
         PoliceUkOutcomeCategory,
@@ -520,6 +543,7 @@ class PoliceUkCrime(PoliceUkLocated):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # indexed in Meta, as crime_type
     )
     context = models.TextField(blank=True)
 
@@ -527,7 +551,11 @@ class PoliceUkCrime(PoliceUkLocated):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["file", "line"], name="police_uk_crime_line_once")]
-        indexes = [models.Index(fields=["crime_id"], name="police_uk_crime_id")]
+        indexes = [
+            models.Index(fields=["crime_id"], name="police_uk_crime_id"),
+            models.Index(fields=["crime_type"], name="police_uk_crime_type"),
+            models.Index(fields=["last_outcome"], name="police_uk_crime_last_outcome"),
+        ]
 
     def __str__(self) -> str:
         return self.crime_id
@@ -556,13 +584,17 @@ class PoliceUkOutcome(PoliceUkLocated):
         db_column="outcome",
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # indexed in Meta, without the LIKE index Django adds to text keys
     )
 
     objects = CrimeDataQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["file", "line"], name="police_uk_outcome_line_once")]
-        indexes = [models.Index(fields=["crime_id", "month"], name="police_uk_outcome_crime")]
+        indexes = [
+            models.Index(fields=["crime_id", "month"], name="police_uk_outcome_crime"),
+            models.Index(fields=["outcome"], name="police_uk_outcome_category"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.crime_id}: {self.outcome_id}"
