@@ -75,7 +75,9 @@ class TerminalProgress:
     """A progress bar on a terminal: `[#####-----]  48%  4,800 of 10,000  Checking rows`.
 
     Callable like any `ProgressCallback`; redraws at most `min_interval` seconds apart (and
-    always at the end), so an import may call it for every row.
+    always at the end and for a new message), so an import may call it for every row. With
+    `counts=False` (a file import, whose units are bytes read and then steps of writing) the
+    numbers are left out: `[#####-----]  48%  Checking rows`.
     """
 
     def __init__(
@@ -85,20 +87,26 @@ class TerminalProgress:
         width: int = 30,
         min_interval: float = 0.2,
         clock: Callable[[], float] = time.monotonic,
+        counts: bool = True,
     ) -> None:
         self.stream = stream or sys.stderr
         self.width = width
+        self.counts = counts
         self.min_interval = min_interval
         self._clock = clock
         self._last: float | None = None
+        self._message = ""
         self._drawn = False
 
     def __call__(self, *, done: int, total: int, message: str = "") -> None:
         now = self._clock()
         complete = total > 0 and done >= total
-        if not complete and self._last is not None and now - self._last < self.min_interval:
+        new_stage = bool(message) and message != self._message
+        if not complete and not new_stage and self._last is not None and now - self._last < self.min_interval:
             return
         self._last = now
+        if message:
+            self._message = message
         self.stream.write("\r" + self.line(done=done, total=total, message=message) + "\x1b[K")
         self.stream.flush()
         self._drawn = True
@@ -109,7 +117,8 @@ class TerminalProgress:
             share = min(done / total, 1.0)
             filled = round(share * self.width)
             bar = "#" * filled + "-" * (self.width - filled)
-            return f"[{bar}] {share:4.0%}  {done:,} of {total:,}  {message}".rstrip()
+            numbers = f"{done:,} of {total:,}  " if self.counts else ""
+            return f"[{bar}] {share:4.0%}  {numbers}{message}".rstrip()
         return f"{done:,}  {message}".rstrip()
 
     def close(self) -> None:

@@ -35,7 +35,8 @@ def run(options: dict[str, Any], *, stdout: Any, stderr: Any) -> str:
     path: Path = options["path"]
     if not path.exists():
         raise CommandError(f"{path}: there is no such file or folder.")
-    bar = TerminalProgress(cast(IO[str], _Unterminated(stderr)))
+    # The import counts bytes read, not rows: the bar shows the share done, without counts.
+    bar = TerminalProgress(cast(IO[str], _Unterminated(stderr)), counts=False)
     try:
         result = import_police_uk(path, progress=bar)
     finally:

@@ -66,6 +66,11 @@ class JobProgress(TimeStampedModel):
     )
     total = models.PositiveBigIntegerField(default=0, help_text="Rows to do; 0 while not yet known.")
     done = models.PositiveBigIntegerField(default=0, help_text="Rows done so far.")
+    counts_rows = models.BooleanField(
+        default=True,
+        help_text="Whether done and total count rows. A file import counts its own units (bytes read, "
+        "then the steps of writing), so its page shows only the share done.",
+    )
     message = models.TextField(
         blank=True,
         help_text="The latest word from the job, shown in the page. Never personal data.",

@@ -25,7 +25,8 @@ class ProgressReporter:
     Callable as `report(done=..., total=..., message=...)`, so it fits anything that takes a
     progress callback (such as `waymark.core.encryption.reencrypt_all`). Calls in between
     are dropped, so a task may report every row without writing to the database every row;
-    the last one (`done >= total`) and `finish` are always written.
+    the last one (`done >= total`), the first of each new message, and `finish` are always
+    written.
     """
 
     def __init__(
@@ -34,20 +35,40 @@ class ProgressReporter:
         *,
         min_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        counts_rows: bool = True,
     ) -> None:
         self.task_result_id = str(task_result_id)
+        # False for a file import, whose units are its own (bytes read, then steps of writing):
+        # the page then shows the share done, not "rows".
+        self.counts_rows = counts_rows
         self.min_interval = min_interval
         self._clock = clock
         self._last_written: float | None = None
+        self._last_message = ""
 
     def __call__(self, *, done: int, total: int | None = None, message: str = "") -> None:
-        """Record that `done` of `total` rows are finished (if it is time to write)."""
+        """Record that `done` of `total` rows are finished (if it is time to write, or a new
+        stage has begun: a message other than the last one written is always written)."""
         now = self._clock()
         complete = total is not None and done >= total
-        if not complete and self._last_written is not None and now - self._last_written < self.min_interval:
+        new_stage = bool(message) and message != self._last_message
+        if (
+            not complete
+            and not new_stage
+            and self._last_written is not None
+            and now - self._last_written < self.min_interval
+        ):
             return
         self._last_written = now
-        job_progress_update(task_result_id=self.task_result_id, done=done, total=total, message=message)
+        if message:
+            self._last_message = message
+        job_progress_update(
+            task_result_id=self.task_result_id,
+            done=done,
+            total=total,
+            message=message,
+            counts_rows=self.counts_rows,
+        )
 
     def finish(self, *, succeeded: bool, message: str = "") -> None:
         """Mark the run succeeded or failed, with the message the page ends on."""

@@ -90,12 +90,24 @@ def job_state(*, job: JobProgress) -> JobState:
         waiting_for_worker=waiting,
         active=status not in JobProgress.FINISHED and not lost,
         percent=job.percent,
-        progress_text=progress_text(done=job.done, total=job.total, finished=status in JobProgress.FINISHED),
+        progress_text=progress_text(
+            done=job.done,
+            total=job.total,
+            finished=status in JobProgress.FINISHED,
+            counts_rows=job.counts_rows,
+        ),
     )
 
 
-def progress_text(*, done: int, total: int, finished: bool = False) -> str:
-    """The words for a progress bar: "12,000 of 40,000 rows (30%)"."""
+def progress_text(*, done: int, total: int, finished: bool = False, counts_rows: bool = True) -> str:
+    """The words for a progress bar: "12,000 of 40,000 rows (30%)", or "30% done" for a job
+    whose units are not rows (a file import counts bytes read and steps of writing)."""
+    if not counts_rows:
+        if finished:
+            return "Finished"
+        if not total:
+            return "Started" if done else "Not started yet"
+        return f"{max(0, min(100, done * 100 // total))}% done"
     if not total:
         if finished:
             return f"Finished: {done:,} rows" if done else "Finished: there was nothing to process"

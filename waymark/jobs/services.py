@@ -33,7 +33,12 @@ def job_progress_start(
 
 
 def job_progress_update(
-    *, task_result_id: str, done: int, total: int | None = None, message: str = ""
+    *,
+    task_result_id: str,
+    done: int,
+    total: int | None = None,
+    message: str = "",
+    counts_rows: bool = True,
 ) -> None:
     """Record how far a running job has got; the first update marks it running.
 
@@ -47,6 +52,7 @@ def job_progress_update(
         "status": JobProgress.Status.RUNNING,
         # `update()` skips auto_now, and the page shows when we last heard from the job.
         "updated_at": timezone.now(),
+        "counts_rows": counts_rows,
     }
     if total is not None:
         changes["total"] = max(0, total)

@@ -66,7 +66,8 @@ def run(options: dict[str, Any], *, stdout: IO[str], stderr: IO[str]) -> str:
     path = existing_file(options)
     area = force_area(options)
     # A management command's stderr adds a newline to every write; the bar redraws one line.
-    progress = TerminalProgress(getattr(stderr, "_out", stderr))
+    # Its units are the import's own (bytes read, then steps of writing): no counts are shown.
+    progress = TerminalProgress(getattr(stderr, "_out", stderr), counts=False)
     try:
         result = import_code_duties(
             path, police_force_area=area, extracted_on=options["extracted_on"], progress=progress

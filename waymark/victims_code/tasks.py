@@ -40,7 +40,8 @@ def compliance_import(
     A refused file fails the job: its message says where the first problems are, and the whole
     list is kept for the problems page. The upload is deleted however the job ends.
     """
-    report = ProgressReporter(context.task_result.id)
+    # The imports report bytes read, not rows.
+    report = ProgressReporter(context.task_result.id, counts_rows=False)
     path = UPLOADS.path(upload_id)
     try:
         area = PoliceForceArea.objects.get(pk=police_force_area_id)

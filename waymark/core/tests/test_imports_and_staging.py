@@ -42,14 +42,23 @@ def test_terminal_progress_draws_a_bar_and_throttles() -> None:
     bar = TerminalProgress(stream, width=10, min_interval=1.0, clock=lambda: now[0])
     bar(done=5, total=10, message="Checking rows")
     bar(done=6, total=10)  # within the interval: not drawn
+    bar(done=7, total=10, message="Writing")  # within it too, but a new stage: drawn
     now[0] = 2.0
     bar(done=10, total=10, message="Done")
     bar.close()
     drawn = stream.getvalue()
     assert "[#####-----]  50%  5 of 10  Checking rows" in drawn
     assert "6 of 10" not in drawn
+    assert "7 of 10  Writing" in drawn
     assert "[##########] 100%  10 of 10  Done" in drawn
     assert drawn.endswith("\n")
+
+
+def test_terminal_progress_without_counts_shows_only_the_share() -> None:
+    """A file import's units are bytes and steps, not rows: the bar leaves the numbers out."""
+    bar = TerminalProgress(io.StringIO(), width=10, counts=False)
+    assert bar.line(done=5, total=10, message="Checking rows") == "[#####-----]  50%  Checking rows"
+    assert TerminalProgress(io.StringIO(), width=10).line(done=5, total=10) == "[#####-----]  50%  5 of 10"
 
 
 @pytest.mark.django_db

@@ -56,6 +56,24 @@ def test_progress_updates_show_in_the_page(client: Client, world: World) -> None
 
 
 @pytest.mark.django_db
+def test_a_file_import_s_progress_shows_the_share_done_not_rows(client: Client, world: World) -> None:
+    """A file import reports bytes read and steps of writing: the page must not call them rows."""
+    manager = person(world, "provider_manager")
+    job = enqueue_count(manager)
+    claim(job)
+    ProgressReporter(job.task_result_id, counts_rows=False)(
+        done=12_000, total=40_000, message="Checking rows"
+    )
+    client.force_login(manager)
+
+    page = client.get(job.get_absolute_url()).content.decode()
+
+    assert "30% done" in page
+    assert "rows (30%)" not in page
+    assert '<progress id="job-progress" class="govuk-!-width-full" max="40000" value="12000"' in page
+
+
+@pytest.mark.django_db
 def test_a_job_the_worker_has_not_picked_up_is_waiting_for_the_worker(client: Client, world: World) -> None:
     manager = person(world, "provider_manager")
     job = enqueue_count(manager)
@@ -185,12 +203,31 @@ def test_the_reporter_writes_at_most_once_an_interval_but_always_the_last(world:
     assert done() == 10
 
 
+@pytest.mark.django_db
+def test_the_reporter_always_writes_a_new_stage(world: World) -> None:
+    """A new message is written at once, however soon: the page must name the stage the job
+    is in (an import's last word before its long transaction is what the page shows during it)."""
+    job = enqueue_count(person(world, "provider_manager"))
+    report = ProgressReporter(job.task_result_id, min_interval=60.0, clock=lambda: 0.0)
+    report(done=1, total=30, message="Checking rows")
+    report(done=5, total=30, message="Checking rows")
+    job.refresh_from_db()
+    assert (job.done, job.message) == (1, "Checking rows")
+    report(done=10, total=30, message="Writing")
+    job.refresh_from_db()
+    assert (job.done, job.message) == (10, "Writing")
+
+
 def test_progress_text() -> None:
     assert progress_text(done=12_000, total=40_000) == "12,000 of 40,000 rows (30%)"
     assert progress_text(done=0, total=0) == "Not started yet"
     assert progress_text(done=7, total=0) == "7 rows done so far"
     assert progress_text(done=5, total=3) == "5 of 3 rows (100%)"
     assert progress_text(done=0, total=0, finished=True) == "Finished: there was nothing to process"
+    # A file import counts its own units (bytes read, then steps of writing): only the share.
+    assert progress_text(done=12_000, total=40_000, counts_rows=False) == "30% done"
+    assert progress_text(done=0, total=0, counts_rows=False) == "Not started yet"
+    assert progress_text(done=40_000, total=40_000, finished=True, counts_rows=False) == "Finished"
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
