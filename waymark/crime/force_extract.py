@@ -131,6 +131,12 @@ MAX_ERRORS = 1_000
 CHUNK_ROWS = 10_000
 # How often (in rows) the progress callback is told how far the file has been read.
 PROGRESS_EVERY = 2_000
+# How much of the progress bar writing takes, as a multiple of reading and checking: writing a
+# crimes file (one transaction, its commit included) takes about twice as long as reading and
+# checking it, an events file about as long (docs/benchmarks.md, "Force-extract import").
+WRITE_SHARE: dict[str, int] = {ForceExtractImport.Kind.CRIMES: 2, ForceExtractImport.Kind.EVENTS: 1}
+# Where in the writing the commit starts: the database then checks every row's references.
+COMMIT_SHARE = 0.6
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # What undecodable bytes become when read with errors="surrogateescape".
@@ -772,6 +778,30 @@ def import_events(
     )
 
 
+# Told how far the writing has got: (share of the writing done, from 0 to 1, message).
+_Step = Callable[[float, str], None]
+
+
+class _Bar:
+    """One progress bar for a whole import, in its own units: reading and checking the file fill
+    the first part (by bytes read), writing it the rest (step by step, `WRITE_SHARE`)."""
+
+    def __init__(self, report: ProgressCallback, size: int, write_share: int) -> None:
+        self.report = report
+        self.size = size
+        self.total = size * (1 + write_share)
+
+    def checking(self, *, done: int, total: int, message: str = "") -> None:
+        """The readers' progress: `done` bytes of the file's `total` read."""
+        self.report(done=min(done, self.size), total=self.total, message=message)
+
+    def writing(self, share: float, message: str) -> None:
+        """`share` of the writing (0 to 1) is done."""
+        self.report(
+            done=self.size + round((self.total - self.size) * share), total=self.total, message=message
+        )
+
+
 def _import(
     path: Path,
     *,
@@ -800,14 +830,16 @@ def _import(
             extract_id=earlier.pk,
             already_imported=True,
         )
-    report: ProgressCallback = progress or _no_progress
-    size = path.stat().st_size
+    bar = _Bar(progress or _no_progress, path.stat().st_size, WRITE_SHARE[kind])
     written: list[ForceExtractImport] = []
 
-    def write(upsert: Callable[[], dict[str, int]]) -> dict[str, int]:
+    def write(upsert: Callable[[_Step], dict[str, int]], rows: int) -> dict[str, int]:
         """Run the checked file's writes (crimes are classified as they are written) and record
         the file: all or nothing."""
-        report(done=size, total=size, message="Loading")
+        # A job's page sees no progress from inside the transaction: this is what it shows
+        # until the job ends.
+        plural = "" if rows == 1 else "s"
+        bar.writing(0.0, f"Checked. Writing {rows:,} row{plural} in one transaction (all or nothing)")
         with transaction.atomic():
             # Recorded first, so that on SQLite the transaction holds the write lock from its
             # start (a read first could leave it a stale snapshot that cannot then write).
@@ -819,16 +851,18 @@ def _import(
                 extracted_on=extracted_on,
                 imported_by=by,
             )
-            counts = upsert()
+            counts = upsert(bar.writing)
             extract.rows = sum(counts.values())
             extract.created = counts.get("new", 0)
             extract.updated = counts.get("changed", 0)
             extract.save(update_fields=["rows", "created", "updated", "updated_at"])
+            bar.writing(COMMIT_SHARE, "Saving: the database checks every row's references")
+        bar.writing(1.0, "Imported")
         written.append(extract)
         return counts
 
     loader = _load_crimes if kind == ForceExtractImport.Kind.CRIMES else _load_events
-    counts = loader(path, name, police_force_area, extracted_on, report, write)
+    counts = loader(path, name, police_force_area, extracted_on, bar.checking, write)
     return ExtractImportResult(
         kind=kind,
         file_name=name,
@@ -884,7 +918,7 @@ def _stream_into(
         if count % PROGRESS_EVERY == 0:
             report(done=reader.bytes_read, total=reader.size, message="Checking rows")
     flush()
-    report(done=reader.size, total=reader.size, message="Checking rows")
+    report(done=reader.size, total=reader.size, message="Checking the file as a whole")
 
 
 def _columns(model: type[models.Model], *fields: str) -> dict[str, str]:
@@ -957,7 +991,7 @@ def _load_crimes(
     area: PoliceForceArea,
     extracted_on: date,
     report: ProgressCallback,
-    write: Callable[[Callable[[], dict[str, int]]], dict[str, int]],
+    write: Callable[[Callable[[_Step], dict[str, int]], int], dict[str, int]],
 ) -> dict[str, int]:
     """Check and stage every row, refuse the file on any problem, else upsert it through `write`
     (the transaction). Counts of rows by status: new, changed, unchanged, kept_newer."""
@@ -991,15 +1025,8 @@ def _load_crimes(
                 sql.index(table, "line")
             sql.analyse(victims, suspects)
             return write(
-                lambda: _upsert_crimes(
-                    sql,
-                    crimes,
-                    victims,
-                    suspects,
-                    area,
-                    extracted_on,
-                    lambda: report(done=reader.size, total=reader.size, message="Classifying"),
-                )
+                lambda step: _upsert_crimes(sql, crimes, victims, suspects, area, extracted_on, step),
+                crimes.rows,
             )
     finally:
         reader.close()
@@ -1012,11 +1039,11 @@ def _upsert_crimes(
     suspects: StagingTable,
     area: PoliceForceArea,
     extracted_on: date,
-    report: Callable[[], None],
+    step: _Step,
 ) -> dict[str, int]:
     """Move staged crimes into `Crime`, classified, with their victims, suspects, VAWG bases and
-    outcome history. Only the crimes the file creates or changes are classified (`report` is
-    called as that starts); the rest of the area's crimes are left as they are."""
+    outcome history, telling `step` how far it has got. Only the crimes the file creates or
+    changes are classified; the rest of the area's crimes are left as they are."""
     # Imported here, not at the top: classification imports models this module shares.
     from .classification import KEY_FIELDS, classified_keys
 
@@ -1077,7 +1104,7 @@ def _upsert_crimes(
     # matched once per (offence code, flags) combination among them, and each crime takes its
     # combination's result by an equality join. Unchanged crimes, and the area's other crimes,
     # are not reclassified (`classify_crimes` does the whole area, for a new rule set).
-    report()
+    step(0.05, "Writing crimes, classified")
     written_statuses = "s.status IN ('new', 'changed')"
     staged_key = [f"s.{field}" for field in KEY_FIELDS]
     with classified_keys(f"{s} s WHERE {written_statuses}", staged_key) as keys:
@@ -1096,6 +1123,7 @@ def _upsert_crimes(
         )
 
         # Victims and suspects of changed crimes are replaced by the file's; new crimes get theirs.
+        step(0.25, "Writing victims, suspects and VAWG bases")
         rewritten = f"SELECT crime_id FROM {s} WHERE status = 'changed'"
         if known:
             sql.run(f"DELETE FROM {victim} WHERE {cv['crime']} IN ({rewritten})")
@@ -1140,6 +1168,7 @@ def _upsert_crimes(
         )
 
     # Outcome history: each outcome (1 to 22) and date once, with the first extract reporting it.
+    step(0.5, "Writing outcome history")
     # Rows of an older extract count too: that the crime had the outcome then is still true.
     history = _table(CrimeOutcomeChange)
     h = _columns(CrimeOutcomeChange, "crime", "outcome_type", "outcome_on", "first_extracted_on")
@@ -1209,7 +1238,7 @@ def _load_events(
     area: PoliceForceArea,
     extracted_on: date,
     report: ProgressCallback,
-    write: Callable[[Callable[[], dict[str, int]]], dict[str, int]],
+    write: Callable[[Callable[[_Step], dict[str, int]], int], dict[str, int]],
 ) -> dict[str, int]:
     """Check and stage every event, refuse the file on any problem, else insert it through `write`
     (the transaction). Counts of rows by status."""
@@ -1257,7 +1286,7 @@ def _load_events(
             if problems or unknown or duplicates:
                 found = sorted(unknown + duplicates, key=lambda error: error.line)
                 raise problems.refusal(name, found, int(unknown_count) + duplicate_count)
-            return write(lambda: _upsert_events(sql, events, area, extracted_on))
+            return write(lambda step: _upsert_events(sql, events, area, extracted_on), events.rows)
     finally:
         reader.close()
 

@@ -64,7 +64,8 @@ def run(options: dict[str, Any], *, stdout: IO[str], stderr: IO[str]) -> str:
         known = ", ".join(PoliceForceArea.objects.values_list("code", flat=True)) or "none"
         raise CommandError(f"No police force area has the code '{code}' (known: {known}).") from None
     # A management command's stderr adds a newline to every write; the bar redraws one line.
-    progress = TerminalProgress(getattr(stderr, "_out", stderr))
+    # Its units are the import's own (bytes read, then steps of writing): no counts are shown.
+    progress = TerminalProgress(getattr(stderr, "_out", stderr), counts=False)
     importer = import_events if options.get("events") else import_crimes
     try:
         result = importer(

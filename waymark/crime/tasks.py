@@ -34,7 +34,8 @@ def force_extract_import(
     A refused file fails the job: its message names where the first problems are, and the
     whole list is kept for the imports page. The upload is deleted however the job ends.
     """
-    report = ProgressReporter(context.task_result.id)
+    # The import reports its own units (bytes read, then steps of writing), not rows.
+    report = ProgressReporter(context.task_result.id, counts_rows=False)
     path = UPLOADS.path(upload_id)
     try:
         area = PoliceForceArea.objects.get(pk=police_force_area_id)

@@ -424,7 +424,11 @@ def test_events_later_files_add_new_events_and_update_details(area: PoliceForceA
     assert ProgressionEvent.objects.count() == 4
 
 
-def test_progress_counts_the_bytes_read_then_names_each_stage(area: PoliceForceArea, tmp_path: Path) -> None:
+def test_progress_counts_the_bytes_read_then_each_step_of_writing(
+    area: PoliceForceArea, tmp_path: Path
+) -> None:
+    """One bar for the whole import: reading and checking fill the first third (by bytes read),
+    writing the crimes the rest, step by step, ending full once the transaction has committed."""
     path = write_csv(tmp_path / "big.csv", [crime_row(f"R-{n}") for n in range(5_000)])
     calls: list[tuple[int, int, str]] = []
 
@@ -434,14 +438,47 @@ def test_progress_counts_the_bytes_read_then_names_each_stage(area: PoliceForceA
     import_crimes(path, police_force_area=area, extracted_on=APRIL, progress=progress)
 
     size = path.stat().st_size
-    assert {total for _, total, _ in calls} == {size}
-    assert calls[0] == (0, size, "Checking rows")
+    assert {total for _, total, _ in calls} == {3 * size}
+    assert calls[0] == (0, 3 * size, "Checking rows")
     checking = [done for done, _, message in calls if message == "Checking rows"]
     assert len(checking) > 2
-    assert checking == sorted(checking)
     assert 0 < checking[1] < size
-    assert [message for _, _, message in calls[-2:]] == ["Loading", "Classifying"]
-    assert calls[-1][0] == size
+    dones = [done for done, _, _ in calls]
+    assert dones == sorted(dones)
+    writing = [message for _, _, message in calls if message != "Checking rows"]
+    assert writing == [
+        "Checking the file as a whole",
+        "Checked. Writing 5,000 rows in one transaction (all or nothing)",
+        "Writing crimes, classified",
+        "Writing victims, suspects and VAWG bases",
+        "Writing outcome history",
+        "Saving: the database checks every row's references",
+        "Imported",
+    ]
+    assert calls[-1][0] == 3 * size
+    assert (size, "Checking the file as a whole") in [(done, message) for done, _, message in calls]
+
+
+def test_events_progress_gives_writing_as_much_of_the_bar_as_reading(
+    area: PoliceForceArea, tmp_path: Path
+) -> None:
+    import_crimes(
+        write_csv(tmp_path / "c.csv", [crime_row("R-1")]), police_force_area=area, extracted_on=APRIL
+    )
+    path = write_events(tmp_path / "e.csv", [event_row("R-1", "arrested", "2024-05-02")])
+    calls: list[tuple[int, int, str]] = []
+
+    def progress(*, done: int, total: int, message: str = "") -> None:
+        calls.append((done, total, message))
+
+    import_events(path, police_force_area=area, extracted_on=APRIL, progress=progress)
+
+    size = path.stat().st_size
+    assert {total for _, total, _ in calls} == {2 * size}
+    assert (size, "Checked. Writing 1 row in one transaction (all or nothing)") in [
+        (done, message) for done, _, message in calls
+    ]
+    assert calls[-1] == (2 * size, 2 * size, "Imported")
 
 
 def test_a_synthetic_extract_imports_and_a_later_one_updates_it(
@@ -477,8 +514,10 @@ def test_the_command_line_imports_with_a_progress_bar(area: PoliceForceArea) -> 
         "import", "force-extract", str(SAMPLE_CRIMES), "--extracted-on", "2025-04-01", stdout=out, stderr=err
     )
     assert "force-extract-crimes.csv: 10 crime rows from the extract of 2025-04-01: 10 new" in out.getvalue()
-    assert "Classifying" in err.getvalue()
-    assert "[" in err.getvalue()
+    assert "Writing crimes, classified" in err.getvalue()
+    assert "100%  Imported" in err.getvalue()
+    # The bar's units are the import's own (bytes, then steps): no counts are printed.
+    assert " of " not in err.getvalue()
 
     out = io.StringIO()
     call_command(

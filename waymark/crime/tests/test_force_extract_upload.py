@@ -161,7 +161,9 @@ def test_an_upload_is_imported_by_the_worker_and_its_rows_appear(
 
     job = JobProgress.objects.get()
     assert job.status == JobProgress.Status.SUCCEEDED
-    assert (job.done, job.total) == (SAMPLE_CRIMES.stat().st_size,) * 2  # bytes read, of the file's
+    # The bar's own units: bytes read, then the writing, given twice the reading's share.
+    size = SAMPLE_CRIMES.stat().st_size
+    assert (job.done, job.total, job.counts_rows) == (3 * size, 3 * size, False)
     assert job.message == (
         "force-extract-crimes.csv: 10 crime rows from the extract of 2025-04-01: "
         "10 new, 0 changed, 0 unchanged."
@@ -209,7 +211,8 @@ def test_a_refused_upload_fails_the_job_and_lists_every_problem(
     assert job.status == JobProgress.Status.FAILED
     # Progress reached the page although the file was refused: it is written while the rows
     # are checked, outside the import's transaction, as it must be to show while the job runs.
-    assert (job.done, job.total) == (bad.stat().st_size,) * 2
+    # Every byte was read and checked; the writing (the rest of the bar) never began.
+    assert (job.done, job.total) == (bad.stat().st_size, 3 * bad.stat().st_size)
     assert job.message.startswith(
         "Nothing was imported: the file was refused with 2 problems "
         "(line 3, column offence_code; line 4, column reported_date)."
