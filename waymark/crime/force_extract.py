@@ -814,22 +814,12 @@ def _import(
 ) -> ExtractImportResult:
     name = (file_name or path.name)[:255]
     sha256 = file_sha256(path)
-    earlier = ForceExtractImport.objects.filter(
+    same_file = ForceExtractImport.objects.filter(
         police_force_area=police_force_area, kind=kind, sha256=sha256
-    ).first()
+    )
+    earlier = same_file.first()
     if earlier is not None:
-        return ExtractImportResult(
-            kind=kind,
-            file_name=name,
-            extracted_on=earlier.extracted_on,
-            rows=earlier.rows,
-            created=0,
-            updated=0,
-            unchanged=earlier.rows,
-            kept_newer=0,
-            extract_id=earlier.pk,
-            already_imported=True,
-        )
+        return _already_imported(earlier, name)
     bar = _Bar(progress or _no_progress, path.stat().st_size, WRITE_SHARE[kind])
     written: list[ForceExtractImport] = []
 
@@ -841,6 +831,10 @@ def _import(
         plural = "" if rows == 1 else "s"
         bar.writing(0.0, f"Checked. Writing {rows:,} row{plural} in one transaction (all or nothing)")
         with transaction.atomic():
+            _take_turns(police_force_area)
+            if connection.vendor == "postgresql" and (earlier := same_file.first()) is not None:
+                # The same file, imported by another job while this one was checking it.
+                raise _AlreadyImportedError(earlier)
             # Recorded first, so that on SQLite the transaction holds the write lock from its
             # start (a read first could leave it a stale snapshot that cannot then write).
             extract = ForceExtractImport.objects.create(
@@ -862,7 +856,10 @@ def _import(
         return counts
 
     loader = _load_crimes if kind == ForceExtractImport.Kind.CRIMES else _load_events
-    counts = loader(path, name, police_force_area, extracted_on, bar.checking, write)
+    try:
+        counts = loader(path, name, police_force_area, extracted_on, bar.checking, write)
+    except _AlreadyImportedError as already:
+        return _already_imported(already.extract, name)
     return ExtractImportResult(
         kind=kind,
         file_name=name,
@@ -873,6 +870,46 @@ def _import(
         unchanged=counts.get("unchanged", 0),
         kept_newer=counts.get("kept_newer", 0),
         extract_id=written[0].pk,
+    )
+
+
+# The first key of the PostgreSQL advisory lock an import of a force area's extract holds while
+# it writes (the second is the area's id): any constant no other lock in Waymark uses.
+IMPORT_LOCK = 0x5741_4D58
+
+
+def _take_turns(area: PoliceForceArea) -> None:
+    """Wait for any other import of `area`'s extract to commit, and hold it off until this
+    transaction ends. Each import decides what is new, changed, unchanged or newer against what
+    the last one committed: two at once could both take a crime as new (and the second fail on
+    its victims) or let an older extract overwrite a newer one. SQLite needs no lock: it lets
+    one transaction write at a time."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, area.pk])
+
+
+class _AlreadyImportedError(Exception):
+    """The file was imported by another job while this one was checking it."""
+
+    def __init__(self, extract: ForceExtractImport) -> None:
+        super().__init__(extract.file_name)
+        self.extract = extract
+
+
+def _already_imported(earlier: ForceExtractImport, name: str) -> ExtractImportResult:
+    """The result for a file imported before: nothing done, the first import's counts."""
+    return ExtractImportResult(
+        kind=earlier.kind,
+        file_name=name,
+        extracted_on=earlier.extracted_on,
+        rows=earlier.rows,
+        created=0,
+        updated=0,
+        unchanged=earlier.rows,
+        kept_newer=0,
+        extract_id=earlier.pk,
+        already_imported=True,
     )
 
 

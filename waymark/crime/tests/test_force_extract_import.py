@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import OperationalError, connection
+from django.db import connections as django_connections
 
 from waymark.core.geography import h3_cell
-from waymark.core.imports import ImportRefusedError
+from waymark.core.imports import ImportRefusedError, file_sha256
 from waymark.core.models import PoliceForceArea
-from waymark.crime import classification
+from waymark.crime import classification, force_extract
 from waymark.crime.force_extract import import_crimes, import_events
 from waymark.crime.models import (
     Crime,
@@ -170,6 +175,90 @@ def test_the_same_file_twice_changes_nothing(area: PoliceForceArea) -> None:
     assert (crimes.created, crimes.updated, crimes.unchanged) == (0, 0, 10)
     assert "nothing changed" in crimes.summary()
     assert snapshot() == before
+
+
+def test_imports_of_one_force_area_take_turns_to_write(area: PoliceForceArea) -> None:
+    """While another connection holds the area's import lock (another import writing), an import
+    waits, and writes nothing until it has the lock: here it gives up after a lock timeout."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one transaction write at a time anyway")
+    other = psycopg.connect(**connection.get_connection_params())
+    try:
+        other.execute("SELECT pg_advisory_lock(%s, %s)", (force_extract.IMPORT_LOCK, area.pk))
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+        try:
+            with pytest.raises(OperationalError, match="lock timeout"):
+                import_crimes(SAMPLE_CRIMES, police_force_area=area, extracted_on=APRIL)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+        assert not Crime.objects.exists()
+        assert not ForceExtractImport.objects.exists()
+        other.execute("SELECT pg_advisory_unlock(%s, %s)", (force_extract.IMPORT_LOCK, area.pk))
+    finally:
+        other.close()
+
+    result = import_crimes(SAMPLE_CRIMES, police_force_area=area, extracted_on=APRIL)
+
+    assert result.created == 10 == Crime.objects.count()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_same_file_imported_by_another_job_meanwhile_changes_nothing(area: PoliceForceArea) -> None:
+    """Two jobs with the same file: the second, waiting for the lock while the first writes,
+    finds the file recorded once it has the lock, and reports it as imported before."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one transaction write at a time: the second job sees the first's record")
+    other = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+    outcome: dict[str, Any] = {}
+
+    def second_job() -> None:
+        try:
+            outcome["result"] = import_crimes(SAMPLE_CRIMES, police_force_area=area, extracted_on=MAY)
+        except Exception as error:  # noqa: BLE001 - reported by the assertions below
+            outcome["error"] = error
+        finally:
+            django_connections.close_all()
+
+    try:
+        other.execute("SELECT pg_advisory_lock(%s, %s)", (force_extract.IMPORT_LOCK, area.pk))
+        job = threading.Thread(target=second_job)
+        job.start()
+        for _ in range(200):  # until the second job waits for the lock (at most 20 s)
+            waiting = other.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            ).fetchone()
+            if waiting and waiting[0]:
+                break
+            time.sleep(0.1)
+        # The first job records the file while the second waits.
+        first = import_crimes_unlocked(area)
+        other.execute("SELECT pg_advisory_unlock(%s, %s)", (force_extract.IMPORT_LOCK, area.pk))
+        job.join(timeout=60)
+    finally:
+        other.close()
+
+    assert "error" not in outcome, outcome.get("error")
+    result = outcome["result"]
+    assert result.already_imported
+    assert result.extract_id == first.pk
+    assert ForceExtractImport.objects.count() == 1
+    assert not Crime.objects.exists()  # the stand-in first job wrote only its record
+
+
+def import_crimes_unlocked(area: PoliceForceArea) -> ForceExtractImport:
+    """What the first job leaves once it commits, as far as the second can tell: the file's record."""
+    return ForceExtractImport.objects.create(
+        police_force_area=area,
+        kind=ForceExtractImport.Kind.CRIMES,
+        file_name=SAMPLE_CRIMES.name,
+        sha256=file_sha256(SAMPLE_CRIMES),
+        extracted_on=APRIL,
+        rows=10,
+        created=10,
+    )
 
 
 def test_a_new_file_with_the_same_content_rewrites_nothing(area: PoliceForceArea, tmp_path: Path) -> None:
