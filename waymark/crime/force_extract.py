@@ -831,7 +831,7 @@ def _import(
         plural = "" if rows == 1 else "s"
         bar.writing(0.0, f"Checked. Writing {rows:,} row{plural} in one transaction (all or nothing)")
         with transaction.atomic():
-            _take_turns(police_force_area)
+            take_turns(police_force_area)
             if connection.vendor == "postgresql" and (earlier := same_file.first()) is not None:
                 # The same file, imported by another job while this one was checking it.
                 raise _AlreadyImportedError(earlier)
@@ -878,7 +878,7 @@ def _import(
 IMPORT_LOCK = 0x5741_4D58
 
 
-def _take_turns(area: PoliceForceArea) -> None:
+def take_turns(area: PoliceForceArea) -> None:
     """Wait for any other import of `area`'s extract to commit, and hold it off until this
     transaction ends. Each import decides what is new, changed, unchanged or newer against what
     the last one committed: two at once could both take a crime as new (and the second fail on

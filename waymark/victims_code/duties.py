@@ -43,6 +43,7 @@ from waymark.crime.force_extract import (
     _stream_into,
     _table,
     _Values,
+    take_turns,
 )
 from waymark.crime.models import Crime, CrimeVictim, ForceExtractImport
 
@@ -343,6 +344,8 @@ def import_code_duties(
                 raise problems.refusal(name, found, found_count)
             report(done=reader.size, total=reader.size, message="Loading")
             with transaction.atomic():
+                # One import of the area's extract writes at a time (docs/formats/force-extract.md).
+                take_turns(police_force_area)
                 # Recorded first, so that on SQLite the transaction holds the write lock from
                 # its start (as the extract's import does).
                 extract = ForceExtractImport.objects.create(

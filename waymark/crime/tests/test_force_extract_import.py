@@ -182,8 +182,10 @@ def test_imports_of_one_force_area_take_turns_to_write(area: PoliceForceArea) ->
     waits, and writes nothing until it has the lock: here it gives up after a lock timeout."""
     if connection.vendor != "postgresql":
         pytest.skip("SQLite lets one transaction write at a time anyway")
-    other = psycopg.connect(**connection.get_connection_params())
+    other = psycopg.connect(**connection.get_connection_params(), autocommit=True)
     try:
+        # A timeout here too: should this test's own transaction hold the lock, fail, not hang.
+        other.execute("SET lock_timeout = '10s'")
         other.execute("SELECT pg_advisory_lock(%s, %s)", (force_extract.IMPORT_LOCK, area.pk))
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '200ms'")
@@ -222,6 +224,7 @@ def test_the_same_file_imported_by_another_job_meanwhile_changes_nothing(area: P
             django_connections.close_all()
 
     try:
+        other.execute("SET lock_timeout = '10s'")
         other.execute("SELECT pg_advisory_lock(%s, %s)", (force_extract.IMPORT_LOCK, area.pk))
         job = threading.Thread(target=second_job)
         job.start()
