@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from waymark.crime.force_extract import CRIME_COLUMNS, EVENT_COLUMNS
+import psycopg
+from django.db import connection
+
+from waymark.core.models import PoliceForceArea
+from waymark.crime.force_extract import CRIME_COLUMNS, EVENT_COLUMNS, IMPORT_LOCK
 from waymark.crime.models import (
     Crime,
     CrimeOutcomeChange,
@@ -103,3 +109,24 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
 def table_counts() -> dict[str, int]:
     """How many rows each crime table has."""
     return {model._meta.label: model.objects.count() for model in CRIME_TABLES}
+
+
+@contextmanager
+def another_import_writing(area: PoliceForceArea) -> Iterator[psycopg.Connection[Any]]:
+    """A second connection holding `area`'s import lock, as another import's write transaction
+    would (PostgreSQL only). Meanwhile this connection waits at most 200 ms for a lock, so an
+    import that waits its turn fails with a lock timeout rather than hang the test."""
+    other = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+    try:
+        # A timeout here too: should this test's own transaction hold the lock, fail, not hang.
+        other.execute("SET lock_timeout = '10s'")
+        other.execute("SELECT pg_advisory_lock(%s, %s)", (IMPORT_LOCK, area.pk))
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+        try:
+            yield other
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+    finally:
+        other.close()  # which lets the lock go

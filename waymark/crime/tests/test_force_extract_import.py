@@ -34,6 +34,7 @@ from waymark.crime.synthetic import write_extract
 from .force_extract_support import (
     SAMPLE_CRIMES,
     SAMPLE_EVENTS,
+    another_import_writing,
     crime_row,
     event_row,
     snapshot,
@@ -182,24 +183,10 @@ def test_imports_of_one_force_area_take_turns_to_write(area: PoliceForceArea) ->
     waits, and writes nothing until it has the lock: here it gives up after a lock timeout."""
     if connection.vendor != "postgresql":
         pytest.skip("SQLite lets one transaction write at a time anyway")
-    other = psycopg.connect(**connection.get_connection_params(), autocommit=True)
-    try:
-        # A timeout here too: should this test's own transaction hold the lock, fail, not hang.
-        other.execute("SET lock_timeout = '10s'")
-        other.execute("SELECT pg_advisory_lock(%s, %s)", (force_extract.IMPORT_LOCK, area.pk))
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '200ms'")
-        try:
-            with pytest.raises(OperationalError, match="lock timeout"):
-                import_crimes(SAMPLE_CRIMES, police_force_area=area, extracted_on=APRIL)
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET lock_timeout")
-        assert not Crime.objects.exists()
-        assert not ForceExtractImport.objects.exists()
-        other.execute("SELECT pg_advisory_unlock(%s, %s)", (force_extract.IMPORT_LOCK, area.pk))
-    finally:
-        other.close()
+    with another_import_writing(area), pytest.raises(OperationalError, match="lock timeout"):
+        import_crimes(SAMPLE_CRIMES, police_force_area=area, extracted_on=APRIL)
+    assert not Crime.objects.exists()
+    assert not ForceExtractImport.objects.exists()
 
     result = import_crimes(SAMPLE_CRIMES, police_force_area=area, extracted_on=APRIL)
 

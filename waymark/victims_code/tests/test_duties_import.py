@@ -12,15 +12,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 
 from waymark.core.imports import ImportRefusedError
 from waymark.core.models import PoliceForceArea
-from waymark.crime.force_extract import IMPORT_LOCK
 from waymark.crime.models import ForceExtractImport
+from waymark.crime.tests.force_extract_support import another_import_writing
 from waymark.victims_code.duties import CODE_DUTIES_KIND, DUTY_COLUMNS, import_code_duties
 from waymark.victims_code.models import CodeDuty, DataSource
 
@@ -130,23 +129,9 @@ def test_a_duties_import_waits_its_turn_behind_another_import_of_the_area(area: 
     the crimes the fixture imports must be committed, so that their import lets the lock go.)"""
     if connection.vendor != "postgresql":
         pytest.skip("SQLite lets one transaction write at a time anyway")
-    other = psycopg.connect(**connection.get_connection_params(), autocommit=True)
-    try:
-        # A timeout here too: should this test's own transaction hold the lock, fail, not hang.
-        other.execute("SET lock_timeout = '10s'")
-        other.execute("SELECT pg_advisory_lock(%s, %s)", (IMPORT_LOCK, area.pk))
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '200ms'")
-        try:
-            with pytest.raises(OperationalError, match="lock timeout"):
-                import_code_duties(SAMPLE_DUTIES, police_force_area=area, extracted_on=EXTRACTED)
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET lock_timeout")
-        assert not CodeDuty.objects.exists()
-        other.execute("SELECT pg_advisory_unlock(%s, %s)", (IMPORT_LOCK, area.pk))
-    finally:
-        other.close()
+    with another_import_writing(area), pytest.raises(OperationalError, match="lock timeout"):
+        import_code_duties(SAMPLE_DUTIES, police_force_area=area, extracted_on=EXTRACTED)
+    assert not CodeDuty.objects.exists()
 
     assert import_code_duties(SAMPLE_DUTIES, police_force_area=area, extracted_on=EXTRACTED).new == 18
 
