@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from waymark.accounts.models import User
 from waymark.core.imports import ProgressCallback, RowError, file_sha256
@@ -309,22 +309,11 @@ def import_code_duties(
     path = Path(path)
     name = (file_name or path.name)[:255]
     sha256 = file_sha256(path)
-    earlier = ForceExtractImport.objects.filter(
+    same_file = ForceExtractImport.objects.filter(
         police_force_area=police_force_area, kind=CODE_DUTIES_KIND, sha256=sha256
-    ).first()
-    if earlier is not None:
-        return DutiesImportResult(
-            file_name=name,
-            extracted_on=earlier.extracted_on,
-            rows=earlier.rows,
-            new=0,
-            changed=0,
-            unchanged=earlier.rows,
-            kept_newer=0,
-            not_applicable=0,
-            extract_id=earlier.pk,
-            already_imported=True,
-        )
+    )
+    if (earlier := same_file.first()) is not None:
+        return _already_imported(earlier, name)
     report: ProgressCallback = progress or _no_progress
     problems = _Problems()
     reader = _Reader(path, problems)
@@ -346,6 +335,9 @@ def import_code_duties(
             with transaction.atomic():
                 # One import of the area's extract writes at a time (docs/formats/force-extract.md).
                 take_turns(police_force_area)
+                if connection.vendor == "postgresql" and (earlier := same_file.first()) is not None:
+                    # The same file, imported by another job while this one was checking it.
+                    return _already_imported(earlier, name)
                 # Recorded first, so that on SQLite the transaction holds the write lock from
                 # its start (as the extract's import does).
                 extract = ForceExtractImport.objects.create(
@@ -376,6 +368,22 @@ def import_code_duties(
         kept_newer=counts.get("kept_newer", 0),
         not_applicable=not_applicable,
         extract_id=extract.pk,
+    )
+
+
+def _already_imported(earlier: ForceExtractImport, name: str) -> DutiesImportResult:
+    """The result for a file imported before: nothing done, the first import's counts."""
+    return DutiesImportResult(
+        file_name=name,
+        extracted_on=earlier.extracted_on,
+        rows=earlier.rows,
+        new=0,
+        changed=0,
+        unchanged=earlier.rows,
+        kept_newer=0,
+        not_applicable=0,
+        extract_id=earlier.pk,
+        already_imported=True,
     )
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from django.db import connection
+from django.db import connections as django_connections
 
 from waymark.core.models import PoliceForceArea
 from waymark.crime.force_extract import CRIME_COLUMNS, EVENT_COLUMNS, IMPORT_LOCK
@@ -22,6 +25,8 @@ from waymark.crime.models import (
     ForceExtractImport,
     ProgressionEvent,
 )
+
+T = TypeVar("T")
 
 SAMPLES = Path(__file__).resolve().parents[3] / "docs" / "formats" / "samples"
 SAMPLE_CRIMES = SAMPLES / "force-extract-crimes.csv"
@@ -130,3 +135,44 @@ def another_import_writing(area: PoliceForceArea) -> Iterator[psycopg.Connection
                 cursor.execute("RESET lock_timeout")
     finally:
         other.close()  # which lets the lock go
+
+
+def waiting_its_turn(area: PoliceForceArea, job: Callable[[], T], meanwhile: Callable[[], Any]) -> T:
+    """`job`'s result when it runs in a thread of its own while another import holds `area`'s
+    lock: once the job waits for the lock, `meanwhile` runs (what the other import commits), and
+    then the lock goes (PostgreSQL only; the test must be transactional, so that the job's
+    connection sees what `meanwhile` wrote)."""
+    other = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+    outcome: dict[str, Any] = {}
+
+    def in_a_thread() -> None:
+        try:
+            outcome["result"] = job()
+        except Exception as error:  # noqa: BLE001 - raised again below, in the test's thread
+            outcome["error"] = error
+        finally:
+            django_connections.close_all()
+
+    try:
+        other.execute("SET lock_timeout = '10s'")
+        other.execute("SELECT pg_advisory_lock(%s, %s)", (IMPORT_LOCK, area.pk))
+        thread = threading.Thread(target=in_a_thread)
+        thread.start()
+        for _ in range(200):  # until the job waits for the lock (at most 20 s)
+            waiting = other.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            ).fetchone()
+            if waiting and waiting[0]:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("The job never waited for the area's import lock.")
+        meanwhile()
+        other.execute("SELECT pg_advisory_unlock(%s, %s)", (IMPORT_LOCK, area.pk))
+        thread.join(timeout=60)
+    finally:
+        other.close()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]  # type: ignore[no-any-return]

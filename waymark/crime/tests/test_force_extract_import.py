@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import io
-import threading
-import time
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
-from django.db import connections as django_connections
 
 from waymark.core.geography import h3_cell
 from waymark.core.imports import ImportRefusedError, file_sha256
 from waymark.core.models import PoliceForceArea
-from waymark.crime import classification, force_extract
+from waymark.crime import classification
 from waymark.crime.force_extract import import_crimes, import_events
 from waymark.crime.models import (
     Crime,
@@ -38,6 +34,7 @@ from .force_extract_support import (
     crime_row,
     event_row,
     snapshot,
+    waiting_its_turn,
     write_csv,
     write_events,
 )
@@ -199,41 +196,16 @@ def test_the_same_file_imported_by_another_job_meanwhile_changes_nothing(area: P
     finds the file recorded once it has the lock, and reports it as imported before."""
     if connection.vendor != "postgresql":
         pytest.skip("SQLite lets one transaction write at a time: the second job sees the first's record")
-    other = psycopg.connect(**connection.get_connection_params(), autocommit=True)
-    outcome: dict[str, Any] = {}
-
-    def second_job() -> None:
-        try:
-            outcome["result"] = import_crimes(SAMPLE_CRIMES, police_force_area=area, extracted_on=MAY)
-        except Exception as error:  # noqa: BLE001 - reported by the assertions below
-            outcome["error"] = error
-        finally:
-            django_connections.close_all()
-
-    try:
-        other.execute("SET lock_timeout = '10s'")
-        other.execute("SELECT pg_advisory_lock(%s, %s)", (force_extract.IMPORT_LOCK, area.pk))
-        job = threading.Thread(target=second_job)
-        job.start()
-        for _ in range(200):  # until the second job waits for the lock (at most 20 s)
-            waiting = other.execute(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-            ).fetchone()
-            if waiting and waiting[0]:
-                break
-            time.sleep(0.1)
+    recorded: list[ForceExtractImport] = []
+    result = waiting_its_turn(
+        area,
+        lambda: import_crimes(SAMPLE_CRIMES, police_force_area=area, extracted_on=MAY),
         # The first job records the file while the second waits.
-        first = import_crimes_unlocked(area)
-        other.execute("SELECT pg_advisory_unlock(%s, %s)", (force_extract.IMPORT_LOCK, area.pk))
-        job.join(timeout=60)
-    finally:
-        other.close()
+        lambda: recorded.append(import_crimes_unlocked(area)),
+    )
 
-    assert "error" not in outcome, outcome.get("error")
-    result = outcome["result"]
     assert result.already_imported
-    assert result.extract_id == first.pk
+    assert result.extract_id == recorded[0].pk
     assert ForceExtractImport.objects.count() == 1
     assert not Crime.objects.exists()  # the stand-in first job wrote only its record
 

@@ -16,10 +16,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 
-from waymark.core.imports import ImportRefusedError
+from waymark.core.imports import ImportRefusedError, file_sha256
 from waymark.core.models import PoliceForceArea
 from waymark.crime.models import ForceExtractImport
-from waymark.crime.tests.force_extract_support import another_import_writing
+from waymark.crime.tests.force_extract_support import another_import_writing, waiting_its_turn
 from waymark.victims_code.duties import CODE_DUTIES_KIND, DUTY_COLUMNS, import_code_duties
 from waymark.victims_code.models import CodeDuty, DataSource
 
@@ -134,6 +134,43 @@ def test_a_duties_import_waits_its_turn_behind_another_import_of_the_area(area: 
     assert not CodeDuty.objects.exists()
 
     assert import_code_duties(SAMPLE_DUTIES, police_force_area=area, extracted_on=EXTRACTED).new == 18
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_same_duties_file_imported_by_another_job_meanwhile_changes_nothing(
+    area: PoliceForceArea,
+) -> None:
+    """Two jobs with the same duties file: the second, waiting its turn while the first writes,
+    finds the file recorded once it has the lock and reports it as imported before, rather than
+    failing on the record's unique constraint."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one transaction write at a time: the second job sees the first's record")
+    recorded: list[ForceExtractImport] = []
+
+    def first_job_commits() -> None:  # as far as the second job can tell: the file's record
+        recorded.append(
+            ForceExtractImport.objects.create(
+                police_force_area=area,
+                kind=CODE_DUTIES_KIND,
+                file_name=SAMPLE_DUTIES.name,
+                sha256=file_sha256(SAMPLE_DUTIES),
+                extracted_on=EXTRACTED,
+                rows=18,
+                created=18,
+            )
+        )
+
+    result = waiting_its_turn(
+        area,
+        lambda: import_code_duties(SAMPLE_DUTIES, police_force_area=area, extracted_on=EXTRACTED),
+        first_job_commits,
+    )
+
+    assert result.already_imported
+    assert result.extract_id == recorded[0].pk
+    assert "nothing changed" in result.summary()
+    assert ForceExtractImport.objects.filter(kind=CODE_DUTIES_KIND).count() == 1
+    assert not CodeDuty.objects.exists()
 
 
 def test_a_later_file_fills_in_the_delivery(area: PoliceForceArea, tmp_path: Path) -> None:
