@@ -175,4 +175,4 @@ def waiting_its_turn(area: PoliceForceArea, job: Callable[[], T], meanwhile: Cal
         other.close()
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["result"]  # type: ignore[no-any-return]
+    return outcome["result"]
