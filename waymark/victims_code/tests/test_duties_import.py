@@ -357,6 +357,34 @@ def test_a_bad_header_is_refused(
     assert refused(path, area) == expected
 
 
+def test_progress_is_one_bar_from_reading_to_the_commit(area: PoliceForceArea) -> None:
+    """Reading and checking rows fill the first seventh of the bar (by bytes read); the
+    whole-file checks and each step of the transaction the rest, ending full once it commits."""
+    calls: list[tuple[int, int, str]] = []
+
+    def progress(*, done: int, total: int, message: str = "") -> None:
+        calls.append((done, total, message))
+
+    import_code_duties(SAMPLE_DUTIES, police_force_area=area, extracted_on=EXTRACTED, progress=progress)
+
+    size = SAMPLE_DUTIES.stat().st_size
+    assert {total for _, total, _ in calls} == {7 * size}
+    assert calls[0] == (0, 7 * size, "Checking rows")
+    dones = [done for done, _, _ in calls]
+    assert dones == sorted(dones)
+    steps = [message for _, _, message in calls if message != "Checking rows"]
+    assert steps == [
+        "Checking the file as a whole",
+        "Checked. Writing 18 duties in one transaction (all or nothing)",
+        "Working out due dates",
+        "Writing duties",
+        "Saving: the database checks every row's references",
+        "Imported",
+    ]
+    assert (size, 7 * size, "Checking the file as a whole") in calls
+    assert calls[-1] == (7 * size, 7 * size, "Imported")
+
+
 def test_the_command_line_imports_and_refuses(area: PoliceForceArea, tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
     call_command(
