@@ -72,7 +72,7 @@ NOT_APPLICABLE_REASONS: tuple[str, ...] = tuple(NotApplicableReason.values)
 
 # The progress bar: reading and checking rows fill the first seventh of it (by bytes read), the
 # rest is the whole-file checks and the transaction, each step from where it starts. Measured on
-# 371,804 duties (100,000 synthetic crimes, PostgreSQL, docs/benchmarks.md): reading 1.8 s,
+# 371,804 duties (of 100,000 synthetic crimes, PostgreSQL, the 2-core machine): reading 1.8 s,
 # the whole-file checks 3.3 s, due dates 1.4 s, comparing and writing 4.0 s, the commit 3.2 s.
 DUTIES_WRITE_SHARE = 6
 DUTIES_STEPS: dict[str, float] = {"checked": 0.28, "due": 0.3, "write": 0.42, "commit": 0.73}
