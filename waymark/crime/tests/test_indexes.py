@@ -1,4 +1,4 @@
-"""The crime tables carry no index another index already provides.
+"""The tables imports write carry no index another index already provides.
 
 Every index on these tables is paid for on each row an import writes (a million crimes of the
 force's extract write about four and a half million rows), so one that another index already serves, such as a
@@ -22,6 +22,7 @@ from waymark.crime.models import (
     PoliceUkOutcome,
     ProgressionEvent,
 )
+from waymark.victims_code.models import CodeDuty
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +36,7 @@ WRITTEN_BY_IMPORTS: tuple[type[models.Model], ...] = (
     PoliceUkCrime,
     PoliceUkAntisocialBehaviour,
     PoliceUkOutcome,
+    CodeDuty,
 )
 
 
