@@ -26,6 +26,7 @@ from waymark.core.encryption import (
     reencrypt_model,
 )
 from waymark.core.testing.factories import UserFactory
+from waymark.core.testing.progress import ProgressCalls
 
 PHONE = "07700 900123"
 SALT_A = "salt-a-original"
@@ -239,16 +240,13 @@ def test_batches_cover_every_row_and_report_progress() -> None:
     with keys(SALT_A):
         users = [make_user(phone=f"07700 91{n:04d}") for n in range(5)]
         make_user(phone="")  # no value: not counted, not touched
-    calls: list[tuple[int, int]] = []
-
-    def progress(*, done: int, total: int, message: str = "") -> None:
-        calls.append((done, total))
-
+    progress = ProgressCalls()
+    calls = progress.calls
     with keys(SALT_B, SALT_A):
         result = reencrypt_model(User, [PHONE_FIELD], batch_size=2, progress=progress)
     assert result.rows_scanned == 5
     assert result.rows_rotated == 5
-    assert calls == [(2, 5), (4, 5), (5, 5)]
+    assert [(done, total) for done, total, _ in calls] == [(2, 5), (4, 5), (5, 5)]
     with keys(SALT_B):
         assert sorted(phone_as_read(u) for u in users) == sorted(u.phone for u in users)
 
@@ -258,11 +256,8 @@ def test_progress_over_all_tables_counts_up_to_the_total() -> None:
     with keys(SALT_A):
         for n in range(3):
             make_user(phone=f"07700 92{n:04d}")
-    calls: list[tuple[int, int]] = []
-
-    def progress(*, done: int, total: int, message: str = "") -> None:
-        calls.append((done, total))
-
+    progress = ProgressCalls()
+    calls = progress.calls
     with keys(SALT_B, SALT_A):
         reencrypt_all(batch_size=2, progress=progress)
     from allauth.mfa.models import Authenticator
@@ -272,8 +267,8 @@ def test_progress_over_all_tables_counts_up_to_the_total() -> None:
         + HistoricalUser.objects.exclude(phone=None).count()
         + Authenticator.objects.count()  # each user's authenticator-app secret
     )
-    assert calls[-1] == (rows, rows)
-    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+    assert calls[-1][:2] == (rows, rows)
+    assert [done for done, _, _ in calls] == sorted(done for done, _, _ in calls)
 
 
 @pytest.mark.django_db

@@ -14,6 +14,7 @@ from django.db import OperationalError, connection
 from waymark.core.geography import h3_cell
 from waymark.core.imports import ImportRefusedError, file_sha256
 from waymark.core.models import PoliceForceArea
+from waymark.core.testing.progress import ProgressCalls
 from waymark.crime import classification
 from waymark.crime.force_extract import import_crimes, import_events
 from waymark.crime.models import (
@@ -481,11 +482,8 @@ def test_progress_counts_the_bytes_read_then_each_step_of_writing(
     """One bar for the whole import: reading and checking fill the first third (by bytes read),
     writing the crimes the rest, step by step, ending full once the transaction has committed."""
     path = write_csv(tmp_path / "big.csv", [crime_row(f"R-{n}") for n in range(5_000)])
-    calls: list[tuple[int, int, str]] = []
-
-    def progress(*, done: int, total: int, message: str = "") -> None:
-        calls.append((done, total, message))
-
+    progress = ProgressCalls()
+    calls = progress.calls
     import_crimes(path, police_force_area=area, extracted_on=APRIL, progress=progress)
 
     size = path.stat().st_size
@@ -517,11 +515,8 @@ def test_events_progress_gives_writing_as_much_of_the_bar_as_reading(
         write_csv(tmp_path / "c.csv", [crime_row("R-1")]), police_force_area=area, extracted_on=APRIL
     )
     path = write_events(tmp_path / "e.csv", [event_row("R-1", "arrested", "2024-05-02")])
-    calls: list[tuple[int, int, str]] = []
-
-    def progress(*, done: int, total: int, message: str = "") -> None:
-        calls.append((done, total, message))
-
+    progress = ProgressCalls()
+    calls = progress.calls
     import_events(path, police_force_area=area, extracted_on=APRIL, progress=progress)
 
     size = path.stat().st_size

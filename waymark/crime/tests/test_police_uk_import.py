@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from waymark.audit.models import AccessLog
 from waymark.core.geography import h3_cell
 from waymark.core.imports import ImportRefusedError
+from waymark.core.testing.progress import ProgressCalls
 from waymark.core.testing.world import World
 from waymark.crime.models import (
     PoliceUkAntisocialBehaviour,
@@ -155,10 +156,8 @@ def _refusal(path: Path) -> ImportRefusedError:
 
 
 def test_the_real_files_import_with_the_counts_source_md_states(data: Path) -> None:
-    progress: list[tuple[int, int, str]] = []
-    result = import_police_uk(
-        data, progress=lambda *, done, total, message="": progress.append((done, total, message))
-    )
+    progress = ProgressCalls()
+    result = import_police_uk(data, progress=progress)
 
     assert (result.street_crimes, result.antisocial_behaviour, result.outcomes) == (
         CRIMES,
@@ -219,9 +218,9 @@ def test_the_real_files_import_with_the_counts_source_md_states(data: Path) -> N
 
     # Progress is in bytes of the street and outcomes files, and reaches the end.
     total = sum(p.stat().st_size for p in data.glob("*/*.csv") if "stop-and-search" not in p.name)
-    assert {t for _, t, _ in progress} == {total}
-    assert progress[-1][0] == total
-    dones = [d for d, _, _ in progress]
+    assert {t for _, t, _ in progress.calls} == {total}
+    assert progress.calls[-1][0] == total
+    dones = [d for d, _, _ in progress.calls]
     assert dones == sorted(dones)
 
 

@@ -18,6 +18,7 @@ from django.db import OperationalError, connection
 
 from waymark.core.imports import ImportRefusedError, file_sha256
 from waymark.core.models import PoliceForceArea
+from waymark.core.testing.progress import ProgressCalls
 from waymark.crime.models import ForceExtractImport
 from waymark.crime.tests.force_extract_support import another_import_writing, waiting_its_turn
 from waymark.victims_code.duties import CODE_DUTIES_KIND, DUTY_COLUMNS, import_code_duties
@@ -360,11 +361,8 @@ def test_a_bad_header_is_refused(
 def test_progress_is_one_bar_from_reading_to_the_commit(area: PoliceForceArea) -> None:
     """Reading and checking rows fill the first seventh of the bar (by bytes read); the
     whole-file checks and each step of the transaction the rest, ending full once it commits."""
-    calls: list[tuple[int, int, str]] = []
-
-    def progress(*, done: int, total: int, message: str = "") -> None:
-        calls.append((done, total, message))
-
+    progress = ProgressCalls()
+    calls = progress.calls
     import_code_duties(SAMPLE_DUTIES, police_force_area=area, extracted_on=EXTRACTED, progress=progress)
 
     size = SAMPLE_DUTIES.stat().st_size
