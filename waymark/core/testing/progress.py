@@ -14,3 +14,17 @@ class ProgressCalls:
 
     def __call__(self, *, done: int, total: int, message: str = "") -> None:
         self.calls.append((done, total, message))
+
+    @property
+    def totals(self) -> set[int]:
+        """Every total given: one, for a single bar."""
+        return {total for _, total, _ in self.calls}
+
+    @property
+    def dones(self) -> list[int]:
+        """How far each call said the work had got, in order."""
+        return [done for done, _, _ in self.calls]
+
+    def messages(self, leaving_out: str = "") -> list[str]:
+        """The messages given, in order, but for `leaving_out` (a step repeated as it goes)."""
+        return [message for _, _, message in self.calls if message != leaving_out]

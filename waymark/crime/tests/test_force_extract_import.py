@@ -487,14 +487,13 @@ def test_progress_counts_the_bytes_read_then_each_step_of_writing(
     import_crimes(path, police_force_area=area, extracted_on=APRIL, progress=progress)
 
     size = path.stat().st_size
-    assert {total for _, total, _ in calls} == {3 * size}
+    assert progress.totals == {3 * size}
     assert calls[0] == (0, 3 * size, "Checking rows")
     checking = [done for done, _, message in calls if message == "Checking rows"]
     assert len(checking) > 2
     assert 0 < checking[1] < size
-    dones = [done for done, _, _ in calls]
-    assert dones == sorted(dones)
-    writing = [message for _, _, message in calls if message != "Checking rows"]
+    assert progress.dones == sorted(progress.dones)
+    writing = progress.messages(leaving_out="Checking rows")
     assert writing == [
         "Checking the file as a whole",
         "Checked. Writing 5,000 rows in one transaction (all or nothing)",
@@ -520,7 +519,7 @@ def test_events_progress_gives_writing_as_much_of_the_bar_as_reading(
     import_events(path, police_force_area=area, extracted_on=APRIL, progress=progress)
 
     size = path.stat().st_size
-    assert {total for _, total, _ in calls} == {2 * size}
+    assert progress.totals == {2 * size}
     assert (size, "Checked. Writing 1 row in one transaction (all or nothing)") in [
         (done, message) for done, _, message in calls
     ]

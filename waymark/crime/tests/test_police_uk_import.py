@@ -218,10 +218,9 @@ def test_the_real_files_import_with_the_counts_source_md_states(data: Path) -> N
 
     # Progress is in bytes of the street and outcomes files, and reaches the end.
     total = sum(p.stat().st_size for p in data.glob("*/*.csv") if "stop-and-search" not in p.name)
-    assert {t for _, t, _ in progress.calls} == {total}
-    assert progress.calls[-1][0] == total
-    dones = [d for d, _, _ in progress.calls]
-    assert dones == sorted(dones)
+    assert progress.totals == {total}
+    assert progress.dones[-1] == total
+    assert progress.dones == sorted(progress.dones)
 
 
 def test_outcomes_join_to_crimes_as_source_md_states(data: Path, analyst: Any) -> None:

@@ -366,11 +366,10 @@ def test_progress_is_one_bar_from_reading_to_the_commit(area: PoliceForceArea) -
     import_code_duties(SAMPLE_DUTIES, police_force_area=area, extracted_on=EXTRACTED, progress=progress)
 
     size = SAMPLE_DUTIES.stat().st_size
-    assert {total for _, total, _ in calls} == {7 * size}
+    assert progress.totals == {7 * size}
     assert calls[0] == (0, 7 * size, "Checking rows")
-    dones = [done for done, _, _ in calls]
-    assert dones == sorted(dones)
-    steps = [message for _, _, message in calls if message != "Checking rows"]
+    assert progress.dones == sorted(progress.dones)
+    steps = progress.messages(leaving_out="Checking rows")
     assert steps == [
         "Checking the file as a whole",
         "Checked. Writing 18 duties in one transaction (all or nothing)",
