@@ -27,15 +27,20 @@ class ProgressCallback(Protocol):
 
 @dataclass(frozen=True)
 class RowError:
-    """One problem: the file's line number (the header is line 1), the column, and what is wrong."""
+    """One problem: the file's line number (the header is line 1), the column, and what is wrong;
+    `file_name` names the file where one import reads several (a folder or a zip), and line 0
+    then means the file as a whole."""
 
     line: int
     column: str
     message: str
+    file_name: str = ""
 
     def __str__(self) -> str:
+        if self.file_name and self.line == 0:
+            return f"{self.file_name}: {self.message}"
         where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
+        return f"{self.file_name}, {where}: {self.message}" if self.file_name else f"{where}: {self.message}"
 
 
 class ImportRefusedError(Exception):

@@ -126,19 +126,6 @@ STREET_STAGE = (*_LOCATED_STAGE, ("crime_type", "text"), ("last_outcome", "text"
 OUTCOME_STAGE = (*_LOCATED_STAGE, ("outcome", "text"))
 
 
-@dataclass(frozen=True)
-class PoliceUkRowError(RowError):
-    """A `RowError` that also names its file, since one PATH may hold many. Line 0 means the
-    problem is with the file as a whole (its name, or a second file for the same month)."""
-
-    file_name: str = ""
-
-    def __str__(self) -> str:
-        if self.line == 0:
-            return f"{self.file_name}: {self.message}"
-        return f"{self.file_name}, {RowError.__str__(self)}"
-
-
 @dataclass
 class PoliceUkImportResult:
     """What an import did. Row counts are rows written by this import (unchanged files add none)."""
@@ -192,30 +179,34 @@ def import_police_uk(
     *,
     by: User | None = None,
     progress: ProgressCallback | None = None,
+    name: str | None = None,
 ) -> PoliceUkImportResult:
     """Import the police.uk street and outcomes files in `path` (a CSV, a folder or a .zip).
 
     One transaction for the whole path: raises `ImportRefusedError` with every problem found
-    (each a `PoliceUkRowError` naming its file) and writes nothing if any file is wrong.
-    `by`, if given, must hold `crime.import_crime_data`; the command line passes None.
+    and writes nothing if any file is wrong. Each problem is a `RowError` naming its file (one
+    PATH may hold many); line 0 means the file as a whole. `by`, if given, must hold
+    `crime.import_crime_data`; the command line passes None. `name` is the file's own name where
+    `path` is a copy under another (an upload): police.uk's file names say what a file holds.
     """
     if by is not None:
         ensure_can(by, "crime.import_crime_data")
     path = Path(path)
     with ExitStack() as stack:
-        sources = _sources(path, stack)
-        return _Import(path, by=by, progress=progress).run(sources)
+        sources = _sources(path, stack, name or path.name)
+        return _Import(name or path.name, by=by, progress=progress).run(sources)
 
 
 # --- finding the files ------------------------------------------------------------------------
 
 
-def _refuse(path: Path, message: str) -> ImportRefusedError:
-    return ImportRefusedError([PoliceUkRowError(0, "", message, file_name=path.name)], file_name=path.name)
+def _refuse(name: str, message: str) -> ImportRefusedError:
+    return ImportRefusedError([RowError(0, "", message, file_name=name)], file_name=name)
 
 
-def _sources(path: Path, stack: ExitStack) -> list[_Source]:
-    """The files in `path`, sorted by name; a zip is opened on `stack` and read in place."""
+def _sources(path: Path, stack: ExitStack, name: str) -> list[_Source]:
+    """The files in `path` (named `name`), sorted by name; a zip is opened on `stack` and read
+    in place."""
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file())
         return [
@@ -224,21 +215,21 @@ def _sources(path: Path, stack: ExitStack) -> list[_Source]:
             if not _is_hidden(p.relative_to(path).as_posix())
         ]
     if not path.is_file():
-        raise _refuse(path, "There is no such file or folder.")
-    suffix = path.suffix.lower()
+        raise _refuse(name, "There is no such file or folder.")
+    suffix = PurePosixPath(name).suffix.lower()
     if suffix == ".csv":
-        return [_Source(path.name, path.stat().st_size, _opener(path))]
+        return [_Source(name, path.stat().st_size, _opener(path))]
     if suffix == ".zip":
         try:
             archive = stack.enter_context(zipfile.ZipFile(path))
         except zipfile.BadZipFile as error:
-            raise _refuse(path, f"This is not a readable .zip file ({error}).") from error
+            raise _refuse(name, f"This is not a readable .zip file ({error}).") from error
         return [
             _Source(info.filename, info.file_size, _member_opener(archive, info))
             for info in sorted(archive.infolist(), key=lambda info: info.filename)
             if not info.is_dir() and not _is_hidden(info.filename)
         ]
-    raise _refuse(path, "Give a police.uk .csv file, a folder of them, or a .zip of them.")
+    raise _refuse(name, "Give a police.uk .csv file, a folder of them, or a .zip of them.")
 
 
 def _is_hidden(name: str) -> bool:
@@ -262,8 +253,8 @@ def _member_opener(
 class _Import:
     """One run over one PATH: plans the files, reads them into staging, loads the good ones."""
 
-    def __init__(self, path: Path, *, by: User | None, progress: ProgressCallback | None) -> None:
-        self.path = path
+    def __init__(self, name: str, *, by: User | None, progress: ProgressCallback | None) -> None:
+        self.name = name
         self.by = by
         self.progress = progress
         self.result = PoliceUkImportResult()
@@ -272,7 +263,7 @@ class _Import:
         self.done = 0
         self.total = 0
 
-    def error(self, error: PoliceUkRowError) -> None:
+    def error(self, error: RowError) -> None:
         if len(self.errors) < MAX_ERRORS:
             self.errors.append(error)
         else:
@@ -281,7 +272,7 @@ class _Import:
     def run(self, sources: Sequence[_Source]) -> PoliceUkImportResult:
         planned = self.plan(sources)
         if not planned and not self.errors and not self.result.files_skipped:
-            raise _refuse(self.path, "There is no police.uk street, outcomes or stop-and-search file here.")
+            raise _refuse(self.name, "There is no police.uk street, outcomes or stop-and-search file here.")
         self.total = sum(p.source.size for p in planned)
         vocabulary = _Vocabulary.load()
         with (
@@ -295,12 +286,10 @@ class _Import:
             if self.errors:
                 if self.more_errors:
                     self.errors.append(
-                        PoliceUkRowError(
-                            0, "", f"… and {self.more_errors:,} more errors.", file_name=self.path.name
-                        )
+                        RowError(0, "", f"… and {self.more_errors:,} more errors.", file_name=self.name)
                     )
                 # Leaving the block with an exception rolls everything back.
-                raise ImportRefusedError(self.errors, file_name=self.path.name)
+                raise ImportRefusedError(self.errors, file_name=self.name)
         self.report(self.total, "Done")
         return self.result
 
@@ -314,7 +303,7 @@ class _Import:
                 continue
             match = FILE_NAME.match(source.base_name)
             if match is None:
-                self.error(PoliceUkRowError(0, "", FILE_NAME_HELP, file_name=source.name))
+                self.error(RowError(0, "", FILE_NAME_HELP, file_name=source.name))
                 continue
             if match["kind"] == STOP_AND_SEARCH:
                 self.result.files_skipped.append(source.name)
@@ -323,15 +312,13 @@ class _Import:
             item = _Planned(source, match["kind"], match["force"], date(year, month, 1))
             if len(item.force_slug) > _FORCE_SLUG_LENGTH:
                 self.error(
-                    PoliceUkRowError(
-                        0, "", "The force's name in the file name is too long.", file_name=source.name
-                    )
+                    RowError(0, "", "The force's name in the file name is too long.", file_name=source.name)
                 )
                 continue
             key = (item.kind, item.force_slug, item.month)
             if key in seen:
                 self.error(
-                    PoliceUkRowError(
+                    RowError(
                         0,
                         "",
                         f"{seen[key]} is the same kind of file for the same force and month.",
@@ -507,7 +494,7 @@ class _FileReader:
         vocabulary: _Vocabulary,
         *,
         on_bytes: Callable[[int], None],
-        on_error: Callable[[PoliceUkRowError], None],
+        on_error: Callable[[RowError], None],
     ) -> None:
         self.item = item
         self.street = item.kind == PoliceUkFile.Kind.STREET
@@ -525,7 +512,7 @@ class _FileReader:
 
     def error(self, line: int, column: str, message: str) -> None:
         self._row_failed = True
-        self._on_error(PoliceUkRowError(line, column, message, file_name=self.item.source.name))
+        self._on_error(RowError(line, column, message, file_name=self.item.source.name))
 
     def rows(self) -> Iterator[tuple[Any, ...]]:
         """The good rows, streaming; every problem goes to `on_error`."""

@@ -17,6 +17,11 @@ def test_row_error_says_where_and_what() -> None:
         "line 7, column offence_code: unknown code 99Z"
     )
     assert str(RowError(line=1, column="", message="no header")) == "line 1: no header"
+    # Where one import reads several files, the problem names its file; line 0 is the whole file.
+    assert str(RowError(3, "Month", "not a month", file_name="2024-07-x-street.csv")) == (
+        "2024-07-x-street.csv, line 3, column Month: not a month"
+    )
+    assert str(RowError(0, "", "a second July", file_name="b.csv")) == "b.csv: a second July"
 
 
 def test_refusal_lists_every_error_up_to_a_limit() -> None:
