@@ -107,6 +107,26 @@ def test_compliance_pages_beyond_the_navigation_pass_axe(page, live_server, axe,
     assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
 
 
+def test_crime_upload_pages_pass_axe_and_say_what_is_missing(page, live_server, axe, console_errors):
+    """The two upload forms of Crime data imports, as an OPCC analyst, before and after sending
+    one with nothing chosen."""
+    call_command("demo", quiet=True)
+    sign_in_demo(page, live_server.url, "opcc.analyst@demo.waymark.test")
+    for path, button in (
+        ("/crime/imports/upload/", "Upload and import"),
+        ("/crime/imports/police-uk/upload/", "Upload and import"),
+    ):
+        response = page.goto(f"{live_server.url}{path}")
+        assert response is not None
+        assert response.status == 200, path
+        axe.check(page)
+        page.get_by_role("button", name=button).click()
+        expect(page.locator(".govuk-error-summary")).to_be_visible()
+        axe.check(page)
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose the police.uk file to upload.")
+    assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
+
+
 def test_the_public_survey_passes_axe_and_its_link_works_once(page, live_server, axe):
     from waymark.accounts.models import User
     from waymark.crime.models import CrimeVictim

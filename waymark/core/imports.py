@@ -36,11 +36,16 @@ class RowError:
     message: str
     file_name: str = ""
 
-    def __str__(self) -> str:
+    @property
+    def place(self) -> str:
+        """Where the problem is, without what it is: "line 7, column offence_code"."""
         if self.file_name and self.line == 0:
-            return f"{self.file_name}: {self.message}"
+            return self.file_name
         where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
-        return f"{self.file_name}, {where}: {self.message}" if self.file_name else f"{where}: {self.message}"
+        return f"{self.file_name}, {where}" if self.file_name else where
+
+    def __str__(self) -> str:
+        return f"{self.place}: {self.message}"
 
 
 class ImportRefusedError(Exception):

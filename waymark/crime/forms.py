@@ -1,4 +1,4 @@
-"""Forms of the crime pages: uploading a file of the force's extract."""
+"""Forms of the crime pages: uploading a file of the force's extract, or police.uk data."""
 
 from __future__ import annotations
 
@@ -49,4 +49,21 @@ class ForceExtractUploadForm(forms.Form):
         upload: UploadedFile = self.cleaned_data["file"]
         if not (upload.name or "").lower().endswith(".csv"):
             raise forms.ValidationError("The file must be a CSV file (its name ending .csv).")
+        return upload
+
+
+class PoliceUkUploadForm(forms.Form):
+    """police.uk open data as data.police.uk gives it (docs/formats/police-uk.md)."""
+
+    file = forms.FileField(
+        label="police.uk file",
+        help_text="A street or outcomes CSV, named as police.uk names it, or the .zip of them.",
+        error_messages={"required": "Choose the police.uk file to upload.", "empty": "The file is empty."},
+    )
+
+    def clean_file(self) -> UploadedFile:
+        """A CSV or a zip, by its name: anything else is refused before it is stored."""
+        upload: UploadedFile = self.cleaned_data["file"]
+        if not (upload.name or "").lower().endswith((".csv", ".zip")):
+            raise forms.ValidationError("The file must be a police.uk CSV file or a .zip of them.")
         return upload

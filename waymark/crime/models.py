@@ -493,6 +493,8 @@ class PoliceUkFile(TimeStampedModel):
     sha256 = models.CharField(max_length=64)
     rows = models.PositiveIntegerField(default=0)
 
+    objects = CrimeDataQuerySet.as_manager()
+
     class Meta:
         ordering = ["force_slug", "month", "kind"]
         constraints = [

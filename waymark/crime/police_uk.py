@@ -33,6 +33,7 @@ from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
@@ -107,6 +108,8 @@ _MAX_LENGTH = {"Reported by": 100, "Falls within": 100, "Location": 200, "LSOA n
 _FORCE_SLUG_LENGTH = 60  # PoliceUkFile.force_slug
 # A refused file may be wrong on every row; keep this many errors, and count the rest.
 MAX_ERRORS = 10_000
+# Rows staged at a time: bounds memory whatever a file's size.
+STAGE_CHUNK_ROWS = 10_000
 _STAGE_STREET = "police_uk_street_stage"
 _STAGE_OUTCOMES = "police_uk_outcome_stage"
 _LOCATED_STAGE: tuple[tuple[str, str], ...] = (
@@ -351,7 +354,11 @@ class _Import:
                     pass
             else:
                 _clear(stage)
-                stage.load(reader.rows())
+                # In chunks, each read in full before it is written: the progress callback (which
+                # may write the job's progress row) never runs while a COPY holds the connection.
+                rows = reader.rows()
+                while chunk := list(islice(rows, STAGE_CHUNK_ROWS)):
+                    stage.load(chunk)
         self.done = start + item.source.size
         if self.errors:
             return

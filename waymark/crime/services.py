@@ -1,4 +1,5 @@
-"""Writes to crime data that start from a person: uploading a file of the force's extract."""
+"""Writes to crime data that start from a person: uploading a file of the force's extract, or
+police.uk's open data."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from .models import ForceExtractImport
 
 FORCE_EXTRACT_JOB_NAME = "Import force extract"
 UPLOADS = UploadStore("force-extract", FORCE_EXTRACT_JOB_NAME)
+POLICE_UK_JOB_NAME = "Import police.uk data"
+POLICE_UK_UPLOADS = UploadStore("police-uk", POLICE_UK_JOB_NAME)
 
 
 @transaction.atomic
@@ -65,5 +68,35 @@ def force_extract_upload(*, by: User, file: UploadedFile, kind: str, extracted_o
     except BaseException:
         # No job will read it: the upload must not linger.
         UPLOADS.path(upload_id).unlink(missing_ok=True)
+        raise
+    return job
+
+
+@transaction.atomic
+def police_uk_upload(*, by: User, file: UploadedFile) -> JobProgress:
+    """Save an uploaded police.uk file (a street or outcomes CSV, or a zip of them, as
+    data.police.uk gives them) and queue its import as a background job.
+
+    The file's own name is kept for the job: police.uk's names say what a file holds. The
+    upload is deleted once the job has read it. Only those who may import crime data may.
+    """
+    ensure_can(by, "crime.import_crime_data", None)
+    file_name = Path(file.name or "upload.csv").name[:255]
+    upload_id = POLICE_UK_UPLOADS.save(file.chunks())
+    # Imported here: the task module imports this one.
+    from .tasks import police_uk_import
+
+    try:
+        job = job_enqueue(
+            task=police_uk_import,
+            name=f"{POLICE_UK_JOB_NAME}: {file_name[:80]}",
+            started_by=by,
+            kwargs={"upload_id": upload_id, "file_name": file_name, "by_public_id": str(by.public_id)},
+        )
+        access_log_record(
+            actor=by, action=AccessLog.Action.CREATE, obj=job, detail=f"Uploaded police.uk data: {file_name}."
+        )
+    except BaseException:
+        POLICE_UK_UPLOADS.path(upload_id).unlink(missing_ok=True)
         raise
     return job

@@ -1,4 +1,5 @@
-"""Background tasks of the crime app: importing an uploaded file of the force's extract."""
+"""Background tasks of the crime app: importing an uploaded file of the force's extract, or of
+police.uk's open data."""
 
 from __future__ import annotations
 
@@ -15,7 +16,13 @@ from waymark.jobs.uploads import refusal_message
 
 from .force_extract import import_crimes, import_events
 from .models import ForceExtractImport
-from .services import UPLOADS
+from .police_uk import import_police_uk
+from .services import POLICE_UK_UPLOADS, UPLOADS
+
+_STOPPED = (
+    "The import stopped with an error and nothing was imported; the worker's log has the details. "
+    "Upload the file again once the problem is fixed."
+)
 
 
 @task(takes_context=True)
@@ -58,11 +65,7 @@ def force_extract_import(
         report.finish(succeeded=False, message=refusal_message(refusal, page="Crime data imports"))
         raise
     except BaseException:
-        report.finish(
-            succeeded=False,
-            message="The import stopped with an error and nothing was imported; the worker's log has "
-            "the details. Upload the file again once the problem is fixed.",
-        )
+        report.finish(succeeded=False, message=_STOPPED)
         raise
     finally:
         # The upload holds special category data: it goes as soon as it has been read.
@@ -76,4 +79,41 @@ def force_extract_import(
         "unchanged": result.unchanged,
         "kept_newer": result.kept_newer,
         "already_imported": result.already_imported,
+    }
+
+
+@task(takes_context=True)
+def police_uk_import(
+    context: TaskContext, *, upload_id: str, file_name: str, by_public_id: str | None = None
+) -> dict[str, Any]:
+    """Import one uploaded police.uk file (a CSV or a zip), reporting progress to the job's page.
+
+    A refused file fails the job, as for the force's extract; the upload is deleted however
+    the job ends.
+    """
+    # The import reports bytes read, not rows.
+    report = ProgressReporter(context.task_result.id, counts_rows=False)
+    path = POLICE_UK_UPLOADS.path(upload_id)
+    try:
+        by = User.objects.filter(public_id=by_public_id).first() if by_public_id else None
+        result = import_police_uk(path, by=by, progress=report, name=file_name)
+    except ImportRefusedError as refusal:
+        POLICE_UK_UPLOADS.refusal_save(
+            task_result_id=context.task_result.id, file_name=file_name, errors=refusal.errors
+        )
+        report.finish(succeeded=False, message=refusal_message(refusal, page="Crime data imports"))
+        raise
+    except BaseException:
+        report.finish(succeeded=False, message=_STOPPED)
+        raise
+    finally:
+        path.unlink(missing_ok=True)
+    report.finish(succeeded=True, message=result.summary())
+    return {
+        "street_crimes": result.street_crimes,
+        "antisocial_behaviour": result.antisocial_behaviour,
+        "outcomes": result.outcomes,
+        "files_imported": result.files_imported,
+        "files_replaced": result.files_replaced,
+        "files_unchanged": result.files_unchanged,
     }

@@ -15,4 +15,10 @@ urlpatterns: list[URLPattern] = [
     path("imports/", views.imports, name="imports"),
     path("imports/upload/", views.upload, name="upload"),
     path("imports/jobs/<uuid:public_id>/problems/", views.import_problems, name="import_problems"),
+    path("imports/police-uk/upload/", views.upload_police_uk, name="upload_police_uk"),
+    path(
+        "imports/police-uk/jobs/<uuid:public_id>/problems/",
+        views.police_uk_problems,
+        name="police_uk_problems",
+    ),
 ]

@@ -1,5 +1,6 @@
-"""Crime data pages. Uploading the force's extract: the list of imports, the upload form, and the
-problems of a refused file. No page here shows a crime: imports are described by their counts."""
+"""Crime data pages. Uploading the force's extract and police.uk data: the list of imports, the
+upload forms, and the problems of a refused file. No page here shows a crime: imports are
+described by their counts."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from waymark.core.forms import add_service_errors
 from waymark.core.http import AuthenticatedHttpRequest
+from waymark.core.imports import RowError
+from waymark.jobs.models import JobProgress
 
-from .forms import ForceExtractUploadForm
-from .models import ForceExtractImport
-from .services import UPLOADS, force_extract_upload
+from .forms import ForceExtractUploadForm, PoliceUkUploadForm
+from .models import ForceExtractImport, PoliceUkFile
+from .services import POLICE_UK_UPLOADS, UPLOADS, force_extract_upload, police_uk_upload
 
 # Older imports and jobs are of no use to anyone checking what was loaded last.
 RECENT = 50
@@ -29,10 +32,24 @@ import_crime_data = permission_required("crime.import_crime_data", raise_excepti
 @import_crime_data
 @require_GET
 def imports(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The files of the force's extract imported so far, and this person's recent upload jobs."""
+    """The files of the force's extract and of police.uk imported so far, and this person's
+    recent upload jobs of either."""
     extracts = ForceExtractImport.objects.select_related("police_force_area", "imported_by")[:RECENT]
-    jobs = UPLOADS.recent_jobs(user=request.user, limit=RECENT)
-    return render(request, "crime/imports.html", {"extracts": extracts, "jobs": jobs})
+    police_uk_files = PoliceUkFile.objects.visible_to(request.user).order_by("-updated_at", "file_name")[
+        :RECENT
+    ]
+    extract_jobs = UPLOADS.recent_jobs(user=request.user, limit=RECENT)
+    police_uk_jobs = POLICE_UK_UPLOADS.recent_jobs(user=request.user, limit=RECENT)
+    return render(
+        request,
+        "crime/imports.html",
+        {
+            "extracts": extracts,
+            "police_uk_files": police_uk_files,
+            "extract_jobs": extract_jobs,
+            "police_uk_jobs": police_uk_jobs,
+        },
+    )
 
 
 @login_required
@@ -64,10 +81,42 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 @import_crime_data
+@require_http_methods(["GET", "POST"])
+def upload_police_uk(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Upload police.uk data (a street or outcomes CSV, or a zip of them); its import runs as a
+    background job."""
+    form = PoliceUkUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        return redirect(police_uk_upload(by=request.user, file=form.cleaned_data["file"]))
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "crime/upload_police_uk.html",
+        {"form": form, "back_url": reverse("crime:imports")},
+        status=status,
+    )
+
+
+@login_required
+@import_crime_data
 @require_GET
 def import_problems(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Every problem of a file an upload job refused (the job's own page names only the first)."""
-    job, file_name, errors = UPLOADS.refused_file(user=request.user, public_id=public_id)
+    return _problems(request, UPLOADS.refused_file(user=request.user, public_id=public_id))
+
+
+@login_required
+@import_crime_data
+@require_GET
+def police_uk_problems(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
+    """Every problem of police.uk data an upload job refused, file by file."""
+    return _problems(request, POLICE_UK_UPLOADS.refused_file(user=request.user, public_id=public_id))
+
+
+def _problems(
+    request: AuthenticatedHttpRequest, refused: tuple[JobProgress, str, list[RowError]]
+) -> HttpResponse:
+    job, file_name, errors = refused
     return render(
         request,
         "jobs/import_problems.html",

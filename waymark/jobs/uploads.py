@@ -62,7 +62,10 @@ class UploadStore:
         """Keep a refused file's problems for the page that lists them."""
         path = self.refusal_path(task_result_id)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        rows = [{"line": error.line, "column": error.column, "message": error.message} for error in errors]
+        rows = [
+            {"line": error.line, "column": error.column, "message": error.message, "file": error.file_name}
+            for error in errors
+        ]
         path.write_text(json.dumps({"file_name": file_name, "errors": rows}), encoding="utf-8")
         os.chmod(path, 0o600)
 
@@ -73,7 +76,8 @@ class UploadStore:
             return None
         saved = json.loads(path.read_text(encoding="utf-8"))
         return saved["file_name"], [
-            RowError(row["line"], row["column"], row["message"]) for row in saved["errors"]
+            RowError(row["line"], row["column"], row["message"], row.get("file", ""))
+            for row in saved["errors"]
         ]
 
     def recent_jobs(self, *, user: Any, limit: int) -> list[tuple[JobProgress, Any, bool]]:
@@ -102,10 +106,7 @@ def refusal_message(refusal: ImportRefusedError, *, page: str) -> str:
     file said there (a value in the wrong column could be anything). `page` names the page
     that lists them all."""
     total = refusal.total
-    places = "; ".join(
-        f"line {error.line}" + (f", column {error.column}" if error.column else "")
-        for error in refusal.problems[:PROBLEMS_IN_MESSAGE]
-    )
+    places = "; ".join(error.place for error in refusal.problems[:PROBLEMS_IN_MESSAGE])
     more = " and more" if total > PROBLEMS_IN_MESSAGE else ""
     return (
         f"Nothing was imported: the file was refused with {total:,} problem{'' if total == 1 else 's'}"

@@ -4,16 +4,14 @@ through the task worker (the sample duties file, and a refused aggregate return)
 from __future__ import annotations
 
 import html
-import signal
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -33,36 +31,17 @@ IMPORTS = "/victims-code/imports/"
 UPLOAD = "/victims-code/imports/upload/"
 UPLOAD_RETURN = "/victims-code/imports/upload-return/"
 COMPLIANCE = {"opcc_admin": 200, "opcc_analyst": 200, "force_code_lead": 200, "anonymous": 302}
-_WORKER_SIGNALS = [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGQUIT", None)) if s]
 
 
 @pytest.fixture(autouse=True)
-def var_dir(tmp_path: Path) -> Iterator[Path]:
-    """Uploads are kept under VAR_DIR: a directory of this test's own."""
-    with override_settings(
-        VAR_DIR=tmp_path / "var", TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    ):
-        yield tmp_path / "var"
+def var_dir(upload_jobs: Path) -> Path:
+    """Every test here uploads into a VAR_DIR of its own, for the database task backend."""
+    return upload_jobs
 
 
 def uploads(var_dir: Path) -> list[Path]:
     directory = var_dir / "uploads" / "victims-code"
     return sorted(directory.glob("*.csv")) if directory.exists() else []
-
-
-@pytest.fixture
-def run_worker() -> Callable[[], None]:
-    """Run every queued task in this process, then stop (signal handlers put back afterwards)."""
-
-    def run() -> None:
-        saved = {s: signal.getsignal(s) for s in _WORKER_SIGNALS}
-        try:
-            call_command("db_worker", batch=True, startup_delay=False, reload=False, interval=0, verbosity=0)
-        finally:
-            for s, handler in saved.items():
-                signal.signal(s, handler)
-
-    return run
 
 
 def duties_form(path: Path = SAMPLE_DUTIES, extracted_on: str = "2025-04-01") -> dict[str, Any]:
