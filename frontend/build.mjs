@@ -26,6 +26,7 @@ cpSync(join(govuk, "assets", "manifest.json"), join(out, "govuk", "assets", "man
 cpSync(join(govuk, "govuk-frontend.min.js"), join(out, "js", "govuk", "govuk-frontend.min.js"));
 cpSync(join(root, "frontend", "init.mjs"), join(out, "js", "init.mjs"));
 cpSync(join(root, "frontend", "hexmap.mjs"), join(out, "js", "hexmap.mjs"));
+cpSync(join(root, "frontend", "job-progress.mjs"), join(out, "js", "job-progress.mjs"));
 
 // Leaflet for the hexagon maps, self-hosted: its ES module, its stylesheet and the images the
 // stylesheet names (the manifest storage checks every url() in it), and its licence.
