@@ -651,11 +651,13 @@ def funnel_chart(
 
     rows: list[TableRow] = []
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
-        if lost_after is not None:
+        last = index + 1 == len(values)
+        if lost_after is not None and not (last and lost_after[index] is None):
             lost_next = _figure(lost_after[index])
-        elif index + 1 < len(values):
+        elif not last:
             lost_next = _figure(lost_between(index + 1))
         else:
+            # No next stage, and the source gives no figure for it: nothing is hidden here.
             lost_next = TableCell(text="–", value=None)
         reached = _share(value, values[index - 1]) if index else TableCell(text="–", value=None)
         rows.append(TableRow(label=label, cells=(_figure(value), lost_next, reached)))

@@ -36,7 +36,13 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 
 from waymark.accounts.models import User
-from waymark.core.imports import ImportRefusedError, ProgressCallback, RowError, file_sha256
+from waymark.core.imports import (
+    ImportRefusedError,
+    ProgressCallback,
+    RowError,
+    file_sha256,
+    statistics_refresh,
+)
 from waymark.core.models import LocalAuthority, PoliceForceArea
 from waymark.core.staging import StagingTable, staging_table
 
@@ -137,6 +143,11 @@ PROGRESS_EVERY = 2_000
 WRITE_SHARE: dict[str, int] = {ForceExtractImport.Kind.CRIMES: 2, ForceExtractImport.Kind.EVENTS: 1}
 # Where in the writing the commit starts: the database then checks every row's references.
 COMMIT_SHARE = 0.6
+# The tables each kind of file writes, measured again once it is imported (`statistics_refresh`).
+WRITTEN: dict[str, tuple[type[models.Model], ...]] = {
+    ForceExtractImport.Kind.CRIMES: (Crime, CrimeVictim, CrimeSuspect, CrimeVawgBasis, CrimeOutcomeChange),
+    ForceExtractImport.Kind.EVENTS: (ProgressionEvent,),
+}
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # What undecodable bytes become when read with errors="surrogateescape".
@@ -851,6 +862,7 @@ def _import(
             extract.updated = counts.get("changed", 0)
             extract.save(update_fields=["rows", "created", "updated", "updated_at"])
             bar.writing(COMMIT_SHARE, "Saving: the database checks every row's references")
+        statistics_refresh(*WRITTEN[kind])
         bar.writing(1.0, "Imported")
         written.append(extract)
         return counts

@@ -424,6 +424,17 @@ def test_a_funnel_shows_the_losses_its_source_reports():
     csv_lines = csv_text(chart.csv_rows(), header=chart.csv_header()).splitlines()
     assert csv_lines[1:] == ["Recorded,100,55,–", "Charged,40,[c],40.0%", "Convicted,20,20,50.0%"]
 
+    # A last stage the source gives no loss for (it has no next stage) is not marked hidden.
+    chart = funnel_chart(
+        title="Attrition",
+        labels=["Recorded", "Charged"],
+        values=[100, 40],
+        value_label="Offences",
+        lost_after=[60, None],
+    )
+    assert [row[2] for row in table_of(render(chart, layout="below"))[1:]] == ["60", "–"]
+    assert not chart.has_hidden
+
 
 def test_chart_ids_are_made_from_titles_and_are_valid_html_ids():
     chart = authority_chart([1, 2, 3, 4, 5, 6, 7])
