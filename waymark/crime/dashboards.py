@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Count, Max, Min
-from django.http import Http404, HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -114,21 +114,35 @@ class DashboardFilterForm(forms.Form):
             assert isinstance(field, forms.ChoiceField)
             field.choices = options
 
-    def crime_filters(self, default_period: str) -> CrimeFilters:
-        """The filters chosen, or the default period and no dimensions if the form is not valid."""
+    def crime_filters(self) -> CrimeFilters | None:
+        """The filters chosen, or None if any is not valid: figures for other filters than the
+        form shows would be taken for the ones asked for."""
         if not self.is_valid():
-            return _filters_for(default_period)
+            return None
         dimensions = {name: self.cleaned_data[name] for name in self.DIMENSIONS if self.cleaned_data[name]}
         return _filters_for(self.cleaned_data["period"], **dimensions)
+
+    def problems(self) -> str:
+        """What is wrong with the filters, in one line: "Victim sex: Select a valid choice. …"."""
+        return " ".join(
+            f"{self.fields[name].label}: {' '.join(str(m) for m in messages)}"
+            for name, messages in self.errors.items()
+        )
 
 
 @dataclass(frozen=True)
 class Filtered:
-    """A dashboard request's filters: the form to show again, the filters, and the query string."""
+    """A dashboard request's filters: the form to show again, the filters (None with no crime
+    data, or with filters that are not valid), and the query string."""
 
     form: DashboardFilterForm | None
     filters: CrimeFilters | None
     query: str
+
+    @property
+    def refused(self) -> bool:
+        """The filters asked for are not valid: show the form's errors, and no figures."""
+        return self.form is not None and self.filters is None
 
 
 def filtered(request: AuthenticatedHttpRequest) -> Filtered:
@@ -141,8 +155,22 @@ def filtered(request: AuthenticatedHttpRequest) -> Filtered:
         # Newest financial year by default.
         data["period"] = periods[0][0]
     form = DashboardFilterForm(data, periods=periods)
-    filters = form.crime_filters(periods[0][0])
-    return Filtered(form=form, filters=filters, query=data.urlencode())
+    return Filtered(form=form, filters=form.crime_filters(), query=data.urlencode())
+
+
+def _refused_page(request: AuthenticatedHttpRequest, chosen: Filtered, title: str) -> HttpResponse:
+    """A dashboard whose filters are not valid: the form with its errors, and no figures."""
+    return render(request, "crime/bad_filters.html", {"form": chosen.form, "title": title}, status=400)
+
+
+def _refused_download(chosen: Filtered) -> HttpResponse:
+    """A download whose filters are not valid: why, and no file of other figures."""
+    assert chosen.form is not None
+    return HttpResponse(
+        f"Nothing was downloaded: the filters are not valid. {chosen.form.problems()}",
+        status=400,
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 # --- charts from the metric tables ---------------------------------------------------------------
@@ -263,6 +291,8 @@ def _no_data(request: AuthenticatedHttpRequest, title: str) -> HttpResponse:
 def vawg_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """VAWG crimes recorded in a period, by area, basis, month, offence group and victim."""
     chosen = filtered(request)
+    if chosen.refused:
+        return _refused_page(request, chosen, "VAWG crimes")
     if chosen.filters is None or chosen.form is None:
         return _no_data(request, "VAWG crimes")
     volumes = metrics.vawg_volumes(user=request.user, filters=chosen.filters)
@@ -290,6 +320,8 @@ def vawg_download(request: AuthenticatedHttpRequest, table: str) -> HttpResponse
     """One VAWG table as CSV, with its heading block (period, filters, extraction date) and the
     log of hidden figures; `map` is the map's cells."""
     chosen = filtered(request)
+    if chosen.refused:
+        return _refused_download(chosen)
     if chosen.filters is None:
         raise Http404("No crime data.")
     _record(request, AccessLog.Action.EXPORT, f"VAWG crimes table {table}", chosen.filters)
@@ -309,9 +341,11 @@ def vawg_download(request: AuthenticatedHttpRequest, table: str) -> HttpResponse
 @login_required
 @view_crime_data
 @require_GET
-def vawg_map_geojson(request: AuthenticatedHttpRequest) -> JsonResponse:
+def vawg_map_geojson(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The VAWG map's hexagons as GeoJSON, for the map script."""
     chosen = filtered(request)
+    if chosen.refused:
+        return _refused_download(chosen)
     if chosen.filters is None:
         raise Http404("No crime data.")
     threshold = default_threshold(Audience.OPERATIONAL)
@@ -324,6 +358,8 @@ def vawg_map_geojson(request: AuthenticatedHttpRequest) -> JsonResponse:
 def rasso_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Adult rape progression and attrition: M1 to M13 and the funnel, with their definitions."""
     chosen = filtered(request)
+    if chosen.refused:
+        return _refused_page(request, chosen, "Adult rape case progression")
     if chosen.filters is None or chosen.form is None:
         return _no_data(request, "Adult rape case progression")
     result = metrics.rasso_metrics(user=request.user, filters=chosen.filters)
@@ -349,6 +385,8 @@ def rasso_download(request: AuthenticatedHttpRequest, table: str) -> HttpRespons
     if table not in metrics.METRICS_CSV_TABLES:
         raise Http404("No such table.")
     chosen = filtered(request)
+    if chosen.refused:
+        return _refused_download(chosen)
     if chosen.filters is None:
         raise Http404("No crime data.")
     result = metrics.rasso_metrics(user=request.user, filters=chosen.filters)

@@ -119,9 +119,31 @@ def test_vawg_filters_narrow_the_figures_and_bad_values_are_explained(client, wo
         reverse("crime:vawg"), {"period": "fy:2024/25", "local_authority": COVENTRY}
     ).content.decode()
     assert "6 VAWG crimes recorded in 2024/25" in page
-    page = client.get(reverse("crime:vawg"), {"period": "fy:2024/25", "victim_sex": "Q"}).content.decode()
+    response = client.get(reverse("crime:vawg"), {"period": "fy:2024/25", "victim_sex": "Q"})
+    page = response.content.decode()
+    assert response.status_code == 400
     assert "There is a problem" in page
-    assert "14 VAWG crimes recorded in 2024/25" in page  # the default is shown meanwhile
+    # No figures for other filters than the form shows (once the defaults were shown meanwhile).
+    assert "VAWG crimes recorded in" not in page
+    assert "No figures are shown until the filters are corrected" in page
+    rasso = client.get(reverse("crime:rasso"), {"period": "q:1999/00 Q1"})
+    assert rasso.status_code == 400
+    assert "There is a problem" in rasso.content.decode()
+
+
+def test_a_download_with_bad_filters_is_refused_not_answered_for_other_filters(client, world, extract):
+    client.force_login(world.member("opcc_analyst"))
+    for url in (
+        reverse("crime:vawg_download", args=["local_authority"]),
+        reverse("crime:vawg_map"),
+        reverse("crime:rasso_download", args=["metrics"]),
+    ):
+        response = client.get(url, {"period": "fy:2024/25", "victim_sex": "Q"})
+        assert response.status_code == 400, url
+        assert response["Content-Type"].startswith("text/plain")
+        assert response.content.decode().startswith(
+            "Nothing was downloaded: the filters are not valid. Victim sex: Select a valid choice."
+        )
 
 
 def test_vawg_csv_download_has_the_same_figures_and_the_extraction_date(client, world, extract):
