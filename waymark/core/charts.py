@@ -651,10 +651,10 @@ def funnel_chart(
 
     rows: list[TableRow] = []
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
-        last = index + 1 == len(values)
-        if lost_after is not None and not (last and lost_after[index] is None):
+        final = index + 1 == len(values)
+        if lost_after is not None and not (final and lost_after[index] is None):
             lost_next = _figure(lost_after[index])
-        elif not last:
+        elif not final:
             lost_next = _figure(lost_between(index + 1))
         else:
             # No next stage, and the source gives no figure for it: nothing is hidden here.
