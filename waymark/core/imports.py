@@ -4,7 +4,7 @@ An import reads its file streaming, reports every problem as a `RowError` (line,
 message) and raises `ImportRefusedError` with all of them before anything is written; a caller shows
 `refusal.errors` in a page or prints them. Progress goes to any `ProgressCallback`: the
 background task passes a `waymark.jobs.progress.ProgressReporter`, the command line a
-`TerminalProgress`.
+`TerminalProgress`. Once written, `statistics_refresh` has the database measure the tables.
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
+
+from django.db import connection
+from django.db.models import Model
 
 
 class ProgressCallback(Protocol):
@@ -79,6 +82,21 @@ def file_sha256(path: Path | str, *, chunk_size: int = 1 << 20) -> str:
         while chunk := handle.read(chunk_size):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def statistics_refresh(*models: type[Model]) -> None:
+    """Have the database measure the tables an import has just filled (`ANALYZE`), so that the
+    next queries are planned on what is there now. SQLite keeps no statistics until asked: with
+    none, it once answered the RASSO page's repeat-suspect count over a year of 300,000 crimes by
+    scanning every crime of the force for each suspect, in 45 s rather than 0.4 s. PostgreSQL's
+    autovacuum would get there, but not before the first dashboard after a big import."""
+    tables = [connection.ops.quote_name(model._meta.db_table) for model in models]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
+        else:
+            for table in tables:
+                cursor.execute(f"ANALYZE {table}")
 
 
 class TerminalProgress:

@@ -379,15 +379,21 @@ def _check_header(
     return {name.strip(): index for index, name in enumerate(header)}
 
 
+_Date = date  # for `_Values`, whose method `date` hides the type's name inside the class
+
+
 class _Values:
     """Parses the values of one row, noting each problem against its line and column."""
 
-    def __init__(self, problems: _Problems) -> None:
+    def __init__(self, problems: _Problems, *, extracted_on: date | None = None) -> None:
         self.problems = problems
         self.line = 0
         # Dates repeat across rows (a few thousand distinct days); a bounded cache saves parsing.
         self._dates: dict[str, date] = {}
         self.ok = True
+        # A file cannot hold what happened after it was extracted: a later date is a mistake in
+        # the date or in the extraction date given with the file.
+        self.extracted_on = extracted_on
 
     def start(self, line: int) -> None:
         self.line = line
@@ -412,7 +418,7 @@ class _Values:
             return None
         cached = self._dates.get(value)
         if cached is not None:
-            return cached
+            return self._not_after_extraction(column, cached)
         parsed: date | None = None
         if _ISO_DATE.fullmatch(value):
             try:
@@ -425,7 +431,18 @@ class _Values:
         if len(self._dates) > 50_000:
             self._dates.clear()
         self._dates[value] = parsed
-        return parsed
+        return self._not_after_extraction(column, parsed)
+
+    def _not_after_extraction(self, column: str, day: _Date) -> _Date | None:
+        if self.extracted_on is not None and day > self.extracted_on:
+            self.bad(
+                column,
+                f"{day:%Y-%m-%d} is after the extraction date given with the file "
+                f"({self.extracted_on:%Y-%m-%d}): an extract cannot hold what happened after it was "
+                "taken. Check this date, or the extraction date.",
+            )
+            return None
+        return day
 
     def flag(self, column: str, value: str) -> bool:
         if value == "Y":
@@ -514,11 +531,11 @@ _STAGE_SUSPECT = (("line", "int"), ("suspect_ref", "text"))
 class _CrimeRows:
     """Turns rows of a crimes file into staging rows, noting every problem."""
 
-    def __init__(self, columns: dict[str, int], problems: _Problems) -> None:
+    def __init__(self, columns: dict[str, int], problems: _Problems, extracted_on: date) -> None:
         # Each row's values are read by position, in `CRIME_COLUMNS` order, whatever the file's.
         self.positions = tuple(columns[name] for name in CRIME_COLUMNS)
         self.width = len(columns)
-        self.values = _Values(problems)
+        self.values = _Values(problems, extracted_on=extracted_on)
         self.offence_codes = set(OffenceCode.objects.values_list("code", flat=True))
         self.outcome_types = set(OutcomeType.objects.values_list("number", flat=True))
         self.local_authorities = set(LocalAuthority.objects.values_list("code", flat=True))
@@ -834,7 +851,9 @@ def _import(
     bar = _Bar(progress or _no_progress, path.stat().st_size, WRITE_SHARE[kind])
     written: list[ForceExtractImport] = []
 
-    def write(upsert: Callable[[_Step], dict[str, int]], rows: int) -> dict[str, int]:
+    def write(
+        upsert: Callable[[_Step], dict[str, int]], rows: int, recorded: tuple[date, date] | None = None
+    ) -> dict[str, int]:
         """Run the checked file's writes (crimes are classified as they are written) and record
         the file: all or nothing."""
         # A job's page sees no progress from inside the transaction: this is what it shows
@@ -855,6 +874,8 @@ def _import(
                 sha256=sha256,
                 extracted_on=extracted_on,
                 imported_by=by,
+                first_recorded_on=recorded[0] if recorded else None,
+                last_recorded_on=recorded[1] if recorded else None,
             )
             counts = upsert(bar.writing)
             extract.rows = sum(counts.values())
@@ -1040,7 +1061,7 @@ def _load_crimes(
     area: PoliceForceArea,
     extracted_on: date,
     report: ProgressCallback,
-    write: Callable[[Callable[[_Step], dict[str, int]], int], dict[str, int]],
+    write: Callable[[Callable[[_Step], dict[str, int]], int, tuple[date, date] | None], dict[str, int]],
 ) -> dict[str, int]:
     """Check and stage every row, refuse the file on any problem, else upsert it through `write`
     (the transaction). Counts of rows by status: new, changed, unchanged, kept_newer."""
@@ -1057,7 +1078,7 @@ def _load_crimes(
             staging_table("stage_extract_victim", _STAGE_VICTIM) as victims,
             staging_table("stage_extract_suspect", _STAGE_SUSPECT) as suspects,
         ):
-            parse = _CrimeRows(columns, problems).parse
+            parse = _CrimeRows(columns, problems, extracted_on).parse
             _stream_into(reader, parse, (crimes, victims, suspects), problems, report)
             sql.index(crimes, "crime_reference")
             sql.analyse(crimes)
@@ -1073,9 +1094,11 @@ def _load_crimes(
             for table in (crimes, victims, suspects):
                 sql.index(table, "line")
             sql.analyse(victims, suspects)
+            first, last = sql.rows(f"SELECT MIN(recorded_on), MAX(recorded_on) FROM {crimes.name}")[0]
             return write(
                 lambda step: _upsert_crimes(sql, crimes, victims, suspects, area, extracted_on, step),
                 crimes.rows,
+                (first, last) if first is not None else None,
             )
     finally:
         reader.close()
@@ -1249,11 +1272,11 @@ _STAGE_EVENT = (
 class _EventRows:
     """Turns rows of an events file into staging rows, noting every problem."""
 
-    def __init__(self, columns: dict[str, int], problems: _Problems) -> None:
+    def __init__(self, columns: dict[str, int], problems: _Problems, extracted_on: date) -> None:
         # The header's names in file order: each row is zipped with them into a dict.
         self.names = sorted(columns, key=columns.__getitem__)
         self.width = len(columns)
-        self.values = _Values(problems)
+        self.values = _Values(problems, extracted_on=extracted_on)
 
     def parse(
         self, line: int, row: list[str]
@@ -1300,7 +1323,8 @@ def _load_events(
         if columns is None:
             raise problems.refusal(name)
         with staging_table("stage_extract_event", _STAGE_EVENT) as events:
-            _stream_into(reader, _EventRows(columns, problems).parse, (events, None, None), problems, report)
+            parse = _EventRows(columns, problems, extracted_on).parse
+            _stream_into(reader, parse, (events, None, None), problems, report)
             sql.index(events, "crime_reference")
             sql.analyse(events)
             e = events.name

@@ -405,13 +405,19 @@ def _resolve_threshold(audience: Audience, threshold: int | None) -> int:
 
 
 def _latest_extraction(crimes: QuerySet[Crime], filters: CrimeFilters) -> date | None:
-    """The extraction date of the newest crimes file loaded (for the filters' force area), else
-    the newest `extracted_on` of the crimes in scope (crimes loaded without an import record).
+    """The extraction date of the newest crimes file loaded (for the filters' force area) that
+    holds crimes recorded in the filters' period, else the newest `extracted_on` of the crimes in
+    scope (crimes loaded without an import record).
 
-    The newest file is the "as at" date even for crimes it did not change: the importer leaves
-    unchanged crimes as they were, so their own `extracted_on` is that of an older file.
+    The newest such file is the "as at" date even for crimes it did not change: the importer
+    leaves unchanged crimes as they were, so their own `extracted_on` is that of an older file.
+    A newer file of other periods only (a force may send a year at a time) says nothing of this
+    one. A file recorded before its span of recorded dates was kept counts as covering any period.
     """
-    imports = ForceExtractImport.objects.filter(kind=ForceExtractImport.Kind.CRIMES)
+    imports = ForceExtractImport.objects.filter(kind=ForceExtractImport.Kind.CRIMES).filter(
+        Q(first_recorded_on__isnull=True)
+        | Q(first_recorded_on__lte=filters.end, last_recorded_on__gte=filters.start)
+    )
     if filters.police_force_area:
         imports = imports.filter(police_force_area__code=filters.police_force_area)
     latest = imports.aggregate(latest=Max("extracted_on"))["latest"]

@@ -251,6 +251,10 @@ class ForceExtractImport(TimeStampedModel):
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # A crimes file's span of recorded dates: a period's figures are as at the newest file that
+    # covers it, which need not be the newest file of all (a force may send a year at a time).
+    first_recorded_on = models.DateField(null=True, blank=True, help_text="Crimes files: the earliest.")
+    last_recorded_on = models.DateField(null=True, blank=True, help_text="Crimes files: the latest.")
 
     class Meta:
         ordering = ["-created_at"]

@@ -43,7 +43,7 @@ from waymark.accounts.models import User
 from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record
 from waymark.core.geography import h3_cell
-from waymark.core.imports import ImportRefusedError, ProgressCallback, RowError
+from waymark.core.imports import ImportRefusedError, ProgressCallback, RowError, statistics_refresh
 from waymark.core.permissions import ensure_can
 from waymark.core.staging import StagingTable, staging_table
 
@@ -293,6 +293,7 @@ class _Import:
                     )
                 # Leaving the block with an exception rolls everything back.
                 raise ImportRefusedError(self.errors, file_name=self.name)
+        statistics_refresh(PoliceUkCrime, PoliceUkAntisocialBehaviour, PoliceUkOutcome)
         self.report(self.total, "Done")
         return self.result
 

@@ -27,7 +27,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from waymark.accounts.models import User
-from waymark.core.imports import ProgressCallback, RowError, file_sha256
+from waymark.core.imports import ProgressCallback, RowError, file_sha256, statistics_refresh
 from waymark.core.models import PoliceForceArea
 from waymark.core.staging import StagingTable, staging_table
 
@@ -372,6 +372,7 @@ def import_code_duties(
                 extract.updated = counts.get("changed", 0)
                 extract.save(update_fields=["rows", "created", "updated", "updated_at"])
                 bar.writing(DUTIES_STEPS["commit"], "Saving: the database checks every row's references")
+            statistics_refresh(CodeDuty)
             bar.writing(1.0, "Imported")
     finally:
         reader.close()

@@ -181,6 +181,13 @@ def test_a_crimes_file_given_as_events(events: Import) -> None:
         ({"suspect_ids": "S1;;S2"}, "suspect_ids", "has an empty id"),
         ({"crime_reference": ""}, "crime_reference", "The crime_reference column must not be empty"),
         ({"crime_reference": "R" * 41}, "crime_reference", "is longer than 40 characters"),
+        # Later than the extraction date given with the file (MAY): impossible in that extract.
+        ({"recorded_date": "2025-05-02"}, "recorded_date", "2025-05-02 is after the extraction date"),
+        (
+            {"outcome_type": "15", "outcome_date": "2025-06-30"},
+            "outcome_date",
+            "2025-06-30 is after the extraction date given with the file (2025-05-01)",
+        ),
     ],
 )
 def test_a_bad_value_is_named_by_line_and_column(
@@ -324,6 +331,7 @@ def test_an_event_for_a_crime_not_imported(events: Import, tmp_path: Path) -> No
         ),
         ({"event": "verdict"}, "detail", "An empty value is not the detail of a verdict event"),
         ({"suspect_id": "S" * 65}, "suspect_id", "is longer than 64 characters"),
+        ({"event_date": "2025-05-02"}, "event_date", "2025-05-02 is after the extraction date"),
     ],
 )
 def test_a_bad_event_is_named_by_line_and_column(

@@ -15,8 +15,10 @@ from waymark.core.geography import h3_cell
 from waymark.core.imports import ImportRefusedError, file_sha256
 from waymark.core.models import PoliceForceArea
 from waymark.core.testing.progress import ProgressCalls
+from waymark.core.testing.world import World
 from waymark.crime import classification
 from waymark.crime.force_extract import import_crimes, import_events
+from waymark.crime.metrics import CrimeFilters, vawg_volumes
 from waymark.crime.models import (
     Crime,
     CrimeOutcomeChange,
@@ -174,6 +176,65 @@ def test_the_same_file_twice_changes_nothing(area: PoliceForceArea) -> None:
     assert (crimes.created, crimes.updated, crimes.unchanged) == (0, 0, 10)
     assert "nothing changed" in crimes.summary()
     assert snapshot() == before
+
+
+def test_an_import_has_the_database_measure_the_tables_it_wrote(area: PoliceForceArea) -> None:
+    """Statistics for the query planner, at once: without them SQLite planned the RASSO page's
+    repeat-suspect count as a scan of every crime per suspect (core.imports.statistics_refresh)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("ANALYZE sqlite_schema")  # makes sure sqlite_stat1 exists
+            cursor.execute("DELETE FROM sqlite_stat1")
+
+    import_crimes(SAMPLE_CRIMES, police_force_area=area, extracted_on=APRIL)
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1")
+            measured = {row[0] for row in cursor.fetchall()}
+            assert {"crime_crime", "crime_crimesuspect", "crime_crimevictim"} <= measured
+        else:
+            # ANALYZE sets the planner's row count of each table it measures.
+            cursor.execute(
+                "SELECT relname, reltuples FROM pg_class"
+                " WHERE relname IN ('crime_crime', 'crime_crimesuspect')"
+            )
+            assert dict(cursor.fetchall()) == {
+                "crime_crime": Crime.objects.count(),
+                "crime_crimesuspect": CrimeSuspect.objects.count(),
+            }
+
+
+def test_figures_are_as_at_the_newest_file_holding_their_period(
+    area: PoliceForceArea, tmp_path: Path, world: World
+) -> None:
+    """A force sending a year at a time: 2024/25's crimes in the extract of 5 April 2025, then
+    2025/26's alone in that of 5 April 2026. 2024/25 is as at 5 April 2025 (the newer file says
+    nothing of it); 2025/26 as at 5 April 2026; each file keeps its span of recorded dates."""
+    year_one = write_csv(tmp_path / "2024-25.csv", [crime_row("A-1", recorded_date="2024-06-01")])
+    year_two = write_csv(
+        tmp_path / "2025-26.csv",
+        [
+            crime_row("B-1", reported_date="2025-05-01", recorded_date="2025-05-02"),
+            crime_row("B-2", reported_date="2025-05-01", recorded_date="2026-03-30"),
+        ],
+    )
+    import_crimes(year_one, police_force_area=area, extracted_on=date(2025, 4, 5))
+    import_crimes(year_two, police_force_area=area, extracted_on=date(2026, 4, 5))
+    analyst = world.member("opcc_analyst")
+
+    def as_at(year: str) -> date | None:
+        return vawg_volumes(user=analyst, filters=CrimeFilters.for_financial_year(year)).extracted_on
+
+    assert as_at("2024/25") == date(2025, 4, 5)
+    assert as_at("2025/26") == date(2026, 4, 5)
+    spans = ForceExtractImport.objects.order_by("extracted_on").values_list(
+        "first_recorded_on", "last_recorded_on"
+    )
+    assert list(spans) == [
+        (date(2024, 6, 1), date(2024, 6, 1)),
+        (date(2025, 5, 2), date(2026, 3, 30)),
+    ]
 
 
 def test_imports_of_one_force_area_take_turns_to_write(area: PoliceForceArea) -> None:
