@@ -329,7 +329,8 @@ def vawg_download(request: AuthenticatedHttpRequest, table: str) -> HttpResponse
         hex_map = vawg_map(
             user=request.user, filters=chosen.filters, threshold=default_threshold(Audience.OPERATIONAL)
         )
-        return csv_response(filename=hex_map.title, header=hex_map.csv_header(), rows=hex_map.csv_rows())
+        rows = list(metrics.map_csv_rows(hex_map, user=request.user, filters=chosen.filters))
+        return csv_response(filename=csv_filename("vawg", table, chosen.filters.label), rows=rows)
     volumes = metrics.vawg_volumes(user=request.user, filters=chosen.filters)
     try:
         rows = list(metrics.volumes_csv_rows(volumes, table=table))

@@ -53,6 +53,7 @@ from waymark.core.disclosure import (
     suppress_series,
     suppress_table,
 )
+from waymark.core.hexmap import HexMap
 from waymark.core.models import LocalAuthority, PoliceForceArea
 from waymark.core.periods import FinancialQuarter, FinancialYear
 
@@ -1624,6 +1625,19 @@ def volumes_csv_rows(volumes: VawgVolumes, *, table: str | None = None) -> Itera
     yield []
     titles = {each.title for each in tables}
     yield from _hidden_rows([entry for entry in volumes.hidden if entry.table in titles])
+
+
+def map_csv_rows(hex_map: HexMap, *, user: Any, filters: CrimeFilters) -> Iterator[list[Any]]:
+    """A crime map's cells as CSV rows, under the heading block every download has (period,
+    filters, extraction date, disclosure note) and with what the map leaves out."""
+    scoped = filters.apply(Crime.objects.visible_to(user), user=user)
+    yield from _heading_rows(hex_map.title, filters, _latest_extraction(scoped, filters), hex_map.threshold)
+    yield []
+    yield list(hex_map.csv_header())
+    for row in hex_map.csv_rows():
+        yield [spreadsheet_safe(str(row[0])), *row[1:]]
+    yield []
+    yield ["Not shown", hex_map.hidden_note if hex_map.has_hidden else "No area was left out."]
 
 
 METRICS_CSV_TABLES: tuple[str, ...] = ("metrics", "funnel", "funnel_losses")

@@ -17,7 +17,7 @@ from waymark.crime import metrics
 from waymark.crime.dashboards import period_choices
 from waymark.crime.models import Crime, PoliceUkCrime, PoliceUkFile
 
-from .metric_fixtures import COVENTRY, event, make_crime
+from .metric_fixtures import COVENTRY, EXTRACTED, event, make_crime
 
 pytestmark = pytest.mark.django_db
 
@@ -168,6 +168,18 @@ def test_vawg_map_counts_located_crimes_in_hexagons(client, world, extract):
     assert ring[0] == ring[-1]
     assert -2.2 < ring[0][0] < -1.4
     assert 52.3 < ring[0][1] < 52.7
+
+    # The map's download: the same cell, under the heading block every download has.
+    response = client.get(reverse("crime:vawg_download", args=["map"]), {"period": "fy:2024/25"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    heading = {row[0]: row[1:] for row in rows if row}
+    assert rows[0] == ["VAWG crimes by area, 2024/25"]
+    assert heading["Extraction date"] == [str(EXTRACTED)]
+    assert heading["Area"] == ["H3 cell", "VAWG crimes"]
+    assert [row[1:] for row in rows if len(row) == 3 and row[0] != "Area"] == [
+        [features[0]["properties"]["cell"], "8"]
+    ]
+    assert heading["Not shown"] == ["No area was left out."]
 
 
 def test_rasso_page_shows_every_metric_with_its_definition_and_not_yet_assigned(client, world, extract):
