@@ -975,6 +975,7 @@ def _stream_into(
         for batch in batches:
             batch.clear()
 
+    count = 0
     for count, (line, row) in enumerate(reader.rows(), start=1):
         staged, seconds, thirds = parse(line, row)
         if staged is not None:
@@ -988,6 +989,11 @@ def _stream_into(
         if count % PROGRESS_EVERY == 0:
             report(done=reader.bytes_read, total=reader.size, message="Checking rows")
     flush()
+    if count == 0 and not problems:
+        # Most likely the wrong file, or one cut short: an import of nothing would say "succeeded".
+        problems.add(
+            2, "", "The file has a header but no rows: there is nothing to import. Is it the whole file?"
+        )
     report(done=reader.size, total=reader.size, message="Checking the file as a whole")
 
 

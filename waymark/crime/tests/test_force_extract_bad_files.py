@@ -125,6 +125,16 @@ def test_a_crimes_file_given_as_events(events: Import) -> None:
     assert errors[0].message.startswith("This is a crimes file: import it as crimes")
 
 
+def test_a_file_with_a_header_and_no_rows_is_refused(crimes: Import, events: Import, tmp_path: Path) -> None:
+    """A header alone is the wrong file or one cut short: refused, not "imported, 0 rows"."""
+    for run, columns in ((crimes, CRIME_COLUMNS), (events, EVENT_COLUMNS)):
+        path = tmp_path / "header-only.csv"
+        path.write_text(",".join(columns) + "\n", encoding="utf-8")
+        errors = refused(run, path)
+        assert where(errors) == [(2, "")]
+        assert errors[0].message.startswith("The file has a header but no rows: there is nothing to import.")
+
+
 # --- values -----------------------------------------------------------------------------------------
 
 
