@@ -120,6 +120,21 @@ def ensure_may_view_crime_data(user: Any) -> None:
 # --- filters ------------------------------------------------------------------------------------
 
 
+def _shown(dimension: str, value: str) -> str:
+    """A filter's value as a reader knows it, with the code beside a name: "Coventry (E08000026)",
+    "Stalking or harassment", "Female (F)". A value Waymark has no name for is shown as given."""
+    name: str | None = None
+    if dimension == "local_authority":
+        name = LocalAuthority.objects.filter(code=value).values_list("name", flat=True).first()
+    elif dimension == "police_force_area":
+        name = PoliceForceArea.objects.filter(code=value).values_list("name", flat=True).first()
+    elif dimension == "victim_sex":
+        name = dict(VICTIM_SEXES).get(value)
+    elif dimension == "vawg_basis" and value in VawgBasis.values:
+        return str(VawgBasis(value).label)
+    return f"{name} ({value})" if name else value
+
+
 @dataclass(frozen=True)
 class CrimeFilters:
     """Which crimes: a period (both dates included) and the dashboard's dimensions.
@@ -237,7 +252,9 @@ class CrimeFilters:
             "victim_sex": "Victim sex",
             "victim_age_band": "Victim age band",
         }
-        described += [(label, getattr(self, name)) for name, label in names.items() if getattr(self, name)]
+        described += [
+            (label, _shown(name, getattr(self, name))) for name, label in names.items() if getattr(self, name)
+        ]
         return described
 
     # -- the one place the dimensions become a query -----------------------------------------------

@@ -119,6 +119,12 @@ def test_vawg_filters_narrow_the_figures_and_bad_values_are_explained(client, wo
         reverse("crime:vawg"), {"period": "fy:2024/25", "local_authority": COVENTRY}
     ).content.decode()
     assert "6 VAWG crimes recorded in 2024/25" in page
+    assert f"Coventry ({COVENTRY})" in page  # the filter named as people know it, code beside
+    page = client.get(
+        reverse("crime:vawg"), {"period": "fy:2024/25", "vawg_basis": "sexual_offence", "victim_sex": "F"}
+    ).content.decode()
+    assert "Female (F)" in page
+    assert '<dd class="govuk-summary-list__value">Sexual offence</dd>' in page  # not sexual_offence
     response = client.get(reverse("crime:vawg"), {"period": "fy:2024/25", "victim_sex": "Q"})
     page = response.content.decode()
     assert response.status_code == 400
