@@ -197,7 +197,8 @@ def vawg_charts(volumes: VawgVolumes) -> dict[str, Chart]:
             summary=table.note,
             total=table.total,
             total_label=table.total_label,
-            show_total=table.additive,
+            # A table that is not additive (a crime under two bases) still has its total: each crime once.
+            show_total=True,
             threshold=threshold,
         )
     months = volumes.table("month")

@@ -111,6 +111,11 @@ def test_vawg_page_shows_the_metrics_figures_for_the_newest_year(client, world, 
     assert "R0" not in page  # no crime reference on the page
     assert "R1-V0" not in page  # nor a victim id
     assert "Violence and sexual offences (context)" in page
+    # The basis table ends with every crime once, as its CSV and the API do (14, not 16).
+    basis_table = page[page.index('id="vawg-basis') :]
+    basis_table = basis_table[: basis_table.index("</table>")]
+    assert "All VAWG crimes (each once)" in basis_table
+    assert ">14<" in basis_table
 
 
 def test_vawg_filters_narrow_the_figures_and_bad_values_are_explained(client, world, extract):
