@@ -22,9 +22,9 @@ from .force_extract import police_force_area_default
 from .models import ForceExtractImport
 
 FORCE_EXTRACT_JOB_NAME = "Import force extract"
-UPLOADS = UploadStore("force-extract", FORCE_EXTRACT_JOB_NAME)
+UPLOADS = UploadStore("force-extract", FORCE_EXTRACT_JOB_NAME, "crime:import_problems")
 POLICE_UK_JOB_NAME = "Import police.uk data"
-POLICE_UK_UPLOADS = UploadStore("police-uk", POLICE_UK_JOB_NAME)
+POLICE_UK_UPLOADS = UploadStore("police-uk", POLICE_UK_JOB_NAME, "crime:police_uk_problems")
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.http import Http404
+from django.urls import reverse
 
 from waymark.core.imports import ImportRefusedError, RowError
 
@@ -25,14 +26,22 @@ from .models import JobProgress
 # How many problems a refused job's message places (by line and column).
 PROBLEMS_IN_MESSAGE = 5
 
+# Every import's store, as each app's module makes it: the job page asks them for its link.
+_STORES: list[UploadStore] = []
+
 
 @dataclass(frozen=True)
 class UploadStore:
     """One import's uploads (`VAR_DIR/uploads/<folder>`) and the jobs that read them, whose
-    names all start with `job_name`."""
+    names all start with `job_name`; `problems_url_name` names the page that lists a refused
+    file's problems (it takes the job's `public_id`), which the job's own page links to."""
 
     folder: str
     job_name: str
+    problems_url_name: str = ""
+
+    def __post_init__(self) -> None:
+        _STORES.append(self)
 
     def directory(self) -> Path:
         """Under VAR_DIR, never a served directory."""
@@ -113,3 +122,15 @@ def refusal_message(refusal: ImportRefusedError, *, page: str) -> str:
         f" ({places}{more}). Every problem is listed on the {page} page; correct them "
         "and upload the whole file again."
     )
+
+
+def problems_url(job: JobProgress) -> str | None:
+    """The page listing every problem of the file `job` refused, or None if it refused none."""
+    for store in _STORES:
+        if (
+            store.problems_url_name
+            and job.name.startswith(store.job_name)
+            and store.refusal_path(job.task_result_id).is_file()
+        ):
+            return reverse(store.problems_url_name, kwargs={"public_id": job.public_id})
+    return None

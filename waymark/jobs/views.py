@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import selectors
+from . import selectors, uploads
 from .maintenance import REENCRYPT_JOB_NAME, maintenance_reencrypt_start
 
 # How many jobs the lists show; older ones are of no use to anyone watching progress.
@@ -45,6 +45,7 @@ def job_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "state": state,
             "auto_refresh": state.active and not refresh_off,
             "refresh_off": refresh_off,
+            "problems_url": None if state.active else uploads.problems_url(job),
         },
     )
 

@@ -22,7 +22,7 @@ from waymark.jobs.uploads import UploadStore
 IMPORT_PERMISSION = "victims_code.import_compliance"
 # Every upload job's name starts so; the imports page lists a person's jobs by it.
 COMPLIANCE_IMPORT_JOB_NAME = "Import Victims' Code evidence"
-UPLOADS = UploadStore("victims-code", COMPLIANCE_IMPORT_JOB_NAME)
+UPLOADS = UploadStore("victims-code", COMPLIANCE_IMPORT_JOB_NAME, "victims_code:import_problems")
 
 
 class UploadKind(models.TextChoices):

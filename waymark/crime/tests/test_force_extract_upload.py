@@ -148,6 +148,7 @@ def test_an_upload_is_imported_by_the_worker_and_its_rows_appear(
     )
     page = client.get(job_url).content.decode()
     assert "Succeeded" in page
+    assert "See every problem in the file" not in page  # a file that was not refused has none
     assert "10 crime rows" in page
     assert Crime.objects.count() == 10
     extract = ForceExtractImport.objects.get()
@@ -196,7 +197,10 @@ def test_a_refused_upload_fails_the_job_and_lists_every_problem(
         "(line 3, column offence_code; line 4, column reported_date)."
     )
     assert "99Z" not in job.message  # the message says where, never what the file said
-    assert "Failed" in client.get(job_url).content.decode()
+    job_page = client.get(job_url).content.decode()
+    assert "Failed" in job_page
+    problems_link = reverse("crime:import_problems", kwargs={"public_id": job.public_id})
+    assert f'<a class="govuk-link" href="{problems_link}">See every problem in the file</a>' in job_page
     assert not Crime.objects.exists()
     assert not ForceExtractImport.objects.exists()
     assert uploads(var_dir) == []

@@ -207,6 +207,7 @@ def test_a_refused_zip_fails_the_job_and_lists_every_problem_by_file(
 
     problems_url = reverse("crime:police_uk_problems", kwargs={"public_id": job.public_id})
     assert problems_url in client.get(IMPORTS).content.decode()
+    assert problems_url in client.get(job.get_absolute_url()).content.decode()  # the job links to it
     page = html.unescape(client.get(problems_url).content.decode())
     assert "Problems in july.zip" in page
     assert '<th scope="col" class="govuk-table__header">File</th>' in page
