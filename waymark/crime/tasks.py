@@ -9,20 +9,16 @@ from typing import Any
 from django_tasks import TaskContext, task
 
 from waymark.accounts.models import User
-from waymark.core.imports import ImportRefusedError
 from waymark.core.models import PoliceForceArea
 from waymark.jobs.progress import ProgressReporter
-from waymark.jobs.uploads import refusal_message
 
 from .force_extract import import_crimes, import_events
 from .models import ForceExtractImport
 from .police_uk import import_police_uk
 from .services import POLICE_UK_UPLOADS, UPLOADS
 
-_STOPPED = (
-    "The import stopped with an error and nothing was imported; the worker's log has the details. "
-    "Upload the file again once the problem is fixed."
-)
+# Where a refused file's problems are listed.
+PAGE = "Crime data imports"
 
 
 @task(takes_context=True)
@@ -43,8 +39,9 @@ def force_extract_import(
     """
     # The import reports its own units (bytes read, then steps of writing), not rows.
     report = ProgressReporter(context.task_result.id, counts_rows=False)
-    path = UPLOADS.path(upload_id)
-    try:
+    with UPLOADS.reading(
+        upload_id, task_result_id=context.task_result.id, file_name=file_name, report=report, page=PAGE
+    ) as path:
         area = PoliceForceArea.objects.get(pk=police_force_area_id)
         by = User.objects.filter(public_id=by_public_id).first() if by_public_id else None
         importer = import_crimes if kind == ForceExtractImport.Kind.CRIMES else import_events
@@ -58,18 +55,6 @@ def force_extract_import(
             progress=report,
             file_name=file_name,
         )
-    except ImportRefusedError as refusal:
-        UPLOADS.refusal_save(
-            task_result_id=context.task_result.id, file_name=file_name, errors=refusal.errors
-        )
-        report.finish(succeeded=False, message=refusal_message(refusal, page="Crime data imports"))
-        raise
-    except BaseException:
-        report.finish(succeeded=False, message=_STOPPED)
-        raise
-    finally:
-        # The upload holds special category data: it goes as soon as it has been read.
-        path.unlink(missing_ok=True)
     report.finish(succeeded=True, message=result.summary())
     return {
         "extract_id": result.extract_id,
@@ -93,21 +78,11 @@ def police_uk_import(
     """
     # The import reports bytes read, not rows.
     report = ProgressReporter(context.task_result.id, counts_rows=False)
-    path = POLICE_UK_UPLOADS.path(upload_id)
-    try:
+    with POLICE_UK_UPLOADS.reading(
+        upload_id, task_result_id=context.task_result.id, file_name=file_name, report=report, page=PAGE
+    ) as path:
         by = User.objects.filter(public_id=by_public_id).first() if by_public_id else None
         result = import_police_uk(path, by=by, progress=report, name=file_name)
-    except ImportRefusedError as refusal:
-        POLICE_UK_UPLOADS.refusal_save(
-            task_result_id=context.task_result.id, file_name=file_name, errors=refusal.errors
-        )
-        report.finish(succeeded=False, message=refusal_message(refusal, page="Crime data imports"))
-        raise
-    except BaseException:
-        report.finish(succeeded=False, message=_STOPPED)
-        raise
-    finally:
-        path.unlink(missing_ok=True)
     report.finish(succeeded=True, message=result.summary())
     return {
         "street_crimes": result.street_crimes,

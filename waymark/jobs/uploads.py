@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,16 @@ from waymark.core.imports import ImportRefusedError, RowError
 
 from . import selectors as job_selectors
 from .models import JobProgress
+from .progress import ProgressReporter
 
 # How many problems a refused job's message places (by line and column).
 PROBLEMS_IN_MESSAGE = 5
+
+# A job's closing words when its import failed with anything but a refused file.
+IMPORT_STOPPED = (
+    "The import stopped with an error and nothing was imported; the worker's log has the details. "
+    "Upload the file again once the problem is fixed."
+)
 
 # Every import's store, as each app's module makes it: the job page asks them for its link.
 _STORES: list[UploadStore] = []
@@ -62,6 +70,26 @@ class UploadStore:
             for chunk in chunks:
                 out.write(chunk)
         return upload_id
+
+    @contextmanager
+    def reading(
+        self, upload_id: str, *, task_result_id: str, file_name: str, report: ProgressReporter, page: str
+    ) -> Iterator[Path]:
+        """The upload's path, for the job that imports it. A refused file fails the job with
+        `refusal_message` (its problems kept for `page`); any other error fails it saying so;
+        either way the upload, which may hold special category data, is deleted."""
+        path = self.path(upload_id)
+        try:
+            yield path
+        except ImportRefusedError as refusal:
+            self.refusal_save(task_result_id=task_result_id, file_name=file_name, errors=refusal.problems)
+            report.finish(succeeded=False, message=refusal_message(refusal, page=page))
+            raise
+        except BaseException:
+            report.finish(succeeded=False, message=IMPORT_STOPPED)
+            raise
+        finally:
+            path.unlink(missing_ok=True)
 
     def refusal_path(self, task_result_id: str) -> Path:
         """Where the job with this task result id left the problems of a refused file."""

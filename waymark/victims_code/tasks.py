@@ -11,10 +11,8 @@ from typing import Any
 from django_tasks import TaskContext, task
 
 from waymark.accounts.models import User
-from waymark.core.imports import ImportRefusedError
 from waymark.core.models import PoliceForceArea
 from waymark.jobs.progress import ProgressReporter
-from waymark.jobs.uploads import refusal_message
 
 from .aggregate_returns import aggregate_return_import
 from .duties import import_code_duties
@@ -42,8 +40,13 @@ def compliance_import(
     """
     # The imports report bytes read, not rows.
     report = ProgressReporter(context.task_result.id, counts_rows=False)
-    path = UPLOADS.path(upload_id)
-    try:
+    with UPLOADS.reading(
+        upload_id,
+        task_result_id=context.task_result.id,
+        file_name=file_name,
+        report=report,
+        page="Victims' Code imports",
+    ) as path:
         area = PoliceForceArea.objects.get(pk=police_force_area_id)
         by = User.objects.filter(public_id=by_public_id).first() if by_public_id else None
         result: Any
@@ -70,21 +73,6 @@ def compliance_import(
                 path, police_force_area=area, by=by, progress=report, file_name=file_name
             )
             outcome = {"return_id": result.return_id, "lines": result.lines, "replaced": result.replaced}
-    except ImportRefusedError as refusal:
-        UPLOADS.refusal_save(
-            task_result_id=context.task_result.id, file_name=file_name, errors=refusal.problems
-        )
-        report.finish(succeeded=False, message=refusal_message(refusal, page="Victims' Code imports"))
-        raise
-    except BaseException:
-        report.finish(
-            succeeded=False,
-            message="The import stopped with an error and nothing was imported; the worker's log has "
-            "the details. Upload the file again once the problem is fixed.",
-        )
-        raise
-    finally:
-        path.unlink(missing_ok=True)
     if kind == UploadKind.CODE_DUTIES and not result.already_imported:
         rollup_after_import(area)
     report.finish(succeeded=True, message=result.summary())

@@ -1,0 +1,92 @@
+"""An upload read by its job (`UploadStore.reading`): however the import ends, the upload goes,
+and the job ends saying what happened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+
+from waymark.core.imports import ImportRefusedError, RowError
+from waymark.core.testing.world import World
+from waymark.jobs.models import JobProgress
+from waymark.jobs.progress import ProgressReporter
+from waymark.jobs.services import job_enqueue
+from waymark.jobs.uploads import IMPORT_STOPPED, UploadStore
+
+from .tasks import count_to
+
+pytestmark = pytest.mark.django_db
+
+STORE = UploadStore("test-uploads", "Test import")
+
+
+def a_job(world: World) -> JobProgress:
+    return job_enqueue(task=count_to, name="Test import: a.csv", started_by=world.member("opcc_analyst"))
+
+
+def test_a_good_import_reads_the_upload_which_then_goes(world: World, tmp_path: Path) -> None:
+    with override_settings(VAR_DIR=tmp_path):
+        upload_id = STORE.save([b"a,b\n1,2\n"])
+        job = a_job(world)
+        with STORE.reading(
+            upload_id,
+            task_result_id=job.task_result_id,
+            file_name="a.csv",
+            report=ProgressReporter(job.task_result_id),
+            page="Test imports",
+        ) as path:
+            assert path.read_bytes() == b"a,b\n1,2\n"
+        assert not path.exists()
+
+
+def test_a_refused_file_keeps_its_problems_and_fails_the_job(world: World, tmp_path: Path) -> None:
+    with override_settings(VAR_DIR=tmp_path):
+        upload_id = STORE.save([b"a\n"])
+        job = a_job(world)
+        refusal = ImportRefusedError([RowError(2, "a", "not a number")], file_name="a.csv")
+        with (
+            pytest.raises(ImportRefusedError),
+            STORE.reading(
+                upload_id,
+                task_result_id=job.task_result_id,
+                file_name="a.csv",
+                report=ProgressReporter(job.task_result_id),
+                page="Test imports",
+            ),
+        ):
+            raise refusal
+        job.refresh_from_db()
+        assert job.status == JobProgress.Status.FAILED
+        assert job.message.startswith(
+            "Nothing was imported: the file was refused with 1 problem (line 2, column a)"
+        )
+        assert "Test imports page" in job.message
+        assert STORE.refusal_load(task_result_id=job.task_result_id) == (
+            "a.csv",
+            [RowError(2, "a", "not a number")],
+        )
+        assert not STORE.path(upload_id).exists()
+
+
+def test_any_other_error_fails_the_job_saying_nothing_was_imported(world: World, tmp_path: Path) -> None:
+    with override_settings(VAR_DIR=tmp_path):
+        upload_id = STORE.save([b"a\n"])
+        job = a_job(world)
+        with (
+            pytest.raises(RuntimeError),
+            STORE.reading(
+                upload_id,
+                task_result_id=job.task_result_id,
+                file_name="a.csv",
+                report=ProgressReporter(job.task_result_id),
+                page="Test imports",
+            ),
+        ):
+            raise RuntimeError("the database went away")
+        job.refresh_from_db()
+        assert job.status == JobProgress.Status.FAILED
+        assert job.message == IMPORT_STOPPED
+        assert STORE.refusal_load(task_result_id=job.task_result_id) is None
+        assert not STORE.path(upload_id).exists()
