@@ -3,6 +3,7 @@ and the job ends saying what happened."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -26,17 +27,22 @@ def a_job(world: World) -> JobProgress:
     return job_enqueue(task=count_to, name="Test import: a.csv", started_by=world.member("opcc_analyst"))
 
 
+def reading(job: JobProgress, upload_id: str) -> AbstractContextManager[Path]:
+    """The job's reading of the upload, as an import task does it."""
+    return STORE.reading(
+        upload_id,
+        task_result_id=job.task_result_id,
+        file_name="a.csv",
+        report=ProgressReporter(job.task_result_id),
+        page="Test imports",
+    )
+
+
 def test_a_good_import_reads_the_upload_which_then_goes(world: World, tmp_path: Path) -> None:
     with override_settings(VAR_DIR=tmp_path):
         upload_id = STORE.save([b"a,b\n1,2\n"])
         job = a_job(world)
-        with STORE.reading(
-            upload_id,
-            task_result_id=job.task_result_id,
-            file_name="a.csv",
-            report=ProgressReporter(job.task_result_id),
-            page="Test imports",
-        ) as path:
+        with reading(job, upload_id) as path:
             assert path.read_bytes() == b"a,b\n1,2\n"
         assert not path.exists()
 
@@ -48,13 +54,7 @@ def test_a_refused_file_keeps_its_problems_and_fails_the_job(world: World, tmp_p
         refusal = ImportRefusedError([RowError(2, "a", "not a number")], file_name="a.csv")
         with (
             pytest.raises(ImportRefusedError),
-            STORE.reading(
-                upload_id,
-                task_result_id=job.task_result_id,
-                file_name="a.csv",
-                report=ProgressReporter(job.task_result_id),
-                page="Test imports",
-            ),
+            reading(job, upload_id),
         ):
             raise refusal
         job.refresh_from_db()
@@ -76,13 +76,7 @@ def test_any_other_error_fails_the_job_saying_nothing_was_imported(world: World,
         job = a_job(world)
         with (
             pytest.raises(RuntimeError),
-            STORE.reading(
-                upload_id,
-                task_result_id=job.task_result_id,
-                file_name="a.csv",
-                report=ProgressReporter(job.task_result_id),
-                page="Test imports",
-            ),
+            reading(job, upload_id),
         ):
             raise RuntimeError("the database went away")
         job.refresh_from_db()
