@@ -112,6 +112,8 @@ MAX_ERRORS = 10_000
 STAGE_CHUNK_ROWS = 10_000
 _STAGE_STREET = "police_uk_street_stage"
 _STAGE_OUTCOMES = "police_uk_outcome_stage"
+# Which file of the import a staged row came from: every file is staged before any is written.
+_PART = ("part", "int")
 _LOCATED_STAGE: tuple[tuple[str, str], ...] = (
     ("line", "int"),
     ("crime_id", "text"),
@@ -276,23 +278,35 @@ class _Import:
         planned = self.plan(sources)
         if not planned and not self.errors and not self.result.files_skipped:
             raise _refuse(self.name, "There is no police.uk street, outcomes or stop-and-search file here.")
-        self.total = sum(p.source.size for p in planned)
+        self.total = 2 * sum(p.source.size for p in planned)  # reading, then saving, by bytes
         vocabulary = _Vocabulary.load()
         with (
-            transaction.atomic(),
-            staging_table(_STAGE_STREET, STREET_STAGE) as street_stage,
-            staging_table(_STAGE_OUTCOMES, OUTCOME_STAGE) as outcome_stage,
+            staging_table(_STAGE_STREET, (*STREET_STAGE, _PART)) as street_stage,
+            staging_table(_STAGE_OUTCOMES, (*OUTCOME_STAGE, _PART)) as outcome_stage,
         ):
-            for item in planned:
-                stage = street_stage if item.kind == PoliceUkFile.Kind.STREET else outcome_stage
-                self.read_and_load(item, stage, vocabulary)
+            stages: dict[str, StagingTable] = {
+                PoliceUkFile.Kind.STREET: street_stage,
+                PoliceUkFile.Kind.OUTCOMES: outcome_stage,
+            }
+            # Every file is read and checked before anything is written, outside the transaction,
+            # so that an upload's progress shows in its page while it runs; meanwhile only the
+            # temporary tables are written, a chunk at a time.
+            readers = [
+                self.read(part, item, stages[item.kind], vocabulary) for part, item in enumerate(planned)
+            ]
             if self.errors:
                 if self.more_errors:
                     self.errors.append(
                         RowError(0, "", f"… and {self.more_errors:,} more errors.", file_name=self.name)
                     )
-                # Leaving the block with an exception rolls everything back.
                 raise ImportRefusedError(self.errors, file_name=self.name)
+            for stage in stages.values():
+                _index_parts(stage)
+            with transaction.atomic():
+                for part, (item, reader) in enumerate(zip(planned, readers, strict=True)):
+                    self.report(self.done, f"Saving {item.source.base_name}")
+                    self.load(item, reader, stages[item.kind], part)
+                    self.done += item.source.size
         statistics_refresh(PoliceUkCrime, PoliceUkAntisocialBehaviour, PoliceUkOutcome)
         self.report(self.total, "Done")
         return self.result
@@ -338,8 +352,8 @@ class _Import:
         if self.progress is not None:
             self.progress(done=done, total=self.total, message=message)
 
-    def read_and_load(self, item: _Planned, stage: StagingTable, vocabulary: _Vocabulary) -> None:
-        """Read one file into `stage`; if it and everything before it were good, load it."""
+    def read(self, part: int, item: _Planned, stage: StagingTable, vocabulary: _Vocabulary) -> _FileReader:
+        """Read and check one file, staging its rows as `part` while the import has no problem."""
         start = self.done
         message = f"Reading {item.source.base_name}"
 
@@ -349,25 +363,20 @@ class _Import:
 
         with item.source.open() as raw:
             reader = _FileReader(item, raw, vocabulary, on_bytes=read, on_error=self.error)
-            if self.errors:
-                # The import is already refused: check the file, for the report, but stage nothing.
-                for _ in reader.rows():
-                    pass
-            else:
-                _clear(stage)
-                # In chunks, each read in full before it is written: the progress callback (which
-                # may write the job's progress row) never runs while a COPY holds the connection.
-                rows = reader.rows()
-                while chunk := list(islice(rows, STAGE_CHUNK_ROWS)):
-                    stage.load(chunk)
+            rows = reader.rows()
+            # In chunks, each read in full before it is written: the progress callback (which may
+            # write the job's progress row) never runs while a COPY holds the connection. Once the
+            # import is refused, files are still checked, for the report, but not staged.
+            while chunk := list(islice(rows, STAGE_CHUNK_ROWS)):
+                if not self.errors:
+                    with transaction.atomic():
+                        stage.load([(*row, part) for row in chunk])
         self.done = start + item.source.size
-        if self.errors:
-            return
-        self.report(self.done, f"Saving {item.source.base_name}")
-        self.load(item, reader, stage)
+        return reader
 
-    def load(self, item: _Planned, reader: _FileReader, stage: StagingTable) -> None:
-        """Move a good file's staged rows into the real tables, or leave them if nothing changed."""
+    def load(self, item: _Planned, reader: _FileReader, stage: StagingTable, part: int) -> None:
+        """Move a good file's staged rows (`part`) into the real tables, or leave them if nothing
+        changed."""
         name = item.source.name
         existing = (
             PoliceUkFile.objects.select_for_update()
@@ -398,12 +407,12 @@ class _Import:
             self.result.files_replaced.append(name)
             action = AccessLog.Action.CHANGE
         if item.kind == PoliceUkFile.Kind.STREET:
-            self.result.street_crimes += _insert(PoliceUkCrime, stage, file.pk, "crime_id IS NOT NULL")
+            self.result.street_crimes += _insert(PoliceUkCrime, stage, file.pk, part, "crime_id IS NOT NULL")
             self.result.antisocial_behaviour += _insert(
-                PoliceUkAntisocialBehaviour, stage, file.pk, "crime_id IS NULL"
+                PoliceUkAntisocialBehaviour, stage, file.pk, part, "crime_id IS NULL"
             )
         else:
-            self.result.outcomes += _insert(PoliceUkOutcome, stage, file.pk, "")
+            self.result.outcomes += _insert(PoliceUkOutcome, stage, file.pk, part, "")
         if self.by is not None:
             # Who loaded which month; the command line's runs are not a person's.
             access_log_record(
@@ -411,9 +420,10 @@ class _Import:
             )
 
 
-def _clear(stage: StagingTable) -> None:
+def _index_parts(stage: StagingTable) -> None:
+    """An index on (part, line): each file's rows are taken from the stage in line order."""
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {stage.name}")  # noqa: S608 (a fixed name)
+        cursor.execute(f"CREATE INDEX {stage.name}_part ON {stage.name} (part, line)")
 
 
 def _delete_rows(file: PoliceUkFile) -> None:
@@ -423,20 +433,21 @@ def _delete_rows(file: PoliceUkFile) -> None:
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE file_id = %s", [file.pk])  # noqa: S608
 
 
-def _insert(model: type[Any], stage: StagingTable, file_id: int, where: str) -> int:
-    """INSERT ... SELECT the staged rows into `model`'s table; the stage's columns are named after
-    the model's fields, and the target columns are taken from the model (db_column and all)."""
+def _insert(model: type[Any], stage: StagingTable, file_id: int, part: int, where: str) -> int:
+    """INSERT ... SELECT the staged rows of file `part` into `model`'s table; the stage's columns
+    are named after the model's fields, and the target columns are taken from the model
+    (db_column and all)."""
     meta = model._meta
     fields = [meta.get_field(name) for name in stage.column_names if _has_field(model, name)]
     targets = ", ".join(["file_id", *(f.column for f in fields)])
     selected = ", ".join(["%s", *(f.name for f in fields)])
-    condition = f"WHERE {where}" if where else ""
+    condition = f"WHERE part = %s AND {where}" if where else "WHERE part = %s"
     sql = (
         f"INSERT INTO {meta.db_table} ({targets}) "  # noqa: S608 (names from the model and the stage)
         f"SELECT {selected} FROM {stage.name} {condition} ORDER BY line"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [file_id])
+        cursor.execute(sql, [file_id, part])
         return int(cursor.rowcount)
 
 

@@ -22,6 +22,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -215,11 +216,31 @@ def test_the_real_files_import_with_the_counts_source_md_states(data: Path) -> N
     first = PoliceUkCrime.objects.get(file__file_name=Path(JULY_STREET).name, line=2)
     assert first.crime_id == _read(data / JULY_STREET)[1][0]
 
-    # Progress is in bytes of the street and outcomes files, and reaches the end.
-    total = sum(p.stat().st_size for p in data.glob("*/*.csv") if "stop-and-search" not in p.name)
-    assert progress.totals == {total}
-    assert progress.dones[-1] == total
+    # Progress is in bytes of the street and outcomes files, read and then saved, and reaches the end.
+    size = sum(p.stat().st_size for p in data.glob("*/*.csv") if "stop-and-search" not in p.name)
+    assert progress.totals == {2 * size}
+    assert progress.dones[-1] == 2 * size
     assert progress.dones == sorted(progress.dones)
+    messages = progress.messages()
+    assert messages.index("Saving 2016-07-city-of-london-outcomes.csv") > max(
+        index for index, message in enumerate(messages) if message.startswith("Reading ")
+    )  # every file is read and checked before any is saved
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_files_are_read_outside_the_transaction_so_an_upload_s_page_shows_the_progress(data: Path) -> None:
+    """A job's progress written inside a transaction is seen by nobody until it commits: the
+    reading, which is most of the time, reports from outside it; only the saving is inside."""
+    inside: dict[str, set[bool]] = {"Reading": set(), "Saving": set()}
+
+    def progress(*, done: int, total: int, message: str = "") -> None:
+        step = message.split(" ")[0]
+        if step in inside:
+            inside[step].add(connection.in_atomic_block)
+
+    import_police_uk(data / "2016-07", progress=progress)
+
+    assert inside == {"Reading": {False}, "Saving": {True}}
 
 
 def test_outcomes_join_to_crimes_as_source_md_states(data: Path, analyst: Any) -> None:
