@@ -11,11 +11,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from waymark.accounts.models import User
-from waymark.audit.models import AccessLog
-from waymark.audit.services import access_log_record
 from waymark.core.permissions import ensure_can
 from waymark.jobs.models import JobProgress
-from waymark.jobs.services import job_enqueue
 from waymark.jobs.uploads import UploadStore
 
 from .force_extract import police_force_area_default
@@ -39,37 +36,17 @@ def force_extract_upload(*, by: User, file: UploadedFile, kind: str, extracted_o
     if kind not in (ForceExtractImport.Kind.CRIMES, ForceExtractImport.Kind.EVENTS):
         raise ValidationError({"kind": "Choose crimes or events."})
     area = police_force_area_default()
-    file_name = Path(file.name or "upload.csv").name[:255]
-    kind_label = str(ForceExtractImport.Kind(kind).label)
-    upload_id = UPLOADS.save(file.chunks())
     # Imported here: the task module imports this one.
     from .tasks import force_extract_import
 
-    try:
-        job = job_enqueue(
-            task=force_extract_import,
-            name=f"{FORCE_EXTRACT_JOB_NAME} ({kind_label.lower()}): {file_name[:80]}",
-            started_by=by,
-            kwargs={
-                "upload_id": upload_id,
-                "kind": kind,
-                "extracted_on": extracted_on.isoformat(),
-                "police_force_area_id": area.pk,
-                "file_name": file_name,
-                "by_public_id": str(by.public_id),
-            },
-        )
-        access_log_record(
-            actor=by,
-            action=AccessLog.Action.CREATE,
-            obj=job,
-            detail=f"Uploaded a force extract {kind} file for {area.name}, extracted on {extracted_on}.",
-        )
-    except BaseException:
-        # No job will read it: the upload must not linger.
-        UPLOADS.path(upload_id).unlink(missing_ok=True)
-        raise
-    return job
+    return UPLOADS.start_job(
+        by=by,
+        file=file,
+        task=force_extract_import,
+        kwargs={"kind": kind, "extracted_on": extracted_on.isoformat(), "police_force_area_id": area.pk},
+        what=str(ForceExtractImport.Kind(kind).label).lower(),
+        detail=f"Uploaded a force extract {kind} file for {area.name}, extracted on {extracted_on}.",
+    )
 
 
 @transaction.atomic
@@ -81,22 +58,14 @@ def police_uk_upload(*, by: User, file: UploadedFile) -> JobProgress:
     upload is deleted once the job has read it. Only those who may import crime data may.
     """
     ensure_can(by, "crime.import_crime_data", None)
-    file_name = Path(file.name or "upload.csv").name[:255]
-    upload_id = POLICE_UK_UPLOADS.save(file.chunks())
     # Imported here: the task module imports this one.
     from .tasks import police_uk_import
 
-    try:
-        job = job_enqueue(
-            task=police_uk_import,
-            name=f"{POLICE_UK_JOB_NAME}: {file_name[:80]}",
-            started_by=by,
-            kwargs={"upload_id": upload_id, "file_name": file_name, "by_public_id": str(by.public_id)},
-        )
-        access_log_record(
-            actor=by, action=AccessLog.Action.CREATE, obj=job, detail=f"Uploaded police.uk data: {file_name}."
-        )
-    except BaseException:
-        POLICE_UK_UPLOADS.path(upload_id).unlink(missing_ok=True)
-        raise
-    return job
+    return POLICE_UK_UPLOADS.start_job(
+        by=by,
+        file=file,
+        task=police_uk_import,
+        kwargs={},
+        what="",
+        detail=f"Uploaded police.uk data: {Path(file.name or '').name[:255]}.",
+    )

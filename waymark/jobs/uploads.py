@@ -16,14 +16,18 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404
 from django.urls import reverse
 
+from waymark.audit.models import AccessLog
+from waymark.audit.services import access_log_record
 from waymark.core.imports import ImportRefusedError, RowError
 
 from . import selectors as job_selectors
 from .models import JobProgress
 from .progress import ProgressReporter
+from .services import job_enqueue
 
 # How many problems a refused job's message places (by line and column).
 PROBLEMS_IN_MESSAGE = 5
@@ -70,6 +74,34 @@ class UploadStore:
             for chunk in chunks:
                 out.write(chunk)
         return upload_id
+
+    def start_job(
+        self, *, by: Any, file: UploadedFile, task: Any, kwargs: dict[str, Any], what: str, detail: str
+    ) -> JobProgress:
+        """Save an uploaded file and queue `task` to import it; return the job, whose page shows
+        the progress and the result. The task is called with `kwargs` and the upload's id, the
+        file's own name and who uploaded it; the job is named after the store, `what` and the
+        file, and the upload is written to the access log with `detail`. If the job cannot be
+        queued, the upload goes at once: no job would ever read it. Call it in a transaction."""
+        file_name = Path(file.name or "upload.csv").name[:255]
+        upload_id = self.save(file.chunks())
+        try:
+            job = job_enqueue(
+                task=task,
+                name=f"{self.job_name}{f' ({what})' if what else ''}: {file_name[:80]}",
+                started_by=by,
+                kwargs={
+                    "upload_id": upload_id,
+                    **kwargs,
+                    "file_name": file_name,
+                    "by_public_id": str(by.public_id),
+                },
+            )
+            access_log_record(actor=by, action=AccessLog.Action.CREATE, obj=job, detail=detail)
+        except BaseException:
+            self.path(upload_id).unlink(missing_ok=True)
+            raise
+        return job
 
     @contextmanager
     def reading(

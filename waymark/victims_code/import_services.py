@@ -4,19 +4,15 @@ duties, or an agency's aggregate return) for its import as a background job."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 
 from waymark.accounts.models import User
-from waymark.audit.models import AccessLog
-from waymark.audit.services import access_log_record
 from waymark.core.permissions import ensure_can
 from waymark.crime.force_extract import police_force_area_default
 from waymark.jobs.models import JobProgress
-from waymark.jobs.services import job_enqueue
 from waymark.jobs.uploads import UploadStore
 
 IMPORT_PERMISSION = "victims_code.import_compliance"
@@ -55,35 +51,20 @@ def compliance_upload(
     if kind == UploadKind.CODE_DUTIES and extracted_on is None:
         raise ValidationError({"extracted_on": "Enter the date the force extracted the data."})
     area = police_force_area_default()
-    file_name = Path(file.name or "upload.csv").name[:255]
-    upload_id = UPLOADS.save(file.chunks())
     # Imported here: the task module imports this one.
     from .tasks import compliance_import
 
-    try:
-        job = job_enqueue(
-            task=compliance_import,
-            name=f"{COMPLIANCE_IMPORT_JOB_NAME} ({JOB_KIND_NAMES[kind]}): {file_name[:80]}",
-            started_by=by,
-            kwargs={
-                "upload_id": upload_id,
-                "kind": kind,
-                "extracted_on": extracted_on.isoformat() if extracted_on else "",
-                "police_force_area_id": area.pk,
-                "file_name": file_name,
-                "by_public_id": str(by.public_id),
-            },
-        )
-        what = "Code duties file" if kind == UploadKind.CODE_DUTIES else "aggregate return"
-        when = f", extracted on {extracted_on}" if kind == UploadKind.CODE_DUTIES else ""
-        access_log_record(
-            actor=by,
-            action=AccessLog.Action.CREATE,
-            obj=job,
-            detail=f"Uploaded a Victims' Code {what} for {area.name}{when}.",
-        )
-    except BaseException:
-        # No job will read it: the upload must not linger.
-        UPLOADS.path(upload_id).unlink(missing_ok=True)
-        raise
-    return job
+    what = "Code duties file" if kind == UploadKind.CODE_DUTIES else "aggregate return"
+    when = f", extracted on {extracted_on}" if kind == UploadKind.CODE_DUTIES else ""
+    return UPLOADS.start_job(
+        by=by,
+        file=file,
+        task=compliance_import,
+        kwargs={
+            "kind": kind,
+            "extracted_on": extracted_on.isoformat() if extracted_on else "",
+            "police_force_area_id": area.pk,
+        },
+        what=JOB_KIND_NAMES[kind],
+        detail=f"Uploaded a Victims' Code {what} for {area.name}{when}.",
+    )
