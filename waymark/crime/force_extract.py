@@ -856,8 +856,9 @@ def _import(
     ) -> dict[str, int]:
         """Run the checked file's writes (crimes are classified as they are written) and record
         the file: all or nothing."""
-        # A job's page sees no progress from inside the transaction: this is what it shows
-        # until the job ends.
+        # On PostgreSQL a job's page sees the steps reported inside the transaction as they
+        # come (`job_progress_update` writes them on a connection of its own); on SQLite it
+        # shows this until the commit.
         plural = "" if rows == 1 else "s"
         bar.writing(0.0, f"Checked. Writing {rows:,} row{plural} in one transaction (all or nothing)")
         with transaction.atomic():

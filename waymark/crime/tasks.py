@@ -50,8 +50,8 @@ def force_extract_import(
             police_force_area=area,
             extracted_on=date.fromisoformat(extracted_on),
             by=by,
-            # The rows are checked outside the import's transaction, so this progress is seen
-            # while the job runs (the writes and classification then take one transaction).
+            # The rows are checked outside the import's transaction, and on PostgreSQL the steps
+            # of writing inside it reach the page too (`job_progress_update`), as they come.
             progress=report,
             file_name=file_name,
         )

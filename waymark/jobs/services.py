@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from django.db import transaction
+from django.db import DatabaseError, connections, transaction
+from django.db.models import QuerySet
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django_tasks.base import Task
 
@@ -58,9 +60,47 @@ def job_progress_update(
         changes["total"] = max(0, total)
     if message:
         changes["message"] = message
-    JobProgress.objects.filter(task_result_id=str(task_result_id)).exclude(
+    running = JobProgress.objects.filter(task_result_id=str(task_result_id)).exclude(
         status__in=JobProgress.FINISHED
-    ).update(**changes)
+    )
+    if not _updated_outside_the_transaction(running, changes):
+        running.update(**changes)
+
+
+# How long a progress write on a connection of its own waits for a row lock before it gives up
+# and writes on the task's connection: it should never wait (nothing else writes a running
+# job's row), and must not hang the job if something one day does.
+SIDE_WRITE_LOCK_TIMEOUT = "200ms"
+
+
+def _updated_outside_the_transaction(rows: QuerySet[JobProgress], changes: dict[str, Any]) -> bool:
+    """On PostgreSQL, inside a transaction, make the update through a connection of its own
+    and say whether it changed a row.
+
+    Nothing a transaction writes is seen outside it until it commits, so an import's writing
+    steps, reported from inside its one all-or-nothing transaction, would otherwise reach the
+    job's page only when the job is over. A row this connection cannot see (one created in the
+    same, uncommitted transaction, as in a test) is left to the task's own connection. SQLite
+    lets one connection write at a time, so there progress inside a transaction waits for the
+    commit.
+    """
+    own = transaction.get_connection(rows.db)
+    if own.vendor != "postgresql" or not own.in_atomic_block:
+        return False
+    update = cast(UpdateQuery, rows.query.chain(UpdateQuery))
+    update.add_update_values(changes)
+    side = connections.create_connection(rows.db)
+    try:
+        sql, params = update.get_compiler(connection=side).as_sql()
+        with side.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, false)", [SIDE_WRITE_LOCK_TIMEOUT])
+            cursor.execute(sql, params)
+            return cursor.rowcount > 0
+    except DatabaseError:
+        # Progress is a courtesy: a failed side write falls back to the task's connection.
+        return False
+    finally:
+        side.close()
 
 
 def job_progress_finish(*, task_result_id: str, succeeded: bool, message: str = "") -> None:

@@ -341,8 +341,9 @@ def import_code_duties(
             if problems or found:
                 raise problems.refusal(name, found, found_count)
             plural = "y" if stage.rows == 1 else "ies"
-            # A job's page sees no progress from inside the transaction: this is what it shows
-            # until the job ends.
+            # On PostgreSQL a job's page sees the steps reported inside the transaction as they
+            # come (`job_progress_update` writes them on a connection of its own); on SQLite it
+            # shows this until the commit.
             bar.writing(
                 DUTIES_STEPS["checked"],
                 f"Checked. Writing {stage.rows:,} dut{plural} in one transaction (all or nothing)",

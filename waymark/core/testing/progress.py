@@ -1,6 +1,9 @@
-"""A progress callback for tests (`waymark.core.imports.ProgressCallback`)."""
+"""A progress callback for tests (`waymark.core.imports.ProgressCallback`), and the job's
+progress as its page reads it."""
 
 from __future__ import annotations
+
+from django.db import connections
 
 
 class ProgressCalls:
@@ -28,3 +31,17 @@ class ProgressCalls:
     def messages(self, leaving_out: str = "") -> list[str]:
         """The messages given, in order, but for `leaving_out` (a step repeated as it goes)."""
         return [message for _, _, message in self.calls if message != leaving_out]
+
+
+def progress_seen_from_outside(task_result_id: str) -> tuple[int, str]:
+    """A job's (done, message) as another connection, such as the job's page, reads it now."""
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(
+                "SELECT done, message FROM jobs_jobprogress WHERE task_result_id = %s", [task_result_id]
+            )
+            done, message = cursor.fetchone()
+    finally:
+        other.close()
+    return int(done), str(message)

@@ -14,7 +14,7 @@ from django.db import OperationalError, connection
 from waymark.core.geography import h3_cell
 from waymark.core.imports import ImportRefusedError, file_sha256
 from waymark.core.models import PoliceForceArea
-from waymark.core.testing.progress import ProgressCalls
+from waymark.core.testing.progress import ProgressCalls, progress_seen_from_outside
 from waymark.core.testing.world import World
 from waymark.crime import classification
 from waymark.crime.force_extract import import_crimes, import_events
@@ -29,6 +29,8 @@ from waymark.crime.models import (
     ProgressionEvent,
 )
 from waymark.crime.synthetic import write_extract
+from waymark.jobs.progress import ProgressReporter
+from waymark.jobs.services import job_progress_start
 
 from .force_extract_support import (
     SAMPLE_CRIMES,
@@ -585,6 +587,35 @@ def test_events_progress_gives_writing_as_much_of_the_bar_as_reading(
         (done, message) for done, _, message in calls
     ]
     assert calls[-1] == (2 * size, 2 * size, "Imported")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_job_s_page_sees_each_writing_step_while_the_transaction_runs(
+    area: PoliceForceArea, tmp_path: Path
+) -> None:
+    """On PostgreSQL the steps the import reports inside its one transaction reach the job's page
+    as they come: each is read here, from another connection, as it is reported."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one connection write at a time: the page sees them at the commit")
+    job = job_progress_start(task_result_id="import-1", name="Import", started_by=None, organisation=None)
+    report = ProgressReporter(job.task_result_id, counts_rows=False, min_interval=0.0)
+    seen_inside: list[str] = []
+
+    def progress(*, done: int, total: int, message: str = "") -> None:
+        report(done=done, total=total, message=message)
+        if connection.in_atomic_block:
+            seen_inside.append(progress_seen_from_outside(job.task_result_id)[1])
+
+    path = write_csv(tmp_path / "c.csv", [crime_row(f"R-{n}") for n in range(50)])
+    import_crimes(path, police_force_area=area, extracted_on=APRIL, progress=progress)
+
+    assert seen_inside == [
+        "Writing crimes, classified",
+        "Writing victims, suspects and VAWG bases",
+        "Writing outcome history",
+        "Saving: the database checks every row's references",
+    ]
+    assert Crime.objects.count() == 50
 
 
 def test_a_synthetic_extract_imports_and_a_later_one_updates_it(

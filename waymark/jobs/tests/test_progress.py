@@ -6,11 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection, transaction
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from waymark.accounts.models import User
 from waymark.core.testing.matrix import permission_matrix
+from waymark.core.testing.progress import progress_seen_from_outside
 from waymark.core.testing.world import World
 from waymark.jobs.models import JobProgress
 from waymark.jobs.progress import ProgressReporter
@@ -223,6 +225,44 @@ def test_the_reporter_always_writes_a_new_stage(world: World) -> None:
     report(done=10, total=30, message="Writing")
     job.refresh_from_db()
     assert (job.done, job.message) == (10, "Writing")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_progress_reported_inside_a_transaction_is_seen_by_the_page_at_once(world: World) -> None:
+    """An import writes in one all-or-nothing transaction and reports its steps from inside it:
+    on PostgreSQL the page sees each step as it is reported, not only after the commit."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one connection write at a time: progress waits for the commit")
+    job = enqueue_count(person(world, "provider_manager"))
+    with transaction.atomic():
+        job_progress_update(task_result_id=job.task_result_id, done=5, total=10, message="Writing crimes")
+        assert progress_seen_from_outside(job.task_result_id) == (5, "Writing crimes")
+        job_progress_update(task_result_id=job.task_result_id, done=8, total=10, message="Saving")
+        assert progress_seen_from_outside(job.task_result_id) == (8, "Saving")
+    job.refresh_from_db()
+    assert (job.done, job.message, job.status) == (8, "Saving", JobProgress.Status.RUNNING)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_progress_inside_a_transaction_that_holds_the_job_s_row_still_lands(world: World) -> None:
+    """If the transaction itself has written the job's row, a write from outside would wait for
+    it for ever: it gives up after a moment and the update is made inside the transaction."""
+    job = enqueue_count(person(world, "provider_manager"))
+    with transaction.atomic():
+        JobProgress.objects.filter(pk=job.pk).update(message="Held by this transaction")
+        job_progress_update(task_result_id=job.task_result_id, done=3, total=10, message="Writing")
+    job.refresh_from_db()
+    assert (job.done, job.message) == (3, "Writing")
+
+
+@pytest.mark.django_db
+def test_progress_of_a_job_created_in_the_same_transaction_lands(world: World) -> None:
+    """A job row no other connection can see yet (created in this uncommitted transaction, as
+    in a request that enqueues and runs a task at once) still takes its progress."""
+    job = enqueue_count(person(world, "provider_manager"))
+    job_progress_update(task_result_id=job.task_result_id, done=2, total=3, message="Counting")
+    job.refresh_from_db()
+    assert (job.done, job.message) == (2, "Counting")
 
 
 def test_progress_text() -> None:
