@@ -95,13 +95,19 @@ def job_state(*, job: JobProgress) -> JobState:
             total=job.total,
             finished=status in JobProgress.FINISHED,
             counts_rows=job.counts_rows,
+            stopped=status == JobProgress.Status.FAILED,
         ),
     )
 
 
-def progress_text(*, done: int, total: int, finished: bool = False, counts_rows: bool = True) -> str:
+def progress_text(
+    *, done: int, total: int, finished: bool = False, counts_rows: bool = True, stopped: bool = False
+) -> str:
     """The words for a progress bar: "12,000 of 40,000 rows (30%)", or "30% done" for a job
-    whose units are not rows (a file import counts bytes read and steps of writing)."""
+    whose units are not rows (a file import counts bytes read and steps of writing). A job that
+    `stopped` (failed) says where, as its bar shows: not "Finished" beside a bar a third full."""
+    if stopped:
+        return _stopped_text(done=done, total=total, counts_rows=counts_rows)
     if not counts_rows:
         if finished:
             return "Finished"
@@ -114,6 +120,18 @@ def progress_text(*, done: int, total: int, finished: bool = False, counts_rows:
         return f"{done:,} rows done so far" if done else "Not started yet"
     percent = max(0, min(100, done * 100 // total))
     return f"{done:,} of {total:,} rows ({percent}%)"
+
+
+def _stopped_text(*, done: int, total: int, counts_rows: bool) -> str:
+    """Where a failed job's bar stopped."""
+    if not done:
+        return "Stopped before it started"
+    if not total:
+        return f"Stopped after {done:,} rows" if counts_rows else "Stopped"
+    percent = max(0, min(100, done * 100 // total))
+    if not counts_rows:
+        return f"Stopped at {percent}%"
+    return f"Stopped after {done:,} of {total:,} rows ({percent}%)"
 
 
 def _task_status(task_result_id: str) -> TaskResultStatus | None:

@@ -275,6 +275,13 @@ def test_progress_text() -> None:
     assert progress_text(done=12_000, total=40_000, counts_rows=False) == "30% done"
     assert progress_text(done=0, total=0, counts_rows=False) == "Not started yet"
     assert progress_text(done=40_000, total=40_000, finished=True, counts_rows=False) == "Finished"
+    # A failed job says where it stopped, as its bar shows.
+    assert progress_text(done=12_000, total=40_000, stopped=True, counts_rows=False) == "Stopped at 30%"
+    assert (
+        progress_text(done=12_000, total=40_000, stopped=True) == "Stopped after 12,000 of 40,000 rows (30%)"
+    )
+    assert progress_text(done=7, total=0, stopped=True) == "Stopped after 7 rows"
+    assert progress_text(done=0, total=40_000, stopped=True) == "Stopped before it started"
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
