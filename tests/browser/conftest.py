@@ -43,18 +43,56 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     }
 
 
+# WCAG 1.4.10 (Reflow): content fits 320 CSS pixels without scrolling in two directions; a
+# data table may scroll sideways, inside its own box (.waymark-table-scroll), not the page.
+REFLOW_WIDTH = 320
+# The innermost elements that stick out past the right edge, but for those inside a table's box.
+STICKING_OUT_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return [];
+  const out = [...document.querySelectorAll("body *")].filter(
+    (el) => el.getBoundingClientRect().right > width + 1 && !el.closest(".waymark-table-scroll")
+  );
+  return out
+    .filter((el) => !out.some((other) => other !== el && el.contains(other)))
+    .slice(0, 8)
+    .map((el) => `<${el.tagName.toLowerCase()} id="${el.id}" class="${el.className}">` +
+      ` ${(el.textContent || "").trim().slice(0, 60)}`);
+}"""
+NEXT_FRAME_JS = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
 class AxeChecker:
-    """Runs axe on the current page with the WCAG 2.2 AA tags and fails on any violation."""
+    """Runs axe on the current page with the WCAG 2.2 AA tags and fails on any violation; then
+    narrows the window to 320 CSS pixels and fails if the page no longer fits (a table scrolling
+    in its own box is fine) or if axe finds anything there, such as a box that scrolls but
+    cannot be reached by keyboard."""
 
     def __init__(self) -> None:
         self.axe = Axe()
         self.pages_checked: list[str] = []
 
     def check(self, page: Any) -> None:
-        results = self.axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+        self._axe(page, "")
         self.pages_checked.append(page.url)
+        wide = page.viewport_size
+        page.set_viewport_size({"width": REFLOW_WIDTH, "height": wide["height"]})
+        try:
+            page.evaluate(NEXT_FRAME_JS)
+            sticking_out = page.evaluate(STICKING_OUT_JS)
+            assert not sticking_out, (
+                f"{page.url} does not fit {REFLOW_WIDTH} CSS pixels (WCAG 1.4.10):\n"
+                + "\n".join(sticking_out)
+            )
+            self._axe(page, f" at {REFLOW_WIDTH} CSS pixels")
+        finally:
+            page.set_viewport_size(wide)
+            page.evaluate(NEXT_FRAME_JS)
+
+    def _axe(self, page: Any, where: str) -> None:
+        results = self.axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
         assert results.violations_count == 0, (
-            f"axe found violations on {page.url}:\n{results.generate_report()}"
+            f"axe found violations on {page.url}{where}:\n{results.generate_report()}"
         )
 
 

@@ -1,0 +1,43 @@
+"""A narrow screen (320 CSS pixels, WCAG 1.4.10): a wide table scrolls inside its own box, which
+the keyboard can reach and a screen reader can name, while the page itself still fits.
+
+Every page a browser test checks with `axe.check` is also checked at this width (conftest)."""
+
+import pytest
+from playwright.sync_api import expect
+
+from waymark.core.testing.world import build_world
+
+from .conftest import NEXT_FRAME_JS, REFLOW_WIDTH
+from .signing_in import sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def test_a_wide_table_scrolls_in_a_box_the_keyboard_can_reach(page, live_server, axe):
+    analyst = build_world().member("opcc_analyst")
+    sign_in(page, live_server.url, analyst.email)
+    page.set_viewport_size({"width": REFLOW_WIDTH, "height": 800})
+    page.goto(f"{live_server.url}/victims-code/code/")
+
+    box = page.locator(".waymark-table-scroll").first
+    caption = box.locator("caption").text_content()
+    assert caption
+    # Named after its table, reachable by keyboard, and the page does not scroll sideways.
+    expect(box).to_have_attribute("role", "region")
+    expect(box).to_have_attribute("aria-label", f"{caption.strip()} (scrolls sideways)")
+    expect(box).to_have_attribute("tabindex", "0")
+    assert page.evaluate("document.documentElement.scrollWidth") <= REFLOW_WIDTH
+    assert box.evaluate("el => el.scrollWidth > el.clientWidth")
+
+    box.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("el => el.scrollLeft > 0", arg=box.element_handle())
+    axe.check(page)
+
+    # On a wide screen the same table fits: its box is no stop in the tab order.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.evaluate(NEXT_FRAME_JS)
+    assert box.evaluate("el => el.scrollWidth <= el.clientWidth")
+    expect(box).not_to_have_attribute("tabindex", "0")
+    expect(box).not_to_have_attribute("role", "region")
