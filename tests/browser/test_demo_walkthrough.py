@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from .signing_in import sign_in_demo
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 ROLES = [
     "opcc.admin@demo.waymark.test",

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from .signing_in import sign_in_demo
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 DUE_RETURN = "DEMO-MOJ-IDVA-2021 return for 1 January 2023 to 31 March 2023"
 

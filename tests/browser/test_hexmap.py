@@ -12,7 +12,7 @@ from waymark.crime.views_components import example_charts, example_hex_map
 
 from .signing_in import sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_the_examples_page_draws_the_map_without_tiles_and_passes_axe(page, live_server, axe, console_errors):

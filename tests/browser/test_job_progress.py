@@ -11,7 +11,7 @@ from waymark.jobs.tests.tasks import count_to
 
 from .signing_in import sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_running_job_s_page_updates_itself_and_passes_axe(page, live_server, axe, console_errors):

@@ -9,7 +9,7 @@ from waymark.core.testing.world import build_world
 
 from .signing_in import sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_admin_signs_in_with_mfa_and_the_pages_pass_axe(page, live_server, axe, console_errors):

@@ -62,8 +62,8 @@ def run_worker() -> Callable[[], None]:
     """Run `manage.py db_worker --batch` here: every queued task, then stop.
 
     The worker installs its own Ctrl-C handlers; they are put back afterwards so that pytest
-    can still be interrupted. Needs `django_db(transaction=True, serialized_rollback=True)`: the
-    worker closes a connection it finds inside a transaction, as the test's would be.
+    can still be interrupted. Needs `django_db(transaction=True)`: the worker closes a
+    connection it finds inside a transaction, as the test's would be.
     """
 
     def run() -> None:

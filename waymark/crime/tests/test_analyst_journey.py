@@ -74,7 +74,7 @@ def upload(client: Client, path: Path, kind: str, run_worker: Callable[[], None]
     return client.get(job_url).content.decode()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_an_analyst_uploads_a_year_and_the_page_the_api_and_the_csv_agree(
     client: Client, world: World, run_worker: Callable[[], None], upload_jobs: Path, tmp_path: Path
 ) -> None:

@@ -254,7 +254,7 @@ def test_imports_of_one_force_area_take_turns_to_write(area: PoliceForceArea) ->
     assert result.created == 10 == Crime.objects.count()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_same_file_imported_by_another_job_meanwhile_changes_nothing(area: PoliceForceArea) -> None:
     """Two jobs with the same file: the second, waiting for the lock while the first writes,
     finds the file recorded once it has the lock, and reports it as imported before."""
@@ -589,7 +589,7 @@ def test_events_progress_gives_writing_as_much_of_the_bar_as_reading(
     assert calls[-1] == (2 * size, 2 * size, "Imported")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_job_s_page_sees_each_writing_step_while_the_transaction_runs(
     area: PoliceForceArea, tmp_path: Path
 ) -> None:

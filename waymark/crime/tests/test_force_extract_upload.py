@@ -122,7 +122,7 @@ def test_the_form_says_what_is_missing_and_queues_nothing(
     assert uploads(var_dir) == []
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_an_upload_is_imported_by_the_worker_and_its_rows_appear(
     client: Client, world: World, run_worker: Callable[[], None], var_dir: Path
 ) -> None:
@@ -168,7 +168,7 @@ def test_an_upload_is_imported_by_the_worker_and_its_rows_appear(
     assert "Case-progression events" in imports_page
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_refused_upload_fails_the_job_and_lists_every_problem(
     client: Client, world: World, run_worker: Callable[[], None], var_dir: Path, tmp_path: Path
 ) -> None:

@@ -227,7 +227,7 @@ def test_the_real_files_import_with_the_counts_source_md_states(data: Path) -> N
     )  # every file is read and checked before any is saved
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_files_are_read_outside_the_transaction_so_an_upload_s_page_shows_the_progress(data: Path) -> None:
     """A job's progress written inside a transaction is seen by nobody until it commits: the
     reading, which is most of the time, reports from outside it; only the saving is inside."""

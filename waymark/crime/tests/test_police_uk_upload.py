@@ -114,7 +114,7 @@ def test_the_form_says_what_is_wrong_and_queues_nothing(
     assert uploads(upload_jobs) == []
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_month_and_then_a_zip_are_imported_by_the_worker(
     client: Client, world: World, run_worker: Callable[[], None], upload_jobs: Path
 ) -> None:
@@ -170,7 +170,7 @@ def test_a_month_and_then_a_zip_are_imported_by_the_worker(
     assert uploads(upload_jobs) == []
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_refused_zip_fails_the_job_and_lists_every_problem_by_file(
     client: Client, world: World, run_worker: Callable[[], None], upload_jobs: Path
 ) -> None:

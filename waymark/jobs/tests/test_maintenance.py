@@ -101,7 +101,7 @@ def raw_phone(user: User) -> str:
         return str(cursor.fetchone()[0])
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_re_encryption_end_to_end_through_the_worker(
     client: Client, world: World, salts: Callable[..., Any], run_worker: Callable[[], None]
 ) -> None:
@@ -126,7 +126,7 @@ def test_re_encryption_end_to_end_through_the_worker(
     assert User.objects.get(pk=person.pk).phone == "07700 900123"
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_re_encryption_with_an_unreadable_value_fails_in_the_page(
     client: Client, world: World, salts: Callable[..., Any], run_worker: Callable[[], None]
 ) -> None:

@@ -227,7 +227,7 @@ def test_the_reporter_always_writes_a_new_stage(world: World) -> None:
     assert (job.done, job.message) == (10, "Writing")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_progress_reported_inside_a_transaction_is_seen_by_the_page_at_once(world: World) -> None:
     """An import writes in one all-or-nothing transaction and reports its steps from inside it:
     on PostgreSQL the page sees each step as it is reported, not only after the commit."""
@@ -243,7 +243,7 @@ def test_progress_reported_inside_a_transaction_is_seen_by_the_page_at_once(worl
     assert (job.done, job.message, job.status) == (8, "Saving", JobProgress.Status.RUNNING)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_progress_inside_a_transaction_that_holds_the_job_s_row_still_lands(world: World) -> None:
     """If the transaction itself has written the job's row, a write from outside would wait for
     it for ever: it gives up after a moment and the update is made inside the transaction."""
@@ -284,7 +284,7 @@ def test_progress_text() -> None:
     assert progress_text(done=0, total=40_000, stopped=True) == "Stopped before it started"
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_task_run_by_the_worker_reports_through_to_the_page(
     client: Client, world: World, run_worker: Callable[[], None]
 ) -> None:
@@ -303,7 +303,7 @@ def test_a_task_run_by_the_worker_reports_through_to_the_page(
     assert "Counted to 4." in page
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_task_that_raises_in_the_worker_shows_failed(
     client: Client, world: World, run_worker: Callable[[], None]
 ) -> None:

@@ -123,7 +123,7 @@ def test_the_same_file_twice_changes_nothing(area: PoliceForceArea) -> None:
     assert ForceExtractImport.objects.filter(kind=CODE_DUTIES_KIND).count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_duties_import_waits_its_turn_behind_another_import_of_the_area(area: PoliceForceArea) -> None:
     """While another import of the area's extract holds its lock, a duties import writes nothing:
     here it gives up after a lock timeout, and goes through once the lock is free. (Transactional:
@@ -137,7 +137,7 @@ def test_a_duties_import_waits_its_turn_behind_another_import_of_the_area(area: 
     assert import_code_duties(SAMPLE_DUTIES, police_force_area=area, extracted_on=EXTRACTED).new == 18
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_same_duties_file_imported_by_another_job_meanwhile_changes_nothing(
     area: PoliceForceArea,
 ) -> None:

@@ -255,7 +255,7 @@ def test_nothing_stores_or_logs_the_client_address_or_browser(link, caplog):
     ]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_submits_at_the_same_moment_store_one_answer(world):
     """Two threads submit the same link at once: exactly one succeeds (PostgreSQL: the second
     UPDATE waits for the first's row lock, then finds used_at set)."""
