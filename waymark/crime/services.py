@@ -4,7 +4,6 @@ police.uk's open data."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -67,5 +66,5 @@ def police_uk_upload(*, by: User, file: UploadedFile) -> JobProgress:
         task=police_uk_import,
         kwargs={},
         what="",
-        detail=f"Uploaded police.uk data: {Path(file.name or '').name[:255]}.",
+        detail="Uploaded police.uk data.",
     )

@@ -81,8 +81,9 @@ class UploadStore:
         """Save an uploaded file and queue `task` to import it; return the job, whose page shows
         the progress and the result. The task is called with `kwargs` and the upload's id, the
         file's own name and who uploaded it; the job is named after the store, `what` and the
-        file, and the upload is written to the access log with `detail`. If the job cannot be
-        queued, the upload goes at once: no job would ever read it. Call it in a transaction."""
+        file, and the upload is written to the access log with `detail` and the file's name. If
+        the job cannot be queued, the upload goes at once: no job would ever read it. Call it in
+        a transaction."""
         file_name = Path(file.name or "upload.csv").name[:255]
         upload_id = self.save(file.chunks())
         try:
@@ -97,7 +98,9 @@ class UploadStore:
                     "by_public_id": str(by.public_id),
                 },
             )
-            access_log_record(actor=by, action=AccessLog.Action.CREATE, obj=job, detail=detail)
+            access_log_record(
+                actor=by, action=AccessLog.Action.CREATE, obj=job, detail=f"{detail} File: {file_name}."
+            )
         except BaseException:
             self.path(upload_id).unlink(missing_ok=True)
             raise

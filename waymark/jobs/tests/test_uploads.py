@@ -7,8 +7,10 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
+from waymark.audit.models import AccessLog, record_id_of
 from waymark.core.imports import ImportRefusedError, RowError
 from waymark.core.testing.world import World
 from waymark.jobs.models import JobProgress
@@ -84,3 +86,23 @@ def test_any_other_error_fails_the_job_saying_nothing_was_imported(world: World,
         assert job.message == IMPORT_STOPPED
         assert STORE.refusal_load(task_result_id=job.task_result_id) is None
         assert not STORE.path(upload_id).exists()
+
+
+def test_starting_a_job_logs_the_upload_with_the_file_s_own_name(world: World, tmp_path: Path) -> None:
+    """The access log says who uploaded which file: the name without any folder the browser
+    sent, as the job is named; the upload waits, private, under VAR_DIR for the job."""
+    analyst = world.member("opcc_analyst")
+    with override_settings(VAR_DIR=tmp_path):
+        job = STORE.start_job(
+            by=analyst,
+            file=SimpleUploadedFile("exports/2024-01-street.csv", b"a\n1\n"),
+            task=count_to,
+            kwargs={"n": 1},
+            what="street",
+            detail="Uploaded test data.",
+        )
+        entry = AccessLog.objects.get(action=AccessLog.Action.CREATE, record_id=record_id_of(job))
+        assert entry.actor == analyst
+        assert entry.detail == "Uploaded test data. File: 2024-01-street.csv."
+        assert job.name == "Test import (street): 2024-01-street.csv"
+        assert [p.read_bytes() for p in STORE.directory().glob("*.csv")] == [b"a\n1\n"]
