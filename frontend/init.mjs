@@ -10,25 +10,28 @@ if ("noModule" in HTMLScriptElement.prototype) {
 
 // A table too wide for the screen scrolls inside its box (.waymark-table-scroll). Such a box
 // is made reachable by keyboard, to scroll it, and named after its table's caption; a box that
-// fits is left alone, so tables that fit add no stops to the tab order.
-function markScrollingTables() {
-  for (const box of document.querySelectorAll(".waymark-table-scroll")) {
-    if (box.scrollWidth > box.clientWidth) {
-      const caption = box.querySelector("caption")?.textContent.replace(/\s+/g, " ").trim();
-      box.tabIndex = 0;
-      box.setAttribute("role", "region");
-      box.setAttribute("aria-label", `${caption || "Table"} (scrolls sideways)`);
-    } else {
-      box.removeAttribute("tabindex");
-      box.removeAttribute("role");
-      box.removeAttribute("aria-label");
-    }
+// fits is left alone, so tables that fit add no stops to the tab order. Each box and its table
+// are watched, so a box is marked again when the window narrows or the table grows (a
+// <details> in a cell opening, say), not only when the page loads.
+function markScrollingTable(box) {
+  if (box.scrollWidth > box.clientWidth) {
+    const caption = box.querySelector("caption")?.textContent.replace(/\s+/g, " ").trim();
+    box.tabIndex = 0;
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", `${caption || "Table"} (scrolls sideways)`);
+  } else {
+    box.removeAttribute("tabindex");
+    box.removeAttribute("role");
+    box.removeAttribute("aria-label");
   }
 }
 
-markScrollingTables();
-let resizing = 0;
-window.addEventListener("resize", () => {
-  cancelAnimationFrame(resizing);
-  resizing = requestAnimationFrame(markScrollingTables);
+const tableSizes = new ResizeObserver((entries) => {
+  const boxes = new Set(entries.map((entry) => entry.target.closest(".waymark-table-scroll")));
+  boxes.forEach(markScrollingTable);
 });
+for (const box of document.querySelectorAll(".waymark-table-scroll")) {
+  markScrollingTable(box); // now, not a frame later: the page is checked as soon as it loads
+  tableSizes.observe(box);
+  if (box.firstElementChild) tableSizes.observe(box.firstElementChild);
+}
