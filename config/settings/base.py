@@ -107,16 +107,23 @@ TEMPLATES = [
     },
 ]
 
+# SQLite (`make run`) is shared by the web server's threads and the task worker. WAL lets them
+# read while one writes. Every request is a transaction (ATOMIC_REQUESTS) that may end by
+# writing (the access log); begun DEFERRED, it would read, and then fail with "database is
+# locked" at once if another connection had committed meanwhile, so it is begun IMMEDIATE:
+# it waits, up to `timeout` seconds, for the one write lock before it reads.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+}
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'waymark.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the worker and the web server share the file without "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].update(
-        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
-    )
+    DATABASES["default"]["OPTIONS"].update(SQLITE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
