@@ -124,6 +124,12 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(SQLITE_OPTIONS)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool("DATABASE_JIT_OFF", True):
+    # PostgreSQL's JIT compiles the dashboards' queries (many EXISTS subplans, high estimated
+    # cost) for longer than they then run: off, the RASSO page's figures take a third less
+    # time over a million crimes (docs/benchmarks.md). Behind a pooler that will
+    # not pass `options` on, set DATABASE_JIT_OFF=false and turn JIT off on the server.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

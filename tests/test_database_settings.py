@@ -1,8 +1,9 @@
-"""The SQLite options `make run` uses (`SQLITE_OPTIONS`) let a request that reads and then writes
-share the file with another writer, as the web server's threads and the task worker do.
+"""The database settings: PostgreSQL connections run without JIT, and the SQLite options `make
+run` uses (`SQLITE_OPTIONS`) let a request that reads and then writes share the file with
+another writer, as the web server's threads and the task worker do.
 
-The options are tested on a file of the test's own, so this runs whichever database the suite
-is on."""
+The SQLite options are tested on a file of the test's own, so that test runs whichever database
+the suite is on."""
 
 from __future__ import annotations
 
@@ -13,12 +14,23 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from django.db import connections, transaction
+import pytest
+from django.db import connection, connections, transaction
 from django.db.utils import ConnectionHandler
 
 from config.settings.base import SQLITE_OPTIONS
 
 ALIAS = "sqlite_sharing"
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit() -> None:
+    """JIT compiling made the dashboards' queries slower than they run (docs/benchmarks.md)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("JIT is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
 
 
 @contextmanager
