@@ -1280,8 +1280,8 @@ class _EventRows:
     """Turns rows of an events file into staging rows, noting every problem."""
 
     def __init__(self, columns: dict[str, int], problems: _Problems, extracted_on: date) -> None:
-        # The header's names in file order: each row is zipped with them into a dict.
-        self.names = sorted(columns, key=columns.__getitem__)
+        # Each row's values are read by position, in `EVENT_COLUMNS` order, whatever the file's.
+        self.positions = tuple(columns[name] for name in EVENT_COLUMNS)
         self.width = len(columns)
         self.values = _Values(problems, extracted_on=extracted_on)
 
@@ -1297,12 +1297,14 @@ class _EventRows:
                 + ("is the file cut short?" if len(row) < self.width else "is a comma missing its quotes?"),
             )
             return None, [], []
-        get = dict(zip(self.names, map(str.strip, row), strict=True)).__getitem__
-        reference = v.text("crime_reference", get("crime_reference"), required=True)
-        kind = v.choice("event", get("event"), EVENT_KINDS, what="an event")
-        occurred_on = v.date("event_date", get("event_date"))
-        suspect = v.text("suspect_id", get("suspect_id"))
-        detail = v.text("detail", get("detail"))
+        reference_text, kind_text, date_text, suspect_text, detail_text = [
+            row[position].strip() for position in self.positions
+        ]
+        reference = v.text("crime_reference", reference_text, required=True)
+        kind = v.choice("event", kind_text, EVENT_KINDS, what="an event")
+        occurred_on = v.date("event_date", date_text)
+        suspect = v.text("suspect_id", suspect_text)
+        detail = v.text("detail", detail_text)
         allowed = EVENT_DETAILS.get(kind)
         if allowed is not None:
             v.choice("detail", detail, allowed, what=f"the detail of a {kind} event")
