@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db import connections as django_connections
 
@@ -176,3 +177,12 @@ def waiting_its_turn(area: PoliceForceArea, job: Callable[[], T], meanwhile: Cal
     if "error" in outcome:
         raise outcome["error"]
     return outcome["result"]
+
+
+def upload_form(path: Path, kind: str = "crimes", extracted_on: str = "2025-04-01") -> dict[str, Any]:
+    """The upload page's form, filled in as a person does, with the file at `path`."""
+    return {
+        "kind": kind,
+        "extracted_on": extracted_on,
+        "file": SimpleUploadedFile(path.name, path.read_bytes(), content_type="text/csv"),
+    }

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -23,6 +22,8 @@ from waymark.core.testing.html_tables import table_rows
 from waymark.core.testing.world import World
 from waymark.crime.models import Crime
 from waymark.crime.synthetic import write_extract
+
+from .force_extract_support import upload_form
 
 UPLOAD = "/crime/imports/upload/"
 YEAR = {"period": "fy:2024/25"}
@@ -64,10 +65,7 @@ def csv_section(rows: list[list[str]], header: list[str], last_label: str | None
 
 def upload(client: Client, path: Path, kind: str, run_worker: Callable[[], None]) -> str:
     """Upload one file as the analyst does, let the worker run it, and return its job's page."""
-    file = SimpleUploadedFile(path.name, path.read_bytes(), content_type="text/csv")
-    job_url = client.post(UPLOAD, {"kind": kind, "extracted_on": EXTRACTED.isoformat(), "file": file})[
-        "Location"
-    ]
+    job_url = client.post(UPLOAD, upload_form(path, kind, EXTRACTED.isoformat()))["Location"]
     queued = client.get(job_url).content.decode()
     assert '<progress id="job-progress"' in queued
     run_worker()

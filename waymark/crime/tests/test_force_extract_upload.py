@@ -22,7 +22,7 @@ from waymark.core.testing.world import World
 from waymark.crime.models import Crime, ForceExtractImport, ProgressionEvent
 from waymark.jobs.models import JobProgress
 
-from .force_extract_support import SAMPLE_CRIMES, SAMPLE_EVENTS, crime_row, write_csv
+from .force_extract_support import SAMPLE_CRIMES, SAMPLE_EVENTS, crime_row, upload_form, write_csv
 
 IMPORTS = "/crime/imports/"
 UPLOAD = "/crime/imports/upload/"
@@ -37,14 +37,6 @@ def var_dir(upload_jobs: Path) -> Path:
 def uploads(var_dir: Path) -> list[Path]:
     directory = var_dir / "uploads" / "force-extract"
     return sorted(directory.glob("*.csv")) if directory.exists() else []
-
-
-def upload_form(path: Path, kind: str = "crimes", extracted_on: str = "2025-04-01") -> dict[str, Any]:
-    return {
-        "kind": kind,
-        "extracted_on": extracted_on,
-        "file": SimpleUploadedFile(path.name, path.read_bytes(), content_type="text/csv"),
-    }
 
 
 @permission_matrix({"opcc_admin": 200, "opcc_analyst": 200, "anonymous": 302}, default=403)
