@@ -1030,6 +1030,11 @@ class _Sql:
             return list(cursor.fetchall())
 
     def index(self, table: StagingTable, column: str) -> None:
+        """Index a staged column, on SQLite only: SQLite joins by looking rows up in an index.
+        PostgreSQL hash-joins the staged rows, and there an index only slows every UPDATE of
+        them, which writes each row anew, into every index too (a third of the events import)."""
+        if self.postgres:
+            return
         self.run(f"CREATE INDEX {table.name}_{column} ON {table.name} ({column})")
 
     def analyse(self, *tables: StagingTable) -> None:
@@ -1056,6 +1061,12 @@ class _Sql:
             f"SELECT s.line, d.first_line, {shown} {body} ORDER BY s.line LIMIT %s", [MAX_ERRORS]
         )
         return [RowError(row[0], key[0], describe(row)) for row in found], int(count)
+
+    def differs(self, pairs: Sequence[tuple[str, str]]) -> str:
+        """SQL true where any pair of expressions differs, a NULL equal only to a NULL."""
+        # SQLite's IS NOT is PostgreSQL's IS DISTINCT FROM (which SQLite only has from 3.39).
+        operator = "IS DISTINCT FROM" if self.postgres else "IS NOT"
+        return " OR ".join(f"{one} {operator} {other}" for one, other in pairs)
 
     def status_counts(self, table: StagingTable) -> dict[str, int]:
         counts = self.rows(f"SELECT status, COUNT(*) FROM {table.name} GROUP BY status")
@@ -1138,46 +1149,43 @@ def _upsert_crimes(
     b = _columns(CrimeVawgBasis, "id", "crime", "basis")
 
     # What each row is: new (as staged), from an older extract than the crime's (kept_newer), or
-    # to compare. Only rows of crimes already in Waymark are touched.
+    # unchanged until a difference is found below. Only rows of crimes already in Waymark are touched.
     known = sql.run(
         f"UPDATE {s} SET crime_id = c.id, status = CASE WHEN c.{c['extracted_on']} > %s"
-        f" THEN 'kept_newer' ELSE 'check' END FROM {crime} c"
+        f" THEN 'kept_newer' ELSE 'unchanged' END FROM {crime} c"
         f" WHERE c.{c['police_force_area']} = %s AND c.{c['crime_reference']} = {s}.crime_reference",
         [extracted_on, area.pk],
     )
     staged_victim = ", ".join(f"x.{field}" for field in _VICTIM_FIELDS)
     if known:
-        # Changed: a field, a victim or a suspect differs. EXCEPT treats NULLs as equal, as wanted.
+        # Changed: a field, a victim or a suspect differs, NULLs counting as equal. Each side is
+        # matched to the other by key, once (a crime by its id, a victim or suspect by its
+        # reference within the crime), which costs far less than comparing whole rows both ways.
         # (A file of crimes that are all new, such as the first, has nothing to compare.)
-        checked = f"{s} s"
-        in_file = f"JOIN {s} s ON s.line = x.line WHERE s.status = 'check'"
-        stored = "JOIN {s} s ON s.crime_id = x.{crime} WHERE s.status = 'check'"
-        staged_crime = ", ".join(f"s.{field}" for field in _CRIME_FIELDS)
-        stored_crime = ", ".join(f"x.{c[field]}" for field in _CRIME_FIELDS)
-        stored_victim = ", ".join(f"x.{cv[field]}" for field in _VICTIM_FIELDS)
-        differences = [
-            (
-                f"SELECT s.line, {staged_crime} FROM {checked} WHERE s.status = 'check'",
-                f"SELECT s.line, {stored_crime} FROM {crime} x JOIN {s} s ON s.crime_id = x.id"
-                " WHERE s.status = 'check'",
-            ),
-            (
-                f"SELECT s.line, {staged_victim} FROM {sv} x {in_file}",
-                f"SELECT s.line, {stored_victim} FROM {victim} x " + stored.format(s=s, crime=cv["crime"]),
-            ),
-            (
-                f"SELECT s.line, x.suspect_ref FROM {sp} x {in_file}",
-                f"SELECT s.line, x.{cs['suspect_ref']} FROM {suspect} x "
-                + stored.format(s=s, crime=cs["crime"]),
-            ),
-        ]
-        changed_lines = " UNION ".join(
-            f"SELECT line FROM ({one} EXCEPT {other}) d{number}"
-            for number, (staged, kept) in enumerate(differences)
-            for one, other in ((staged, kept), (kept, staged))
+        sql.analyse(stage)  # the statuses just set: without them the planner expects no row to check
+        checked = f"JOIN {s} s ON s.line = x.line AND s.status = 'unchanged'"
+        stored = f"JOIN {s} s ON s.crime_id = x.{{crime}} AND s.status = 'unchanged'"
+        victim_differs = sql.differs(
+            [(f"x.{field}", f"y.{cv[field]}") for field in _VICTIM_FIELDS if field != "victim_ref"]
         )
-        sql.run(f"UPDATE {s} SET status = 'changed' WHERE status = 'check' AND line IN ({changed_lines})")
-        sql.run(f"UPDATE {s} SET status = 'unchanged' WHERE status = 'check'")
+        changed_lines = " UNION ".join(
+            (
+                f"SELECT s.line FROM {s} s JOIN {crime} x ON x.id = s.crime_id WHERE s.status = 'unchanged'"
+                f" AND ({sql.differs([(f's.{field}', f'x.{c[field]}') for field in _CRIME_FIELDS])})",
+                # A victim in the file that Waymark lacks, or holds with other details.
+                f"SELECT s.line FROM {sv} x {checked} LEFT JOIN {victim} y ON y.{cv['crime']} = s.crime_id"
+                f" AND y.{cv['victim_ref']} = x.victim_ref WHERE y.{cv['crime']} IS NULL OR {victim_differs}",
+                # A victim Waymark holds that the file no longer gives.
+                f"SELECT s.line FROM {victim} x {stored.format(crime=cv['crime'])} WHERE NOT EXISTS"
+                f" (SELECT 1 FROM {sv} y WHERE y.line = s.line AND y.victim_ref = x.{cv['victim_ref']})",
+                f"SELECT s.line FROM {sp} x {checked} WHERE NOT EXISTS (SELECT 1 FROM {suspect} y"
+                f" WHERE y.{cs['crime']} = s.crime_id AND y.{cs['suspect_ref']} = x.suspect_ref)",
+                f"SELECT s.line FROM {suspect} x {stored.format(crime=cs['crime'])} WHERE NOT EXISTS"
+                f" (SELECT 1 FROM {sp} y WHERE y.line = s.line AND y.suspect_ref = x.{cs['suspect_ref']})",
+            )
+        )
+        # Only the changed rows are rewritten: an UPDATE writes a new copy of every row it touches.
+        sql.run(f"UPDATE {s} SET status = 'changed' WHERE status = 'unchanged' AND line IN ({changed_lines})")
 
     # The new and changed crimes are classified as they are written: the current rules are
     # matched once per (offence code, flags) combination among them, and each crime takes its

@@ -406,6 +406,90 @@ def test_a_change_of_suspects_alone_counts_as_a_change(area: PoliceForceArea, tm
     assert crime("R-1").extracted_on == MAY
 
 
+def test_a_later_file_finds_each_kind_of_change_and_only_those(area: PoliceForceArea, tmp_path: Path) -> None:
+    """Every way a crime can differ is a change, and nothing else is: R-SAME and R-BARE are the
+    same in both files (R-BARE with every optional value empty, which must compare equal to
+    itself); each other crime differs in one way only, R-AUTHORITY and R-VICTIM-DETAIL from an
+    empty value, which a comparison that is not NULL-safe would miss. A changed crime takes the
+    later extract's date; an unchanged one keeps its own."""
+    bare = {
+        "latitude": "",
+        "longitude": "",
+        "local_authority_code": "",
+        "victim_ids": "",
+        "victim_sex": "",
+        "victim_age_band": "",
+        "victim_ethnicity": "",
+        "victim_disability": "",
+        "victim_enhanced_rights": "",
+        "suspect_ids": "",
+    }
+    two_victims = {
+        "victim_ids": "V1;V2",
+        "victim_sex": "F;M",
+        "victim_age_band": "25-34;35-44",
+        "victim_ethnicity": "W1;A1",
+        "victim_disability": "N;Y",
+        "victim_enhanced_rights": "most_serious_crime;",
+    }
+    first = [
+        crime_row("R-SAME"),
+        crime_row("R-BARE", **bare),
+        crime_row("R-FIELD"),
+        crime_row("R-EMPTIED", lsoa_code="E01009150"),
+        crime_row("R-PLACED", **bare),
+        crime_row("R-AUTHORITY", **bare),
+        crime_row("R-VICTIM-DETAIL", **two_victims),
+        crime_row("R-VICTIM-ADDED"),
+        crime_row("R-VICTIM-GONE", **two_victims),
+        crime_row("R-SUSPECT-ADDED"),
+        crime_row("R-SUSPECT-GONE", suspect_ids="S1;S2"),
+    ]
+    later = [
+        crime_row("R-SAME"),
+        crime_row("R-BARE", **bare),
+        crime_row("R-FIELD", offence_code="8L"),
+        crime_row("R-EMPTIED", lsoa_code=""),
+        crime_row("R-PLACED", **{**bare, "latitude": "52.4797", "longitude": "-1.9027"}),
+        crime_row("R-AUTHORITY", **{**bare, "local_authority_code": "E08000025"}),
+        crime_row(
+            "R-VICTIM-DETAIL", **{**two_victims, "victim_enhanced_rights": "most_serious_crime;intimidated"}
+        ),
+        crime_row("R-VICTIM-ADDED", **two_victims),
+        crime_row("R-VICTIM-GONE", **{name: value.split(";")[0] for name, value in two_victims.items()}),
+        crime_row("R-SUSPECT-ADDED", suspect_ids="S-R-SUSPECT-ADDED;S2"),
+        crime_row("R-SUSPECT-GONE", suspect_ids="S2"),
+    ]
+    import_crimes(write_csv(tmp_path / "april.csv", first), police_force_area=area, extracted_on=APRIL)
+
+    result = import_crimes(write_csv(tmp_path / "may.csv", later), police_force_area=area, extracted_on=MAY)
+
+    assert (result.created, result.updated, result.unchanged) == (0, 9, 2)
+    assert dict(Crime.objects.values_list("crime_reference", "extracted_on")) == {
+        "R-SAME": APRIL,
+        "R-BARE": APRIL,
+        "R-FIELD": MAY,
+        "R-EMPTIED": MAY,
+        "R-PLACED": MAY,
+        "R-AUTHORITY": MAY,
+        "R-VICTIM-DETAIL": MAY,
+        "R-VICTIM-ADDED": MAY,
+        "R-VICTIM-GONE": MAY,
+        "R-SUSPECT-ADDED": MAY,
+        "R-SUSPECT-GONE": MAY,
+    }
+    assert crime("R-EMPTIED").lsoa_code in (None, "")
+    assert crime("R-AUTHORITY").local_authority_id == "E08000025"
+    assert list(
+        crime("R-VICTIM-DETAIL").victims.order_by("victim_ref").values_list("enhanced_rights", flat=True)
+    ) == ["most_serious_crime", "intimidated"]
+    assert list(crime("R-VICTIM-GONE").victims.values_list("victim_ref", flat=True)) == ["V1"]
+    assert sorted(crime("R-SUSPECT-ADDED").suspects.values_list("suspect_ref", flat=True)) == [
+        "S-R-SUSPECT-ADDED",
+        "S2",
+    ]
+
+
 def test_a_crimes_import_classifies_the_crimes_it_writes(
     area: PoliceForceArea, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
