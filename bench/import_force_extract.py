@@ -18,6 +18,13 @@ at the end unless `--keep`); then, for each size, from an empty crime store:
       foreign keys in place), timed with the commits: what writing them costs with no reading,
       checking or classifying.
 
+Then, for the large size only:
+
+  (d) a later extract of the same crimes, six months on (`write_extract(..., as_of=...)`:
+      outcomes and events that came since), imported over the first as the force's next
+      monthly extract would be, timed in a child process: the import's usual case, where most
+      crimes are known and each is compared with what Waymark holds.
+
 Each timed phase starts after a `CHECKPOINT`, so none is timed while the server writes out an
 earlier phase's pages.
 
@@ -47,6 +54,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 START, END = date(2023, 4, 1), date(2025, 3, 31)
 EXTRACTED_ON = date(2025, 4, 7)
+LATER_AS_OF, LATER_EXTRACTED_ON = date(2025, 9, 30), date(2025, 10, 6)
 AREA = "E23000014"
 
 
@@ -61,7 +69,9 @@ def _parse() -> argparse.Namespace:
     parser.add_argument(
         "--keep", action="store_true", help="keep the bench database (and reuse it next time)"
     )
-    parser.add_argument("--child", nargs=3, metavar=("DATABASE", "CRIMES", "EVENTS"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", nargs=4, metavar=("DATABASE", "CRIMES", "EVENTS", "EXTRACTED_ON"), help=argparse.SUPPRESS
+    )
     return parser.parse_args()
 
 
@@ -90,8 +100,9 @@ def _maxrss_mib() -> float:
 # --- the child: one import, measured -----------------------------------------------------------------
 
 
-def child(database: str, crimes_path: str, events_path: str) -> None:
-    """Import the two files into `database`; print one JSON line with times, counts and memory."""
+def child(database: str, crimes_path: str, events_path: str, extracted_on: str) -> None:
+    """Import the two files into `database` as the extract of `extracted_on` (ISO date); print one
+    JSON line with times, counts and memory."""
     import django
 
     django.setup()
@@ -104,19 +115,22 @@ def child(database: str, crimes_path: str, events_path: str) -> None:
     from waymark.crime.force_extract import import_crimes, import_events
 
     area = PoliceForceArea.objects.get(code=AREA)
+    extract_date = date.fromisoformat(extracted_on)
     baseline = _maxrss_mib()
     started = time.perf_counter()
-    crimes = import_crimes(Path(crimes_path), police_force_area=area, extracted_on=EXTRACTED_ON)
+    crimes = import_crimes(Path(crimes_path), police_force_area=area, extracted_on=extract_date)
     crimes_seconds = time.perf_counter() - started
     after_crimes = _maxrss_mib()
     started = time.perf_counter()
-    events = import_events(Path(events_path), police_force_area=area, extracted_on=EXTRACTED_ON)
+    events = import_events(Path(events_path), police_force_area=area, extracted_on=extract_date)
     events_seconds = time.perf_counter() - started
     print(
         json.dumps(
             {
                 "crimes_rows": crimes.rows,
                 "crimes_created": crimes.created,
+                "crimes_updated": crimes.updated,
+                "crimes_unchanged": crimes.unchanged,
                 "crimes_seconds": crimes_seconds,
                 "events_rows": events.rows,
                 "events_created": events.created,
@@ -129,9 +143,12 @@ def child(database: str, crimes_path: str, events_path: str) -> None:
     )
 
 
-def run_child(database: str, crimes_path: Path, events_path: Path) -> dict[str, Any]:
+def run_child(
+    database: str, crimes_path: Path, events_path: Path, extracted_on: date = EXTRACTED_ON
+) -> dict[str, Any]:
+    arguments = [database, str(crimes_path), str(events_path), extracted_on.isoformat()]
     done = subprocess.run(  # noqa: S603 - this script, with paths it wrote
-        [sys.executable, __file__, "--child", database, str(crimes_path), str(events_path)],
+        [sys.executable, __file__, "--child", *arguments],
         capture_output=True,
         text=True,
         env=os.environ.copy(),
@@ -258,6 +275,10 @@ def main() -> None:
             files[n] = write_extract(Path(workdir) / str(n), crimes=n, seed=args.seed, start=START, end=END)
             megabytes = sum(p.stat().st_size for p in files[n]) / 1e6
             log(f"  written in {time.perf_counter() - started:.1f}s ({megabytes:.0f} MB)")
+        log(f"writing the same {large:,} crimes as extracted on {LATER_AS_OF}")
+        later_files = write_extract(
+            Path(workdir) / "later", crimes=large, seed=args.seed, start=START, end=END, as_of=LATER_AS_OF
+        )
 
         log("creating the bench database (migrations)")
         old_name = connection.settings_dict["NAME"]
@@ -289,6 +310,12 @@ def main() -> None:
                 log(f"COPY of the rows the import wrote back into the same tables ({n:,} crimes)")
                 result["floor_crimes_seconds"], result["floor_events_seconds"] = same_rows_copy(Path(workdir))
                 results[n] = result
+            # (d) The store now holds the large extract, put back as the import wrote it.
+            with connection.cursor() as cursor:
+                cursor.execute("CHECKPOINT")
+            connection.close()
+            log(f"importing the later extract of the same {large:,} crimes over the first (child process)")
+            later = run_child(name, *later_files, extracted_on=LATER_EXTRACTED_ON)
         finally:
             if not args.keep:
                 log(f"dropping {name}")
@@ -350,6 +377,13 @@ def main() -> None:
     )
     growth = results[large]["rss_peak_mib"] - results[small]["rss_peak_mib"]
     print(f"Peak memory from {small:,} to {large:,} crimes: {growth:+.0f} MiB.")
+    print(
+        f"\nThe same {large:,} crimes extracted again on {LATER_AS_OF}, imported over the first "
+        f"(the monthly case): crimes {later['crimes_seconds']:.1f} s ({later['crimes_updated']:,} changed, "
+        f"{later['crimes_unchanged']:,} unchanged, {later['crimes_created']:,} new), events "
+        f"{later['events_seconds']:.1f} s ({later['events_rows']:,} rows, {later['events_created']:,} new); "
+        f"peak {later['rss_peak_mib']:.0f} MiB."
+    )
 
 
 if __name__ == "__main__":
