@@ -1,9 +1,14 @@
-"""Every demo role signs in and visits each section its navigation offers, plus the first record
-of each list: every page renders and passes axe (WCAG 2.2 AA) with the demo data loaded."""
+"""Every demo role signs in and visits each page its navigation offers, each section's page and
+every page listed there, plus the first record of each list: every page renders and passes axe
+(WCAG 2.2 AA) with the demo data loaded."""
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from playwright.sync_api import expect
+
+from waymark.accounts.models import User
+from waymark.core.navigation import nav_items_for
 
 from .signing_in import sign_in_demo
 
@@ -34,15 +39,23 @@ def test_each_role_walks_its_sections(page, live_server, axe, console_errors, em
     call_command("demo", quiet=True)
     sign_in_demo(page, live_server.url, email)
     axe.check(page)
-    sections = page.locator(".govuk-service-navigation__link").evaluate_all(
+    paths = page.locator(".govuk-service-navigation__link").evaluate_all(
         "links => links.map(a => a.pathname)"
     )
-    assert sections, "every role has at least its home page"
-    for path in sections:
+    assert paths, "every role has at least its home page"
+    visited = []
+    while paths:
+        path = paths.pop(0)
+        visited.append(path)
         response = page.goto(f"{live_server.url}{path}")
         assert response is not None
         assert response.status == 200, path
         axe.check(page)
+        if path.startswith("/sections/"):
+            # The section's pages, each visited in turn, then the rest of the navigation.
+            listed = page.locator("main .govuk-list a").evaluate_all("links => links.map(a => a.pathname)")
+            assert len(listed) > 1, path
+            paths[:0] = listed
         record = page.evaluate(FIRST_RECORD_JS, path) if path in RECORD_LISTS else None
         if record:
             assert page.goto(f"{live_server.url}{record}").status == 200, record
@@ -54,6 +67,9 @@ def test_each_role_walks_its_sections(page, live_server, axe, console_errors, em
                 for risk_page in (f"/risk/cases/{case_id}/", f"/risk/cases/{case_id}/assessments/new/"):
                     assert page.goto(f"{live_server.url}{risk_page}").status == 200, risk_page
                     axe.check(page)
+    # Through its sections, the walk reached every page the role may use.
+    user = User.objects.get(email=email)
+    assert {reverse(item.url_name) for item in nav_items_for(user)} <= set(visited)
     assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
 
 

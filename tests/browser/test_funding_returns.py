@@ -31,7 +31,10 @@ def test_a_provider_submits_a_return_and_the_opcc_accepts_it(page, live_server, 
 
     # The IDVA provider's manager finds the due return among their own.
     sign_in_demo(page, live_server.url, "idva.manager@demo.waymark.test", axe=axe)
-    page.locator(".govuk-service-navigation__link", has_text="Monitoring returns").click()
+    page.locator(".govuk-service-navigation__link", has_text="Funding").click()
+    expect(page.get_by_role("heading", name="Funding", exact=True)).to_be_visible()
+    axe.check(page)
+    page.locator("main").get_by_role("link", name="Monitoring returns", exact=True).click()
     expect(page.get_by_role("heading", name="Monitoring returns", exact=True)).to_be_visible()
     axe.check(page)
     expect(page.locator("#returns")).not_to_contain_text("DEMO-MOJ-ISVA-2021")  # another provider's
