@@ -320,27 +320,35 @@ def _current(path: str, hrefs: list[str]) -> str | None:
 
 def navigation_context(request: HttpRequest) -> dict[str, Any]:
     """The service navigation as govukServiceNavigation expects it, and the sub-navigation of
-    the section the page is in (None outside one)."""
+    the section the page is in (None outside one).
+
+    A link to the very page shown is `current` (`aria-current="page"`); a link to the page or
+    section a deeper page belongs to is `active` (`aria-current="true"`), as GOV.UK Frontend has it.
+    """
+    path = request.path
     groups = nav_groups_for(request.user)
     hrefs = {item.url_name: reverse(item.url_name) for group in groups for item in group.items}
-    current = _current(request.path, list(hrefs.values()))
+    within = _current(path, list(hrefs.values()))
     navigation: list[dict[str, Any]] = []
     sub_navigation: dict[str, Any] | None = None
     for group in groups:
         links = [
-            {"text": item.label, "href": hrefs[item.url_name], "current": hrefs[item.url_name] == current}
+            {
+                "text": item.label,
+                "href": hrefs[item.url_name],
+                "active": hrefs[item.url_name] == within,
+                "current": hrefs[item.url_name] == path,
+            }
             for item in group.items
         ]
         if not group.is_section:
-            navigation.append(
-                {"text": links[0]["text"], "href": links[0]["href"], "active": links[0]["current"]}
-            )
+            navigation.append(links[0])
             continue
         assert group.section is not None  # is_section says so
         href = reverse("section", args=[group.section.slug])
-        inside = any(link["current"] for link in links)
+        inside = any(link["active"] for link in links)
         navigation.append(
-            {"text": group.section.label, "href": href, "active": inside or request.path == href}
+            {"text": group.section.label, "href": href, "active": inside, "current": path == href}
         )
         if inside:
             sub_navigation = {"label": group.section.label, "href": href, "links": links}

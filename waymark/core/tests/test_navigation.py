@@ -30,14 +30,15 @@ def service_navigation(page: str) -> list[tuple[str, str, bool]]:
     return links
 
 
-def sub_navigation(page: str) -> tuple[str, list[tuple[str, str, bool]]] | None:
-    """(label, [(text, href, current)]) of the page's section sub-navigation, if it has one."""
+def sub_navigation(page: str) -> tuple[str, list[tuple[str, str, str]]] | None:
+    """(label, [(text, href, aria-current or "")]) of the page's section sub-navigation, if any."""
     found = re.search(r'<nav class="waymark-sub-navigation" aria-label="([^"]+)">(.*?)</nav>', page, re.S)
     if found is None:
         return None
     links = re.findall(r'<a [^>]*href="([^"]+)"([^>]*)>([^<]+)</a>', found.group(2))
     return html.unescape(found.group(1)), [
-        (html.unescape(text), href, 'aria-current="page"' in rest) for href, rest, text in links
+        (html.unescape(text), href, "".join(re.findall(r'aria-current="([^"]+)"', rest)))
+        for href, rest, text in links
     ]
 
 
@@ -91,12 +92,16 @@ def test_a_page_in_a_section_shows_its_siblings_and_marks_itself(
     assert sub_navigation(page) == (
         "Crime data",
         [
-            ("VAWG crimes", "/crime/vawg/", False),
-            ("Adult rape progression", "/crime/rasso/", True),
-            ("Crime data imports", "/crime/imports/", False),
+            ("VAWG crimes", "/crime/vawg/", ""),
+            ("Adult rape progression", "/crime/rasso/", "page"),
+            ("Crime data imports", "/crime/imports/", ""),
         ],
     )
     assert [text for text, _, active in service_navigation(page) if active] == ["Crime data"]
+    # A page below one of the section's is in it, but is not that page itself.
+    found = sub_navigation(client.get("/crime/imports/upload/").content.decode())
+    assert found is not None
+    assert [(text, current) for text, _, current in found[1] if current] == [("Crime data imports", "true")]
     # A page outside any section has no sub-navigation.
     assert sub_navigation(client.get("/jobs/").content.decode()) is None
 
@@ -113,7 +118,7 @@ def test_the_deepest_page_a_path_is_in_is_the_current_one(
     assert [text for text, _, active in service_navigation(page) if active] == ["Administration"]
     found = sub_navigation(page)
     assert found is not None
-    assert [text for text, _, current in found[1] if current] == ["Maintenance"]
+    assert [(text, current) for text, _, current in found[1] if current] == [("Maintenance", "page")]
 
 
 def test_a_section_of_one_page_is_that_page(world: World) -> None:
