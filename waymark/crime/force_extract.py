@@ -1178,6 +1178,7 @@ def _upsert_crimes(
                 # A victim Waymark holds that the file no longer gives.
                 f"SELECT s.line FROM {victim} x {stored.format(crime=cv['crime'])} WHERE NOT EXISTS"
                 f" (SELECT 1 FROM {sv} y WHERE y.line = s.line AND y.victim_ref = x.{cv['victim_ref']})",
+                # The same for suspects, who have nothing but their reference.
                 f"SELECT s.line FROM {sp} x {checked} WHERE NOT EXISTS (SELECT 1 FROM {suspect} y"
                 f" WHERE y.{cs['crime']} = s.crime_id AND y.{cs['suspect_ref']} = x.suspect_ref)",
                 f"SELECT s.line FROM {suspect} x {stored.format(crime=cs['crime'])} WHERE NOT EXISTS"
