@@ -351,5 +351,5 @@ def navigation_context(request: HttpRequest) -> dict[str, Any]:
             {"text": group.section.label, "href": href, "active": inside, "current": path == href}
         )
         if inside:
-            sub_navigation = {"label": group.section.label, "href": href, "links": links}
+            sub_navigation = {"label": group.section.label, "links": links}
     return {"navigation": navigation, "section_navigation": sub_navigation}
