@@ -268,6 +268,11 @@ TASKS = {
 # Where the disclosure-control thresholds come from (DESIGN.md: under 5 operational, under 10 published).
 DISCLOSURE_THRESHOLD_OPERATIONAL = env.int("DISCLOSURE_THRESHOLD_OPERATIONAL", default=5)
 DISCLOSURE_THRESHOLD_PUBLISHED = env.int("DISCLOSURE_THRESHOLD_PUBLISHED", default=10)
+# Crime figures (VAWG, RASSO: pages, API, CSV, map) are rounded to the nearest multiple of this,
+# so that a figure hidden in one view cannot be worked out exactly by taking one view from another
+# (docs/crime-metrics.md, "Rounding"). 1 publishes exact counts. Rounding to 5 is the base
+# research/safety-surveys-funding.md §b.5 suggests for published counts; a policy choice.
+CRIME_FIGURES_ROUNDING_BASE = env.int("CRIME_FIGURES_ROUNDING_BASE", default=1)
 
 WAYMARK_SERVICE_NAME = "Waymark"
 # The police force area whose extract this installation imports (ONS code; West Midlands).

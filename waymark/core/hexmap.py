@@ -126,6 +126,8 @@ class HexMap:
     threshold: int
     has_hidden: bool
     tiles: MapTiles = field(default_factory=map_tiles)
+    # Counts shown are rounded to the nearest multiple of this (None: exact).
+    rounding_base: int | None = None
 
     @property
     def hidden_note(self) -> str:
@@ -266,21 +268,29 @@ def hex_map_from_counts(
     threshold: int | None = None,
     audience: Audience = Audience.OPERATIONAL,
     tiles: MapTiles | None = None,
+    rounding_base: int | None = None,
 ) -> HexMap:
     """The map of `{h3_cell: count}` (true counts, one resolution) after disclosure control.
 
     Zero counts are dropped (no hexagon for nowhere). `labels` names cells for people ("Coventry
     city centre"); others are labelled by their centre's coordinates. `threshold` defaults to
-    the audience's (operational: `DISCLOSURE_THRESHOLD_OPERATIONAL`). `tiles` defaults to the
-    settings. ValueError or TypeError names the first bad cell or count.
+    the audience's (operational: `DISCLOSURE_THRESHOLD_OPERATIONAL`); counts shown are rounded to
+    `rounding_base` when one is given. `tiles` defaults to the settings. ValueError or TypeError
+    names the first bad cell or count.
     """
     _check_counts(counts)
     present = sorted((cell, count) for cell, count in counts.items() if count > 0)
-    result = suppress_series([count for _, count in present], threshold=threshold, audience=audience)
+    result = suppress_series(
+        [count for _, count in present],
+        threshold=threshold,
+        audience=audience,
+        rounding_base=rounding_base,
+    )
     shown = [
-        (cell, count)
-        for (cell, count), published in zip(present, result.values, strict=True)
-        if published is not None
+        (cell, published)
+        for (cell, _), published in zip(present, result.values, strict=True)
+        # Hidden, or rounded down to nothing (a rounding base above the threshold): not drawn.
+        if published
     ]
     band_ranges = _bands([count for _, count in shown])
     bands = tuple(
@@ -307,6 +317,7 @@ def hex_map_from_counts(
         threshold=result.threshold,
         has_hidden=len(shown) < len(present),
         tiles=tiles if tiles is not None else map_tiles(),
+        rounding_base=result.rounding_base,
     )
 
 

@@ -244,14 +244,17 @@ def vawg_cell_counts(*, user: Any, filters: CrimeFilters) -> dict[str, int]:
     return {row[MAP_RESOLUTION_FIELD]: row["n"] for row in rows}
 
 
-def vawg_map(*, user: Any, filters: CrimeFilters, threshold: int) -> HexMap:
-    """The VAWG map for the filters, small cells hidden."""
+def vawg_map(*, user: Any, filters: CrimeFilters) -> HexMap:
+    """The VAWG map for the filters: small cells hidden at the operational threshold, counts
+    rounded as every crime figure is (`metrics.crime_rounding_base`)."""
+    rounding_base = metrics.crime_rounding_base()
     return hex_map_from_counts(
         vawg_cell_counts(user=user, filters=filters),
         title=f"VAWG crimes by area, {filters.label}",
         value_label="VAWG crimes",
         map_id="vawg-map",
-        threshold=threshold,
+        threshold=default_threshold(Audience.OPERATIONAL),
+        rounding_base=rounding_base if rounding_base > 1 else None,
     )
 
 
@@ -306,9 +309,10 @@ def vawg_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": chosen.form,
             "query": chosen.query,
             "volumes": volumes,
+            "rounding": metrics.rounding_note(volumes.rounding_base),
             "charts": vawg_charts(volumes),
             "victim_table": volumes.table("victim"),
-            "hex_map": vawg_map(user=request.user, filters=chosen.filters, threshold=volumes.threshold),
+            "hex_map": vawg_map(user=request.user, filters=chosen.filters),
             "context_count": context_count,
         },
     )
@@ -327,9 +331,7 @@ def vawg_download(request: AuthenticatedHttpRequest, table: str) -> HttpResponse
         raise Http404("No crime data.")
     _record(request, AccessLog.Action.EXPORT, f"VAWG crimes table {table}", chosen.filters)
     if table == "map":
-        hex_map = vawg_map(
-            user=request.user, filters=chosen.filters, threshold=default_threshold(Audience.OPERATIONAL)
-        )
+        hex_map = vawg_map(user=request.user, filters=chosen.filters)
         rows = list(metrics.map_csv_rows(hex_map, user=request.user, filters=chosen.filters))
         return csv_response(filename=csv_filename("vawg", table, chosen.filters.label), rows=rows)
     volumes = metrics.vawg_volumes(user=request.user, filters=chosen.filters)
@@ -350,8 +352,7 @@ def vawg_map_geojson(request: AuthenticatedHttpRequest) -> HttpResponse:
         return _refused_download(chosen)
     if chosen.filters is None:
         raise Http404("No crime data.")
-    threshold = default_threshold(Audience.OPERATIONAL)
-    return geojson_response(vawg_map(user=request.user, filters=chosen.filters, threshold=threshold))
+    return geojson_response(vawg_map(user=request.user, filters=chosen.filters))
 
 
 @login_required
@@ -373,6 +374,7 @@ def rasso_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": chosen.form,
             "query": chosen.query,
             "result": result,
+            "rounding": metrics.rounding_note(result.rounding_base),
             "funnel_chart": rasso_funnel_chart(result),
             "losses": result.funnel.losses,
         },

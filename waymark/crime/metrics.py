@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import (
@@ -50,6 +51,7 @@ from waymark.core.disclosure import (
     HIDDEN_MARKER,
     Audience,
     default_threshold,
+    round_to_base,
     suppress_series,
     suppress_table,
 )
@@ -81,8 +83,10 @@ __all__ = [
     "Metric",
     "RassoMetrics",
     "VawgVolumes",
+    "crime_rounding_base",
     "metrics_csv_rows",
     "rasso_metrics",
+    "rounding_note",
     "vawg_volumes",
     "volumes_csv_rows",
 ]
@@ -320,15 +324,26 @@ def _reason(reason: str) -> str:
 
 
 class _Disclosure:
-    """Applies one threshold to every figure of a result, and keeps the log of what it hid."""
+    """Applies one threshold and one rounding base to every figure of a result, and keeps the log
+    of what it hid. Figures are hidden on their true values, then rounded (1: not rounded)."""
 
-    def __init__(self, threshold: int) -> None:
+    def __init__(self, threshold: int, rounding_base: int = 1) -> None:
         self.threshold = threshold
+        self.rounding_base = rounding_base
         self.hidden: list[HiddenFigure] = []
+
+    @property
+    def _base(self) -> int | None:
+        return self.rounding_base if self.rounding_base > 1 else None
+
+    def _rounded(self, value: int) -> int:
+        return value if self._base is None else round_to_base(value, self._base)
 
     def count(self, value: int, *, table: str, row: str, column: str) -> int | None:
         """A headline count, hidden on its own when it is from 1 to threshold - 1."""
-        result = suppress_series([value], threshold=self.threshold, protect_total=True)
+        result = suppress_series(
+            [value], threshold=self.threshold, protect_total=True, rounding_base=self._base
+        )
         if result.values[0] is None:
             self.hidden.append(HiddenFigure(table, row, column, _reason(result.suppressed[0].reason)))
         return result.values[0]
@@ -337,7 +352,9 @@ class _Disclosure:
         self, values: Sequence[int], *, table: str, rows: Sequence[str], column: str, total_label: str
     ) -> tuple[tuple[int | None, ...], int | None]:
         """An additive series and its total (the sum), with secondary suppression."""
-        result = suppress_series(list(values), threshold=self.threshold, protect_total=True)
+        result = suppress_series(
+            list(values), threshold=self.threshold, protect_total=True, rounding_base=self._base
+        )
         for entry in result.suppressed:
             row = total_label if entry.row is None else rows[entry.row]
             self.hidden.append(HiddenFigure(table, row, column, _reason(entry.reason)))
@@ -359,11 +376,13 @@ class _Disclosure:
         basis), so no hidden figure can be worked back by subtraction; the distinct total is
         hidden when it is small or when the series had to hide its sum.
         """
-        result = suppress_series(list(values), threshold=self.threshold, protect_total=True)
+        result = suppress_series(
+            list(values), threshold=self.threshold, protect_total=True, rounding_base=self._base
+        )
         for entry in result.suppressed:
             if entry.row is not None:
                 self.hidden.append(HiddenFigure(table, rows[entry.row], column, _reason(entry.reason)))
-        shown_total: int | None = total
+        shown_total: int | None = self._rounded(total)
         if result.total is None or 0 < total < self.threshold:
             shown_total = None
             reason = (
@@ -389,13 +408,15 @@ class _Disclosure:
         The hiding pattern is the one `suppress_table` finds with every margin published, so it
         protects the cells whatever a reader assumes about the margins.
         """
-        result = suppress_table(cells, threshold=self.threshold, protect_totals=True)
+        result = suppress_table(
+            cells, threshold=self.threshold, protect_totals=True, rounding_base=self._base
+        )
         for entry in result.suppressed:
             if entry.row is not None and entry.column is not None:
                 self.hidden.append(
                     HiddenFigure(table, rows[entry.row], columns[entry.column], _reason(entry.reason))
                 )
-        shown_total: int | None = total
+        shown_total: int | None = self._rounded(total)
         if result.grand_total is None or 0 < total < self.threshold:
             shown_total = None
             reason = (
@@ -420,6 +441,17 @@ def _resolve_threshold(audience: Audience, threshold: int | None) -> int:
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
         raise ValueError(f"threshold must be a whole number of at least 1, not {threshold!r}")
     return threshold
+
+
+def crime_rounding_base(rounding_base: int | None = None) -> int:
+    """`rounding_base`, or settings.CRIME_FIGURES_ROUNDING_BASE when None; 1 means exact counts."""
+    where = "rounding_base"
+    if rounding_base is None:
+        rounding_base = settings.CRIME_FIGURES_ROUNDING_BASE
+        where = "settings.CRIME_FIGURES_ROUNDING_BASE"
+    if isinstance(rounding_base, bool) or not isinstance(rounding_base, int) or rounding_base < 1:
+        raise ValueError(f"{where} must be a whole number of at least 1 (1: exact), not {rounding_base!r}")
+    return rounding_base
 
 
 def _latest_extraction(crimes: QuerySet[Crime], filters: CrimeFilters) -> date | None:
@@ -480,6 +512,7 @@ class VawgVolumes:
     filters: CrimeFilters
     extracted_on: date | None
     threshold: int
+    rounding_base: int
     tables: tuple[FigureTable, ...]
     hidden: tuple[HiddenFigure, ...]
 
@@ -506,14 +539,16 @@ def vawg_volumes(
     filters: CrimeFilters,
     audience: Audience = Audience.OPERATIONAL,
     threshold: int | None = None,
+    rounding_base: int | None = None,
 ) -> VawgVolumes:
     """Counts of VAWG crimes recorded in the period (`recorded_on` in it; cancelled and
     transferred records left out), by local authority, VAWG basis, month, offence group, and
     victim sex and age band. Every figure is after disclosure control (`threshold`, default the
-    `audience`'s); PermissionDenied for anyone without `crime.view_crime_data`.
+    `audience`'s; then rounded to `rounding_base`, default settings.CRIME_FIGURES_ROUNDING_BASE);
+    PermissionDenied for anyone without `crime.view_crime_data`.
     """
     ensure_may_view_crime_data(user)
-    disclosure = _Disclosure(_resolve_threshold(audience, threshold))
+    disclosure = _Disclosure(_resolve_threshold(audience, threshold), crime_rounding_base(rounding_base))
     scoped = filters.apply(
         Crime.objects.visible_to(user).filter(is_vawg=True, record_status=RECORDED), user=user
     )
@@ -530,6 +565,7 @@ def vawg_volumes(
         filters=filters,
         extracted_on=_latest_extraction(scoped, filters),
         threshold=disclosure.threshold,
+        rounding_base=disclosure.rounding_base,
         tables=tuple(tables),
         hidden=tuple(disclosure.hidden),
     )
@@ -789,6 +825,7 @@ class RassoMetrics:
     filters: CrimeFilters
     extracted_on: date | None
     threshold: int
+    rounding_base: int
     metrics: tuple[Metric, ...]
     funnel: AttritionFunnel
     hidden: tuple[HiddenFigure, ...]
@@ -918,6 +955,7 @@ def rasso_metrics(
     extracted_on: date | None = None,
     audience: Audience = Audience.OPERATIONAL,
     threshold: int | None = None,
+    rounding_base: int | None = None,
 ) -> RassoMetrics:
     """The adult rape progression and attrition metrics M1 to M13 (research §5.3) for the period.
 
@@ -925,12 +963,13 @@ def rasso_metrics(
     at the first stage of the funnel. Outcomes and events count only when dated on or before
     `extracted_on`, which defaults to the extraction date of the newest crimes file loaded
     (`_latest_extraction`): the figures are "as at" that date, and the result says so.
-    Every count is after disclosure control (`threshold`, default the `audience`'s); a rate is
-    hidden when its numerator or denominator is. PermissionDenied for anyone without
-    `crime.view_crime_data`. See docs/crime-metrics.md for each definition.
+    Every count is after disclosure control (`threshold`, default the `audience`'s; then rounded
+    to `rounding_base`, default settings.CRIME_FIGURES_ROUNDING_BASE); a rate is worked out from
+    the counts as shown, and hidden when its numerator or denominator is. PermissionDenied for
+    anyone without `crime.view_crime_data`. See docs/crime-metrics.md for each definition.
     """
     ensure_may_view_crime_data(user)
-    disclosure = _Disclosure(_resolve_threshold(audience, threshold))
+    disclosure = _Disclosure(_resolve_threshold(audience, threshold), crime_rounding_base(rounding_base))
     scoped = filters.apply(Crime.objects.visible_to(user).filter(is_adult_rape=True), user=user)
     recorded = scoped.filter(record_status=RECORDED)
     as_at = extracted_on or _latest_extraction(scoped, filters)
@@ -1136,6 +1175,7 @@ def rasso_metrics(
         filters=filters,
         extracted_on=as_at,
         threshold=disclosure.threshold,
+        rounding_base=disclosure.rounding_base,
         metrics=tuple(metrics),
         funnel=funnel,
         hidden=tuple(disclosure.hidden),
@@ -1596,8 +1636,18 @@ def _figure(value: int | float | None) -> int | float | str:
     return HIDDEN_MARKER if value is None else value
 
 
+def rounding_note(rounding_base: int) -> str:
+    """What rounding does to the figures, in words ("" when counts are exact)."""
+    if rounding_base <= 1:
+        return ""
+    return (
+        f"Every count shown is rounded to the nearest {rounding_base}, each on its own, so figures "
+        "need not add up to their totals; rates are worked out from the rounded counts."
+    )
+
+
 def _heading_rows(
-    title: str, filters: CrimeFilters, extracted_on: date | None, threshold: int
+    title: str, filters: CrimeFilters, extracted_on: date | None, threshold: int, rounding_base: int
 ) -> Iterator[list[Any]]:
     yield [title]
     for name, value in filters.describe():
@@ -1611,6 +1661,8 @@ def _heading_rows(
         "and so is one more figure wherever a hidden one could be worked back; a rate is hidden "
         "when its numerator or denominator is.",
     ]
+    if rounding_base > 1:
+        yield ["Rounding", rounding_note(rounding_base)]
 
 
 def _table_rows(table: FigureTable) -> Iterator[list[Any]]:
@@ -1635,7 +1687,13 @@ def volumes_csv_rows(volumes: VawgVolumes, *, table: str | None = None) -> Itera
     """The VAWG volume tables as CSV rows (all, or the one with key `table`), with a heading
     block (period, filters, extraction date, disclosure note) and the hidden figures' log."""
     tables = volumes.tables if table is None else (volumes.table(table),)
-    yield from _heading_rows("VAWG crimes recorded", volumes.filters, volumes.extracted_on, volumes.threshold)
+    yield from _heading_rows(
+        "VAWG crimes recorded",
+        volumes.filters,
+        volumes.extracted_on,
+        volumes.threshold,
+        volumes.rounding_base,
+    )
     for each in tables:
         yield []
         yield from _table_rows(each)
@@ -1648,7 +1706,13 @@ def map_csv_rows(hex_map: HexMap, *, user: Any, filters: CrimeFilters) -> Iterat
     """A crime map's cells as CSV rows, under the heading block every download has (period,
     filters, extraction date, disclosure note) and with what the map leaves out."""
     scoped = filters.apply(Crime.objects.visible_to(user), user=user)
-    yield from _heading_rows(hex_map.title, filters, _latest_extraction(scoped, filters), hex_map.threshold)
+    yield from _heading_rows(
+        hex_map.title,
+        filters,
+        _latest_extraction(scoped, filters),
+        hex_map.threshold,
+        hex_map.rounding_base or 1,
+    )
     yield []
     yield list(hex_map.csv_header())
     for row in hex_map.csv_rows():
@@ -1667,7 +1731,11 @@ def metrics_csv_rows(metrics: RassoMetrics, *, table: str | None = None) -> Iter
         raise KeyError(table)
     chosen = METRICS_CSV_TABLES if table is None else (table,)
     yield from _heading_rows(
-        "Adult rape (RASSO) metrics", metrics.filters, metrics.extracted_on, metrics.threshold
+        "Adult rape (RASSO) metrics",
+        metrics.filters,
+        metrics.extracted_on,
+        metrics.threshold,
+        metrics.rounding_base,
     )
     titles: set[str] = set()
     if "metrics" in chosen:

@@ -2,9 +2,10 @@
 
 The same selectors as the pages (`waymark.crime.metrics`), so the same numbers: every count
 after disclosure control at the operational threshold, hidden figures `null` and listed under
-`hidden`, the extraction date beside them. Only people with `crime.view_crime_data` (OPCC
-admins and analysts, force Victims' Code leads) get figures; API tokens act for an
-organisation, not a person with that role, and are refused. Every call is access-logged.
+`hidden`, rounded as `rounding_base` says, the extraction date beside them. Only people with
+`crime.view_crime_data` (OPCC admins and analysts, force Victims' Code leads) get figures;
+API tokens act for an organisation, not a person with that role, and are refused. Every call
+is access-logged.
 
 No `from __future__ import annotations` here: ninja reads the operations' annotations at
 import time to build their parameters.
@@ -140,6 +141,10 @@ class RassoMetricsOut(Schema):
     extracted_on: date | None = Field(None, description="The extraction date the figures are as at.")
     extraction_lag_days: int | None = Field(None, description="Days from the end of the period to it.")
     threshold: int = Field(description="Counts from 1 to threshold - 1 are hidden.")
+    rounding_base: int = Field(
+        description="Counts are rounded to the nearest multiple of this (1: exact); rates are worked "
+        "out from the rounded counts."
+    )
     metrics: list[MetricOut]
     funnel: FunnelOut
     hidden: list[HiddenOut]
@@ -151,6 +156,7 @@ class VawgVolumesOut(Schema):
     filters: FiltersOut
     extracted_on: date | None
     threshold: int
+    rounding_base: int = Field(description="Counts are rounded to the nearest multiple of this (1: exact).")
     total: int | None
     tables: list[TableOut]
     hidden: list[HiddenOut]
@@ -267,6 +273,7 @@ def rasso_metrics_out(result: RassoMetrics) -> dict[str, Any]:
         "extracted_on": result.extracted_on,
         "extraction_lag_days": result.extraction_lag_days,
         "threshold": result.threshold,
+        "rounding_base": result.rounding_base,
         "metrics": [
             {
                 "id": m.id,
@@ -305,6 +312,7 @@ def vawg_volumes_out(result: VawgVolumes) -> dict[str, Any]:
         "filters": _filters_out(result.filters),
         "extracted_on": result.extracted_on,
         "threshold": result.threshold,
+        "rounding_base": result.rounding_base,
         "total": result.total,
         "tables": [_table_out(table) for table in result.tables],
         "hidden": _hidden_out(result.hidden),

@@ -158,6 +158,30 @@ def test_zero_counts_draw_no_hexagon_and_hide_nothing():
     assert hex_map.as_geojson()["note"] == ""
 
 
+def test_counts_are_rounded_after_hiding_and_a_cell_rounded_to_nothing_is_not_drawn():
+    """Solihull's 3 and Walsall's 2 are hidden at threshold 5 whatever the rounding; with it, the
+    rest are shown to the nearest 10 (97 -> 100, 143 -> 140, 412 -> 410, 168 -> 170, 121 -> 120).
+    At threshold 1, a count of 2 rounds to 0: no hexagon says "none here" of a place with two."""
+    counts = counts_by_place()
+    rounded = hex_map_from_counts(counts, title="Map", threshold=5, rounding_base=10)
+    exact = hex_map_from_counts(counts, title="Map", threshold=5)
+    assert {cell.cell for cell in rounded.cells} == {cell.cell for cell in exact.cells}
+    assert {cell.cell: cell.count for cell in rounded.cells} == {
+        cell.cell: 10 * ((cell.count + 5) // 10) for cell in exact.cells
+    }
+    assert {cell.count for cell in rounded.cells} >= {100, 410}
+    assert rounded.rounding_base == 10
+    assert exact.rounding_base is None
+    for cell in rounded.cells:
+        assert rounded.bands[cell.band].low <= cell.count <= rounded.bands[cell.band].high
+
+    small = hex_map_from_counts(
+        {cell_of("Birmingham"): 412, cell_of("Walsall"): 2}, title="Map", threshold=1, rounding_base=5
+    )
+    assert [(cell.cell, cell.count) for cell in small.cells] == [(cell_of("Birmingham"), 410)]
+    assert small.has_hidden
+
+
 @override_settings(DISCLOSURE_THRESHOLD_OPERATIONAL=100)
 def test_the_operational_threshold_is_the_default():
     hex_map = hex_map_from_counts(counts_by_place(), title="Map")
