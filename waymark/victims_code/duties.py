@@ -472,34 +472,40 @@ def _upsert_duties(
     )
     staged_key = {"crime": "crime_id", "victim_ref": "victim_ref", "entitlement": "entitlement_id"}
     same_key = " AND ".join(f"x.{d[field]} = {s}.{staged_key.get(field, field)}" for field in key_fields)
-    sql.run(
+    known = sql.run(
         f"UPDATE {s} SET duty_id = x.{d['id']}, status = CASE WHEN x.{d['extracted_on']} > %s"
-        f" THEN 'kept_newer' ELSE 'check' END FROM {duty} x WHERE {same_key}",
+        f" THEN 'kept_newer' ELSE 'unchanged' END FROM {duty} x WHERE {same_key}",
         [extracted_on],
     )
     step(DUTIES_STEPS["due"], "Working out due dates")
     duties_due_recompute(duty_table=s)
-    # Changed: what the file says differs from the stored duty. EXCEPT treats NULLs as equal.
-    # (The due date is derived, not the file's: a change of deadline is `duties_due_recompute`'s.)
     staged = ", ".join(f"{field}" for field in _CONTENT)
-    stored = ", ".join(f"x.{d[field]}" for field in _CONTENT)
-    sql.run(
-        f"UPDATE {s} SET status = 'changed' WHERE status = 'check' AND line IN ("
-        f"SELECT line FROM (SELECT line, {staged} FROM {s} WHERE status = 'check'"
-        f" EXCEPT SELECT t.line, {stored} FROM {duty} x JOIN {s} t ON t.duty_id = x.{d['id']}"
-        " WHERE t.status = 'check') differing)"
-    )
-    sql.run(f"UPDATE {s} SET status = 'unchanged' WHERE status = 'check'")
+    if known:
+        # Changed: what the file says differs from the stored duty, field by field, two empty
+        # values counting as equal; only those rows are rewritten (as in the crimes import).
+        # (The due date is derived, not the file's: a change of deadline is `duties_due_recompute`'s.)
+        sql.analyse(stage)
+        differs = sql.differs([(f"{s}.{field}", f"x.{d[field]}") for field in _CONTENT])
+        sql.run(
+            f"UPDATE {s} SET status = 'changed' FROM {duty} x"
+            f" WHERE {s}.status = 'unchanged' AND x.{d['id']} = {s}.duty_id AND ({differs})"
+        )
     written = (*_CONTENT, "due_on", "source", "extracted_on")
     insert = ", ".join(d[field] for field in ("police_force_area", *key_fields, *written))
-    updates = ", ".join(f"{d[field]} = excluded.{d[field]}" for field in written)
-    conflict = ", ".join(d[field] for field in key_fields)
     step(DUTIES_STEPS["write"], "Writing duties")
+    # New duties by plain INSERT and changed ones by UPDATE, not INSERT ... ON CONFLICT: which is
+    # which was settled above, under the import's lock, so no new duty can conflict.
     sql.run(
         f"INSERT INTO {duty} ({insert})"
         f" SELECT %s, crime_id, victim_ref, entitlement_id, triggered_on, {staged}, due_on, %s, %s"
-        f" FROM {s} WHERE status IN ('new', 'changed')"
-        f" ON CONFLICT ({conflict}) DO UPDATE SET {updates}",
+        f" FROM {s} WHERE status = 'new'",
         [area.pk, DataSource.FORCE_RECORDS.value, extracted_on],
     )
+    if known:
+        updates = ", ".join(f"{d[field]} = {s}.{field}" for field in (*_CONTENT, "due_on"))
+        sql.run(
+            f"UPDATE {duty} SET {updates}, {d['source']} = %s, {d['extracted_on']} = %s FROM {s}"
+            f" WHERE {s}.status = 'changed' AND {duty}.{d['id']} = {s}.duty_id",
+            [DataSource.FORCE_RECORDS.value, extracted_on],
+        )
     return sql.status_counts(stage)

@@ -199,6 +199,30 @@ def test_a_later_file_fills_in_the_delivery(area: PoliceForceArea, tmp_path: Pat
     assert CodeDuty.objects.count() == 2
 
 
+def test_a_value_given_or_taken_away_alone_is_a_change(area: PoliceForceArea, tmp_path: Path) -> None:
+    """Only `received_on` differs, from empty to a date and back: each time the duty is changed
+    (two empty values are equal, but an empty value and a date are not), and a duty whose empty
+    values stay empty is unchanged."""
+    other = duty_row(entitlement="R3.WRITTEN_CONFIRMATION")
+    rows = [duty_row(), other]
+    import_code_duties(write_rows(tmp_path / "a.csv", rows), police_force_area=area, extracted_on=EXTRACTED)
+
+    received = [duty_row(received_on="2024-04-04"), other]
+    result = import_code_duties(
+        write_rows(tmp_path / "b.csv", received), police_force_area=area, extracted_on=date(2025, 5, 1)
+    )
+    assert (result.new, result.changed, result.unchanged) == (0, 1, 1)
+    assert duty("SYN-0001-24", "R6.ARREST_UPDATE").received_on == date(2024, 4, 4)
+
+    # The first file's rows again, in another order: the same bytes would be the same file.
+    result = import_code_duties(
+        write_rows(tmp_path / "c.csv", rows[::-1]), police_force_area=area, extracted_on=date(2025, 6, 1)
+    )
+    assert (result.new, result.changed, result.unchanged) == (0, 1, 1)
+    assert duty("SYN-0001-24", "R6.ARREST_UPDATE").received_on is None
+    assert duty("SYN-0001-24", "R3.WRITTEN_CONFIRMATION").extracted_on == EXTRACTED
+
+
 def test_an_older_extract_never_overwrites_a_newer_one(area: PoliceForceArea, tmp_path: Path) -> None:
     """The 1 May file (delivered) is loaded before the 1 April one (still open): the duty keeps
     its delivery, and the older file's new duty is still added."""
