@@ -36,6 +36,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from _setup import django_on_postgresql
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
@@ -458,19 +460,13 @@ def p(times: list[float], q: int) -> float:
 
 def main() -> None:
     args = _parse()
-    import django
-
-    django.setup()
+    django_on_postgresql()
     from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP
     from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
     from django.urls import NoReverseMatch, reverse
 
-    if connection.vendor != "postgresql":
-        raise SystemExit("bench: set DATABASE_URL to a PostgreSQL database (postgres://...)")
-    setup_test_environment()
     log(f"creating the bench database (migrations) for {args.cases:,} cases, {args.activities:,} activities")
     started = time.perf_counter()
     old_name = connection.settings_dict["NAME"]

@@ -43,6 +43,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from _setup import bench_analyst, django_on_postgresql
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
@@ -255,23 +257,6 @@ def load(pairs: int, duties: int, seed: int) -> None:
         )
         log(f"  {pairs // 20:,} survey answers: {time.perf_counter() - started:.1f}s")
         cursor.execute("ANALYZE")
-
-
-def analyst() -> Any:
-    """An OPCC analyst of the West Midlands (compliance figures are per force area)."""
-    from waymark.accounts.models import Membership, Organisation
-    from waymark.accounts.roles import Role
-    from waymark.core.models import PoliceForceArea
-    from waymark.core.testing.factories import OrganisationFactory, make_member
-
-    # A kept database (`--keep`) already has it from the last run.
-    opcc = Organisation.objects.filter(name="Bench OPCC").first() or OrganisationFactory.create(
-        name="Bench OPCC",
-        type=Organisation.Type.OPCC,
-        police_force_area=PoliceForceArea.objects.get(code=AREA),
-    )
-    kept = Membership.objects.filter(organisation=opcc, role=Role.OPCC_ANALYST).select_related("user").first()
-    return kept.user if kept else make_member(role=Role.OPCC_ANALYST, organisation=opcc)
 
 
 # --- Waymark's figures --------------------------------------------------------------------------
@@ -499,12 +484,10 @@ def compare(ours: dict[Key, Value], theirs: dict[Key, Value]) -> tuple[int, int,
 
 def main() -> None:
     args = _parse()
-    import django
-
-    django.setup()
+    django_on_postgresql()
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
     from waymark.core.models import PoliceForceArea
@@ -512,9 +495,6 @@ def main() -> None:
     from waymark.victims_code.models import CodeDuty, MetricRollup
     from waymark.victims_code.rollup import metrics_rollup
 
-    if connection.vendor != "postgresql":
-        raise SystemExit("bench: set DATABASE_URL to a PostgreSQL database (postgres://...)")
-    setup_test_environment()
     log("creating the bench database (migrations)")
     old_name = connection.settings_dict["NAME"]
     name = connection.creation.create_test_db(
@@ -568,7 +548,7 @@ def main() -> None:
 
         log(f"(c) the overview for {OVERVIEW_QUARTER}, {args.requests} requests")
         client = Client()
-        client.force_login(analyst())
+        client.force_login(bench_analyst(police_force_area=PoliceForceArea.objects.get(code=AREA)))
         url = reverse("victims_code:overview")
         request_seconds: list[float] = []
         for _ in range(args.requests + 1):

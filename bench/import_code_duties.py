@@ -30,6 +30,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from _setup import django_on_postgresql
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
@@ -87,11 +89,8 @@ def bare_copy(path: Path) -> float:
 
 def main() -> None:
     args = _parse()
-    import django
-
-    django.setup()
+    django_on_postgresql()
     from django.db import connection
-    from django.test.utils import setup_test_environment
 
     from waymark.core.models import PoliceForceArea
     from waymark.crime.force_extract import import_crimes, import_events
@@ -100,9 +99,6 @@ def main() -> None:
     from waymark.victims_code.duties import import_code_duties
     from waymark.victims_code.synthetic import write_code_duties
 
-    if connection.vendor != "postgresql":
-        raise SystemExit("bench: set DATABASE_URL to a PostgreSQL database (postgres://...)")
-    setup_test_environment()
     with tempfile.TemporaryDirectory(prefix="waymark-bench-duties-") as workdir:
         log(f"writing a synthetic extract of {args.crimes:,} crimes")
         crimes_path, events_path = write_extract(

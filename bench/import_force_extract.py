@@ -48,6 +48,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from _setup import django_on_postgresql
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
@@ -253,17 +255,11 @@ def main() -> None:
     if args.child:
         child(*args.child)
         return
-    import django
-
-    django.setup()
+    django_on_postgresql()
     from django.db import connection
-    from django.test.utils import setup_test_environment
 
     from waymark.crime.synthetic import write_extract
 
-    if connection.vendor != "postgresql":
-        raise SystemExit("bench: set DATABASE_URL to a PostgreSQL database (postgres://...)")
-    setup_test_environment()
     large = args.crimes
     small = max(1, large // 10)
     sizes = [small, large]

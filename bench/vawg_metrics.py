@@ -35,6 +35,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from _setup import bench_analyst, django_on_postgresql
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
@@ -178,20 +180,6 @@ def load_with_copy(crimes_path: Path, events_path: Path) -> None:
     log(f"  crimes, suspects and events inserted: {time.perf_counter() - started:.1f}s")
     classified = classify_crimes(police_force_area_id=area.pk)
     log(f"  {classified:,} crimes classified: {time.perf_counter() - started:.1f}s in all")
-
-
-def analyst() -> Any:
-    """An OPCC analyst to ask for the figures (the selectors read through `visible_to`)."""
-    from waymark.accounts.models import Membership, Organisation
-    from waymark.accounts.roles import Role
-    from waymark.core.testing.factories import OrganisationFactory, make_member
-
-    # A kept database (`--keep`) already has it from the last run.
-    opcc = Organisation.objects.filter(name="Bench OPCC").first() or OrganisationFactory.create(
-        name="Bench OPCC", type=Organisation.Type.OPCC
-    )
-    kept = Membership.objects.filter(organisation=opcc, role=Role.OPCC_ANALYST).select_related("user").first()
-    return kept.user if kept else make_member(role=Role.OPCC_ANALYST, organisation=opcc)
 
 
 def waymark_figures(user: Any) -> dict[str, Any]:
@@ -358,17 +346,10 @@ def main() -> None:
     args = _parse()
     import tempfile
 
-    import django
-
-    django.setup()
+    django_on_postgresql()
     from django.db import connection
-    from django.test.utils import setup_test_environment
 
     from waymark.crime.models import Crime, ForceExtractImport
-
-    if connection.vendor != "postgresql":
-        raise SystemExit("bench: set DATABASE_URL to a PostgreSQL database (postgres://...)")
-    setup_test_environment()
 
     temporary = None
     if args.keep:
@@ -396,7 +377,7 @@ def main() -> None:
                 log("reusing the crimes already loaded")
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-            user = analyst()
+            user = bench_analyst()
             codes = adult_rape_codes()
             adult_rape = Crime.objects.filter(is_adult_rape=True).count()
             log(f"{adult_rape:,} adult rape crimes (codes {', '.join(codes)}) of {args.crimes:,}")
