@@ -247,14 +247,13 @@ def vawg_cell_counts(*, user: Any, filters: CrimeFilters) -> dict[str, int]:
 def vawg_map(*, user: Any, filters: CrimeFilters) -> HexMap:
     """The VAWG map for the filters: small cells hidden at the operational threshold, counts
     rounded as every crime figure is (`metrics.crime_rounding_base`)."""
-    rounding_base = metrics.crime_rounding_base()
     return hex_map_from_counts(
         vawg_cell_counts(user=user, filters=filters),
         title=f"VAWG crimes by area, {filters.label}",
         value_label="VAWG crimes",
         map_id="vawg-map",
         threshold=default_threshold(Audience.OPERATIONAL),
-        rounding_base=rounding_base if rounding_base > 1 else None,
+        rounding_base=metrics.crime_rounding_base(),
     )
 
 

@@ -332,17 +332,13 @@ class _Disclosure:
         self.rounding_base = rounding_base
         self.hidden: list[HiddenFigure] = []
 
-    @property
-    def _base(self) -> int | None:
-        return self.rounding_base if self.rounding_base > 1 else None
-
     def _rounded(self, value: int) -> int:
-        return value if self._base is None else round_to_base(value, self._base)
+        return round_to_base(value, self.rounding_base)
 
     def count(self, value: int, *, table: str, row: str, column: str) -> int | None:
         """A headline count, hidden on its own when it is from 1 to threshold - 1."""
         result = suppress_series(
-            [value], threshold=self.threshold, protect_total=True, rounding_base=self._base
+            [value], threshold=self.threshold, protect_total=True, rounding_base=self.rounding_base
         )
         if result.values[0] is None:
             self.hidden.append(HiddenFigure(table, row, column, _reason(result.suppressed[0].reason)))
@@ -353,7 +349,7 @@ class _Disclosure:
     ) -> tuple[tuple[int | None, ...], int | None]:
         """An additive series and its total (the sum), with secondary suppression."""
         result = suppress_series(
-            list(values), threshold=self.threshold, protect_total=True, rounding_base=self._base
+            list(values), threshold=self.threshold, protect_total=True, rounding_base=self.rounding_base
         )
         for entry in result.suppressed:
             row = total_label if entry.row is None else rows[entry.row]
@@ -377,7 +373,7 @@ class _Disclosure:
         hidden when it is small or when the series had to hide its sum.
         """
         result = suppress_series(
-            list(values), threshold=self.threshold, protect_total=True, rounding_base=self._base
+            list(values), threshold=self.threshold, protect_total=True, rounding_base=self.rounding_base
         )
         for entry in result.suppressed:
             if entry.row is not None:
@@ -409,7 +405,7 @@ class _Disclosure:
         protects the cells whatever a reader assumes about the margins.
         """
         result = suppress_table(
-            cells, threshold=self.threshold, protect_totals=True, rounding_base=self._base
+            cells, threshold=self.threshold, protect_totals=True, rounding_base=self.rounding_base
         )
         for entry in result.suppressed:
             if entry.row is not None and entry.column is not None:
