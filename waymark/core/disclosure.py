@@ -145,7 +145,8 @@ def _check_count(value: object, where: str) -> int:
     return value
 
 
-def _resolve_threshold(threshold: int | None, audience: Audience) -> int:
+def resolve_threshold(threshold: int | None, audience: Audience) -> int:
+    """`threshold`, checked, or the audience's default when None."""
     if threshold is None:
         return default_threshold(audience)
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
@@ -153,11 +154,13 @@ def _resolve_threshold(threshold: int | None, audience: Audience) -> int:
     return threshold
 
 
-def _check_rounding_base(rounding_base: int | None) -> None:
+def check_rounding_base(rounding_base: int | None, where: str = "rounding_base") -> None:
+    """Refuse a rounding base that is not a whole number of at least 1 (None: no rounding);
+    `where` names the value in the message, e.g. the setting it came from."""
     if rounding_base is None:
         return
     if isinstance(rounding_base, bool) or not isinstance(rounding_base, int) or rounding_base < 1:
-        raise ValueError(f"rounding_base must be a whole number of at least 1, not {rounding_base!r}")
+        raise ValueError(f"{where} must be a whole number of at least 1 (1: exact), not {rounding_base!r}")
 
 
 def _is_primary(value: int, threshold: int, suppress_zeros: bool) -> bool:
@@ -201,8 +204,8 @@ def suppress_series(
     total like a cell (hidden when under the threshold). See the module docstring for the rest.
     """
     counts = [_check_count(value, f"value {index}") for index, value in enumerate(values)]
-    limit = _resolve_threshold(threshold, audience)
-    _check_rounding_base(rounding_base)
+    limit = resolve_threshold(threshold, audience)
+    check_rounding_base(rounding_base)
     total = sum(counts)
 
     reasons: dict[int | None, str] = {}
@@ -341,8 +344,8 @@ def suppress_table(
             )
         for j, value in enumerate(row):
             _check_count(value, f"cell ({i}, {j})")
-    limit = _resolve_threshold(threshold, audience)
-    _check_rounding_base(rounding_base)
+    limit = resolve_threshold(threshold, audience)
+    check_rounding_base(rounding_base)
 
     table = _AugmentedTable(rows)
     reasons: dict[tuple[int, int], str] = {}

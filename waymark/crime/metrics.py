@@ -50,7 +50,8 @@ from waymark.core.csv_download import spreadsheet_safe
 from waymark.core.disclosure import (
     HIDDEN_MARKER,
     Audience,
-    default_threshold,
+    check_rounding_base,
+    resolve_threshold,
     round_to_base,
     suppress_series,
     suppress_table,
@@ -431,22 +432,13 @@ def _rate(numerator: int | None, denominator: int | None) -> float | None:
     return numerator / denominator
 
 
-def _resolve_threshold(audience: Audience, threshold: int | None) -> int:
-    if threshold is None:
-        return default_threshold(audience)
-    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
-        raise ValueError(f"threshold must be a whole number of at least 1, not {threshold!r}")
-    return threshold
-
-
 def crime_rounding_base(rounding_base: int | None = None) -> int:
     """`rounding_base`, or settings.CRIME_FIGURES_ROUNDING_BASE when None; 1 means exact counts."""
     where = "rounding_base"
     if rounding_base is None:
         rounding_base = settings.CRIME_FIGURES_ROUNDING_BASE
         where = "settings.CRIME_FIGURES_ROUNDING_BASE"
-    if isinstance(rounding_base, bool) or not isinstance(rounding_base, int) or rounding_base < 1:
-        raise ValueError(f"{where} must be a whole number of at least 1 (1: exact), not {rounding_base!r}")
+    check_rounding_base(rounding_base, where)
     return rounding_base
 
 
@@ -544,7 +536,7 @@ def vawg_volumes(
     PermissionDenied for anyone without `crime.view_crime_data`.
     """
     ensure_may_view_crime_data(user)
-    disclosure = _Disclosure(_resolve_threshold(audience, threshold), crime_rounding_base(rounding_base))
+    disclosure = _Disclosure(resolve_threshold(threshold, audience), crime_rounding_base(rounding_base))
     scoped = filters.apply(
         Crime.objects.visible_to(user).filter(is_vawg=True, record_status=RECORDED), user=user
     )
@@ -965,7 +957,7 @@ def rasso_metrics(
     anyone without `crime.view_crime_data`. See docs/crime-metrics.md for each definition.
     """
     ensure_may_view_crime_data(user)
-    disclosure = _Disclosure(_resolve_threshold(audience, threshold), crime_rounding_base(rounding_base))
+    disclosure = _Disclosure(resolve_threshold(threshold, audience), crime_rounding_base(rounding_base))
     scoped = filters.apply(Crime.objects.visible_to(user).filter(is_adult_rape=True), user=user)
     recorded = scoped.filter(record_status=RECORDED)
     as_at = extracted_on or _latest_extraction(scoped, filters)
