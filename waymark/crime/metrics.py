@@ -62,6 +62,7 @@ from waymark.core.periods import FinancialQuarter, FinancialYear
 
 from .models import (
     Crime,
+    CrimeOutcomeChange,
     CrimeSuspect,
     CrimeVawgBasis,
     CrimeVictim,
@@ -879,6 +880,34 @@ def _day_spread(pairs: QuerySet[Any]) -> _DaySpread:
     )
 
 
+def _closing_outcome(user: Any, filters: CrimeFilters, cut: date) -> tuple[Case, Case]:
+    """The outcome type (1 to 22) and date an offence was last given in the period, on or before
+    `cut`; NULL when it was given none (the closed basis, research §5.3: "outcomes assigned in P").
+
+    Its current outcome when that is dated in the period; else the latest of its earlier
+    outcomes (`CrimeOutcomeChange`, kept as extracts reported them) dated in the period. So an
+    outcome replaced after the period still counts in it: last year's withdrawal rate does not
+    change when a later extract reopens one of its cases.
+    """
+    current = Q(outcome_type__gte=1) & filters.in_period("outcome_on", until=cut)
+    earlier = (
+        CrimeOutcomeChange.objects.visible_to(user)
+        .filter(filters.in_period("outcome_on", until=cut), crime=OuterRef("pk"))
+        .order_by("-outcome_on", "-first_extracted_on", "-pk")
+    )
+    closed_type = Case(
+        When(current, then=F("outcome_type_id")),
+        default=Subquery(earlier.values("outcome_type_id")[:1]),
+        output_field=IntegerField(),
+    )
+    closed_on = Case(
+        When(current, then=F("outcome_on")),
+        default=Subquery(earlier.values("outcome_on")[:1]),
+        output_field=DateField(),
+    )
+    return closed_type, closed_on
+
+
 def _not_assigned_at(day: date) -> Q:
     """No outcome yet on `day`: type 0, or an outcome dated after it."""
     return Q(outcome_type=0) | Q(outcome_on__isnull=True) | Q(outcome_on__gt=day)
@@ -969,17 +998,19 @@ def rasso_metrics(
 
     metrics: list[Metric] = []
     cohort = filters.in_period("recorded_on")
-    closed_in_period = Q(outcome_type__gte=1) & filters.in_period("outcome_on", until=cut)
+    closed_type, closed_on = _closing_outcome(user, filters, cut)
+    recorded = recorded.annotate(closed_type=closed_type, closed_on=closed_on)
+    closed_in_period = Q(closed_type__isnull=False)
     charged_by_cut = Q(outcome_type=1, outcome_on__lte=cut)
     figures = recorded.aggregate(
         m1=Count("pk", filter=cohort),
         cohort_charged=Count("pk", filter=cohort & charged_by_cut),
         cohort_open=Count("pk", filter=cohort & _not_assigned_at(cut)),
         closed=Count("pk", filter=closed_in_period),
-        closed_1=Count("pk", filter=closed_in_period & Q(outcome_type=1)),
-        closed_14_16=Count("pk", filter=closed_in_period & Q(outcome_type__in=[14, 16])),
-        closed_15_16=Count("pk", filter=closed_in_period & Q(outcome_type__in=[15, 16])),
-        closed_16=Count("pk", filter=closed_in_period & Q(outcome_type=16)),
+        closed_1=Count("pk", filter=Q(closed_type=1)),
+        closed_14_16=Count("pk", filter=Q(closed_type__in=[14, 16])),
+        closed_15_16=Count("pk", filter=Q(closed_type__in=[15, 16])),
+        closed_16=Count("pk", filter=Q(closed_type=16)),
         open_at_end=Count("pk", filter=Q(recorded_on__lte=end) & _not_assigned_at(end)),
     )
 
@@ -1040,7 +1071,8 @@ def rasso_metrics(
             name=name,
             definition="Adult rape offences given outcome type 1 (charged or summonsed) in the period, "
             "divided by those given any outcome of types 1 to 22 in the period (type 0 excluded). "
-            "Each offence counts once, by its current outcome and that outcome's date.",
+            "Each offence counts once, by the last outcome it was given in the period: one given "
+            "another outcome later still counts in this period with the one it had.",
             basis="closed",
             kind="rate",
             numerator=closed_1,
@@ -1095,7 +1127,7 @@ def rasso_metrics(
     )
 
     # M5
-    charged_in_period = recorded.filter(Q(outcome_type=1) & filters.in_period("outcome_on", until=cut))
+    charged_in_period = recorded.filter(closed_type=1)
     metrics.append(
         _days_metric(
             metric_id="M5",
@@ -1103,14 +1135,19 @@ def rasso_metrics(
             definition="For adult rape offences given outcome type 1 in the period: days from the "
             "recorded date to the outcome date; the median, P75 and P90 by nearest rank.",
             basis="closed",
-            spread=_day_spread(charged_in_period.annotate(d_from=F("recorded_on"), d_to=F("outcome_on"))),
+            spread=_day_spread(charged_in_period.annotate(d_from=F("recorded_on"), d_to=F("closed_on"))),
             cases_label="offences charged in the period",
             disclosure=disclosure,
             note="Measured from the recorded date, as the Home Office measures days to outcome.",
         )
     )
 
-    metrics += _cps_metrics(events=events, all_events=all_events, filters=filters, disclosure=disclosure)
+    # The events' rates stand beside the same open offences as the closed-basis ones: both count
+    # what happened in the period, and what has not yet happened is the offences still open.
+    still_open = _NotYetAssigned(open_at_end, open_basis)
+    metrics += _cps_metrics(
+        events=events, all_events=all_events, filters=filters, disclosure=disclosure, still_open=still_open
+    )
     metrics += _court_metrics(
         events=events,
         all_events=all_events,
@@ -1118,6 +1155,7 @@ def rasso_metrics(
         filters=filters,
         end=end,
         disclosure=disclosure,
+        still_open=still_open,
     )
 
     funnel = _attrition_funnel(
@@ -1156,7 +1194,12 @@ def rasso_metrics(
         )
     )
     metrics += _victim_engagement(
-        recorded=recorded, all_events=all_events, filters=filters, cut=cut, disclosure=disclosure
+        recorded=recorded,
+        all_events=all_events,
+        filters=filters,
+        cut=cut,
+        disclosure=disclosure,
+        still_open=still_open,
     )
 
     return RassoMetrics(
@@ -1170,12 +1213,21 @@ def rasso_metrics(
     )
 
 
+@dataclass(frozen=True)
+class _NotYetAssigned:
+    """The "not yet assigned an outcome" count shown beside a rate, and what it counts."""
+
+    count: int | None
+    basis: str
+
+
 def _cps_metrics(
     *,
     events: QuerySet[ProgressionEvent],
     all_events: QuerySet[ProgressionEvent],
     filters: CrimeFilters,
     disclosure: _Disclosure,
+    still_open: _NotYetAssigned,
 ) -> list[Metric]:
     """M6 (CPS charge rate), M6b (referrals to the CPS) and M7 (CPS timeliness), from events."""
     in_period = filters.in_period("occurred_on")
@@ -1218,6 +1270,8 @@ def _cps_metrics(
             denominator=decided,
             denominator_label="suspects with a CPS charging decision in the period",
             value=_rate(charged, decided),
+            not_yet_assigned=still_open.count,
+            not_yet_assigned_basis=still_open.basis,
         ),
         Metric(
             id="M6b",
@@ -1254,6 +1308,7 @@ def _court_metrics(
     filters: CrimeFilters,
     end: date,
     disclosure: _Disclosure,
+    still_open: _NotYetAssigned,
 ) -> list[Metric]:
     """M8 (court timeliness), M9 (caseload outstanding) and M10 (conviction rate), from events."""
     verdicts = events.filter(filters.in_period("occurred_on"), kind=Kind.VERDICT)
@@ -1331,6 +1386,8 @@ def _court_metrics(
             denominator=completed,
             denominator_label="prosecutions completed in the period",
             value=_rate(convicted, completed),
+            not_yet_assigned=still_open.count,
+            not_yet_assigned_basis=still_open.basis,
         ),
     ]
 
@@ -1564,12 +1621,12 @@ def _victim_engagement(
     filters: CrimeFilters,
     cut: date,
     disclosure: _Disclosure,
+    still_open: _NotYetAssigned,
 ) -> list[Metric]:
     """M13: what the extract supports (withdrawals with a reason), and what it does not."""
     withdrawal_events = all_events.filter(kind=Kind.VICTIM_WITHDRAWAL, crime=OuterRef("pk"))
     withdrawals = recorded.filter(
-        Q(Exists(withdrawal_events.filter(filters.in_period("occurred_on"))))
-        | (Q(outcome_type__in=[14, 16]) & filters.in_period("outcome_on", until=cut))
+        Q(Exists(withdrawal_events.filter(filters.in_period("occurred_on")))) | Q(closed_type__in=[14, 16])
     )
     figures = withdrawals.aggregate(
         total=Count("pk"), reasoned=Count("pk", filter=Q(Exists(withdrawal_events.exclude(detail=""))))
@@ -1613,6 +1670,8 @@ def _victim_engagement(
             denominator=total,
             denominator_label="offences with a victim withdrawal in the period",
             value=_rate(reasoned, total),
+            not_yet_assigned=still_open.count,
+            not_yet_assigned_basis=still_open.basis,
         ),
     ]
 

@@ -55,7 +55,7 @@ from waymark.crime.metrics import (
     metrics_csv_rows,
     rasso_metrics,
 )
-from waymark.crime.models import Crime, OutcomeType, ProgressionEvent
+from waymark.crime.models import Crime, CrimeOutcomeChange, OutcomeType, ProgressionEvent
 
 from .metric_fixtures import BIRMINGHAM, COVENTRY, event, make_crime, other_force
 
@@ -267,6 +267,41 @@ def test_m4_victim_withdrawal_rate_and_the_16_over_15_and_16_share(world, extrac
     assert m4b.value == pytest.approx(2 / 3)
 
 
+def test_the_closed_basis_counts_an_outcome_in_its_period_after_it_is_replaced(world):
+    """H1: recorded 2023-05-01, given outcome 16 on 2023-06-01 (an earlier extract's, kept in
+    the history), reopened and charged: outcome 1 on 2024-05-10 now. H2: recorded 2023-05-01,
+    outcome 15 on 2023-07-01 then 16 on 2023-09-01, both in 2023/24, 16 now. H3: recorded
+    2023-05-01, outcome 14 on 2023-08-01, reopened: no outcome now.
+
+    2023/24, outcomes assigned in the year, each offence by the last it was given in it: H1
+    16, H2 16, H3 14 = 3, all withdrawals (M4 3/3; M4b 2 of 2; M3 0/3), and H1's and H3's
+    withdrawals are still M13c's. 2024/25: H1 1 = 1/1, and 375 days from recording to charge
+    (M5). With the current outcomes alone 2023/24 would have H2 only: 1."""
+    h1 = make_crime("H1", recorded=date(2023, 5, 1), outcome=1, outcome_on=date(2024, 5, 10))
+    h2 = make_crime("H2", recorded=date(2023, 5, 1), outcome=16, outcome_on=date(2023, 9, 1))
+    h3 = make_crime("H3", recorded=date(2023, 5, 1))
+    for crime, outcome, on in [
+        (h1, 16, date(2023, 6, 1)),
+        (h1, 1, date(2024, 5, 10)),
+        (h2, 15, date(2023, 7, 1)),
+        (h2, 16, date(2023, 9, 1)),
+        (h3, 14, date(2023, 8, 1)),
+    ]:
+        CrimeOutcomeChange.objects.create(
+            crime=crime, outcome_type_id=outcome, outcome_on=on, first_extracted_on=on + timedelta(days=30)
+        )
+    year = exact(world, extracted_on=date(2024, 6, 30))
+    m3, m4, m4b = year.metric("M3"), year.metric("M4"), year.metric("M4b")
+    assert (m3.numerator, m3.denominator) == (0, 3)
+    assert (m4.numerator, m4.denominator) == (3, 3)
+    assert (m4b.numerator, m4b.denominator) == (2, 2)
+    assert year.metric("M13c").denominator == 3
+    next_year = exact(world, CrimeFilters.for_financial_year("2024/25"), extracted_on=date(2024, 6, 30))
+    assert (next_year.metric("M3").numerator, next_year.metric("M3").denominator) == (1, 1)
+    assert next_year.metric("M4").numerator == 0
+    assert next_year.metric("M5").value == 375
+
+
 def test_m5_days_from_recording_to_charge_by_nearest_rank(world, extract):
     """Charged in the year: A1 100 days, A2 30, A3 180, A11 140. Sorted 30, 100, 140, 180 (n=4):
     median rank ceil(2) = 2 -> 100; P75 rank 3 -> 140; P90 rank ceil(3.6) = 4 -> 180."""
@@ -387,6 +422,20 @@ def test_cohort_rates_carry_not_yet_assigned(world, extract):
         if metric.basis == "cohort":
             assert metric.not_yet_assigned is not None, metric.id
             assert metric.not_yet_assigned_basis, metric.id
+
+
+def test_every_rate_carries_not_yet_assigned(world, extract):
+    """Every rate the extract supports stands beside a "not yet assigned an outcome" count. The
+    rates of what happened in the year (M3, M4, M4b, and the events' M6, M10 and M13c) stand
+    beside the offences still open at its end: A7, A8 and A13 = 3 (as in M3's docstring)."""
+    result = exact(world)
+    rates = [metric for metric in result.metrics if metric.kind == "rate" and metric.available]
+    assert {metric.id for metric in rates} >= {"M2", "M3", "M4", "M4b", "M6", "M10", "M11", "M12", "M13c"}
+    for metric in rates:
+        assert metric.not_yet_assigned is not None, metric.id
+        assert metric.not_yet_assigned_basis, metric.id
+    for metric_id in ("M3", "M4", "M4b", "M6", "M10", "M13c"):
+        assert result.metric(metric_id).not_yet_assigned == 3, metric_id
 
 
 # --- extraction date ----------------------------------------------------------------------------
