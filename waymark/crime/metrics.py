@@ -400,11 +400,13 @@ class _Disclosure:
         rows: Sequence[str],
         columns: Sequence[str],
         total_label: str,
-    ) -> tuple[tuple[tuple[int | None, ...], ...], int | None]:
-        """A table published without margins whose cells may overlap, and its distinct total.
+    ) -> tuple[tuple[tuple[int | None, ...], ...], int | None, frozenset[int]]:
+        """A table published without margins whose cells may overlap, its distinct total, and the
+        rows whose total the pattern treats as hidden.
 
         The hiding pattern is the one `suppress_table` finds with every margin published, so it
-        protects the cells whatever a reader assumes about the margins.
+        protects the cells whatever a reader assumes about the margins; a figure published
+        elsewhere that adds up rows must not give away the row totals it hides.
         """
         result = suppress_table(
             cells, threshold=self.threshold, protect_totals=True, rounding_base=self.rounding_base
@@ -423,7 +425,8 @@ class _Disclosure:
                 else "to protect another hidden figure"
             )
             self.hidden.append(HiddenFigure(table, total_label, "", reason))
-        return result.cells, shown_total
+        hidden_rows = frozenset(index for index, value in enumerate(result.row_totals) if value is None)
+        return result.cells, shown_total, hidden_rows
 
 
 def _rate(numerator: int | None, denominator: int | None) -> float | None:
@@ -711,7 +714,7 @@ def _volume_by_victim(crimes: QuerySet[Crime], total: int, user: Any, disclosure
     title = "VAWG crimes by victim sex and age band"
     row_labels = [("Unknown" if band == "unknown" else band) for band in AGE_BANDS] + [NOT_RECORDED]
     column_labels = [_victim_sex_label(code) for code in sexes] + [NOT_RECORDED]
-    shown, shown_total = disclosure.overlapping_table(
+    shown, shown_total, _ = disclosure.overlapping_table(
         cells,
         total,
         table=title,
@@ -1507,25 +1510,6 @@ def _attrition_funnel(
 
     stopped = [sum(line) for line in cells]
     reached_counts = [sum(stopped[index:]) for index in range(len(FUNNEL_STAGES))]
-    table = "Attrition funnel"
-    shown_counts = [
-        disclosure.count(value, table=table, row=label, column="Offences reaching the stage")
-        for value, (_, label) in zip(reached_counts, FUNNEL_STAGES, strict=True)
-    ]
-    stages: list[FunnelStage] = []
-    for index, (key, label) in enumerate(FUNNEL_STAGES):
-        lost: int | None = None
-        if index < len(FUNNEL_STAGES) - 1:
-            if shown_counts[index] is None or shown_counts[index + 1] is None:
-                disclosure.hidden.append(
-                    HiddenFigure(table, label, "Stopped at this stage", "to protect another hidden figure")
-                )
-            else:
-                lost = disclosure.count(
-                    stopped[index], table=table, row=label, column="Stopped at this stage"
-                )
-        stages.append(FunnelStage(key=key, label=label, count=shown_counts[index], lost_after=lost))
-
     # Drop columns that are empty in every row: they say nothing and widen the page.
     keep = [
         j for j in range(len(columns)) if any(line[j] for line in cells) or columns[j] == NOT_YET_ASSIGNED
@@ -1533,14 +1517,65 @@ def _attrition_funnel(
     kept_columns = [columns[j] for j in keep]
     kept_cells = [[line[j] for j in keep] for line in cells]
     losses_title = "Where the cohort stopped, and where it stands now"
-    shown_cells, shown_total = disclosure.overlapping_table(
-        kept_cells,
-        reached_counts[0],
+    # The crimed offences (every row but the first) add up to M1, which is published, so they
+    # are protected as a table of that total; the cancelled and transferred records (the first
+    # row) are protected on their own, and with them the total of all records.
+    cancelled_cells, cancelled, cancelled_hidden = disclosure.overlapping_table(
+        kept_cells[:1],
+        stopped[0],
         table=losses_title,
-        rows=_STOPPED_LABELS,
+        rows=_STOPPED_LABELS[:1],
         columns=kept_columns,
-        total_label="All records",
+        total_label=_STOPPED_LABELS[0],
     )
+    crimed_cells, crimed, crimed_hidden = disclosure.overlapping_table(
+        kept_cells[1:],
+        reached_counts[1],
+        table=losses_title,
+        rows=_STOPPED_LABELS[1:],
+        columns=kept_columns,
+        total_label=FUNNEL_STAGES[1][1],
+    )
+    protect = "to protect another hidden figure"
+    all_records: int | None = None
+    if cancelled is None or crimed is None:
+        disclosure.hidden.append(HiddenFigure(losses_title, "All records", "", protect))
+    else:
+        all_records = disclosure.count(reached_counts[0], table=losses_title, row="All records", column="")
+    shown_cells = cancelled_cells + crimed_cells
+    hidden_rows = {index + 1 for index in crimed_hidden} | ({0} if cancelled_hidden else set())
+
+    # The funnel publishes what stopped at each stage (the losses table's row totals) and what
+    # reached it (their sums from that stage down), so it follows that table's pattern: a row
+    # total it hides is not shown, nor a count of crimed offences reaching a stage that would
+    # split the hidden ones. (Hiding each figure on its own left what stopped between two shown
+    # counts hidden but there for the subtraction.)
+    table = "Attrition funnel"
+    last = len(FUNNEL_STAGES) - 1
+    hidden_crimed = hidden_rows - {0}
+    stages: list[FunnelStage] = []
+    for index, (key, label) in enumerate(FUNNEL_STAGES):
+        from_here = set(range(index, last + 1))
+        splits = bool(hidden_crimed & from_here) and not hidden_crimed <= from_here
+        count: int | None = None
+        if splits or (index == 0 and all_records is None):
+            disclosure.hidden.append(HiddenFigure(table, label, "Offences reaching the stage", protect))
+        else:
+            count = disclosure.count(
+                reached_counts[index], table=table, row=label, column="Offences reaching the stage"
+            )
+        lost: int | None = None
+        if index < last:
+            if index in hidden_rows:
+                small = 0 < stopped[index] < disclosure.threshold
+                reason = f"under {disclosure.threshold}" if small else protect
+                disclosure.hidden.append(HiddenFigure(table, label, "Stopped at this stage", reason))
+            else:
+                lost = disclosure.count(
+                    stopped[index], table=table, row=label, column="Stopped at this stage"
+                )
+        stages.append(FunnelStage(key=key, label=label, count=count, lost_after=lost))
+
     losses = FigureTable(
         key="funnel_losses",
         title=losses_title,
@@ -1552,7 +1587,7 @@ def _attrition_funnel(
         column_labels=tuple(kept_columns),
         cells=shown_cells,
         total_label="All records",
-        total=shown_total,
+        total=all_records,
     )
     return AttritionFunnel(stages=tuple(stages), losses=losses)
 

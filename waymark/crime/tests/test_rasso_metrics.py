@@ -570,11 +570,42 @@ def test_small_counts_are_hidden_and_rates_built_on_them_too(world, extract):
     assert HiddenFigure(
         "RASSO metrics", "M2 Charge/summons rate (cohort)", "Charged or summonsed", "under 5"
     ) in (result.hidden)
-    counts = [stage.count for stage in result.funnel.stages]
-    assert counts == [11, 10, 7, 6, 5, None, None, None]
     assert all(
         value is None or value == 0 or value >= 5 for line in result.funnel.losses.cells for value in line
     )
+
+
+def test_the_funnel_never_shows_two_counts_whose_difference_is_hidden(world, extract):
+    """What stopped at each stage (M11's docstring): cancelled 1, then 3, 1, 1, 1, 2, 0 and 2
+    convicted. At 5 every non-zero one is under the threshold. M1 (10 crimed) is published, so
+    the records (11) would give the 1 cancelled away: hidden. Every later stage count would be
+    10 less some of the hidden losses: hidden too. Only the 0 that stopped at trial is shown.
+
+    Before, the funnel showed 11, 10, 7, 6 and 5 and hid what stopped between them: 1, 3, 1, 1,
+    there for the subtraction."""
+    result = rasso_metrics(user=world.member("opcc_analyst"), filters=FY)
+    stages = result.funnel.stages
+    assert [stage.count for stage in stages] == [None, 10, None, None, None, None, None, None]
+    assert [stage.lost_after for stage in stages] == [None, None, None, None, None, None, 0, None]
+    assert result.funnel.losses.total is None
+    assert "M11" in {metric.id for metric in result.metrics}
+    assert HiddenFigure(
+        "Attrition funnel", "Crimed (not cancelled or transferred)", "Stopped at this stage", "under 5"
+    ) in (result.hidden)
+
+
+def test_the_funnel_shows_a_stage_when_the_losses_on_either_side_are_large(world):
+    """Twelve crimed offences stop at 'crimed' and six reach a charge (no later stage), so what
+    stopped is 12 and 6: both shown at 5, with the counts 18 and 6 they come from."""
+    for n in range(12):
+        make_crime(f"L{n}", recorded=date(2023, 5, 1))
+    for n in range(6):
+        make_crime(f"C{n}", recorded=date(2023, 5, 1), outcome=1, outcome_on=date(2023, 9, 1))
+    result = rasso_metrics(user=world.member("opcc_analyst"), filters=FY)
+    stages = {stage.key: stage for stage in result.funnel.stages}
+    assert (stages["records"].count, stages["crimed"].count, stages["charged"].count) == (18, 18, 6)
+    assert (stages["records"].lost_after, stages["crimed"].lost_after) == (0, 12)
+    assert stages["charged"].lost_after == 6
 
 
 def test_the_csv_shows_the_same_suppressed_figures_and_the_log(world, extract):
