@@ -2,15 +2,21 @@
 
 Reference rows are corrected here (a row marked unverified is checked against its source, fixed
 and marked verified). Their keys are fixed once a row exists, because crimes and police.uk rows
-refer to them by key, and rows are never deleted. Rule sets are read only: the rules change by
-publishing a new version (`waymark classification publish FILE`), which reclassifies every crime.
+refer to them by key, and rows are never deleted. Correcting an offence code's group, which the
+rules read, reclassifies that code's crimes in the same save (`offence_code_correct`), and the
+admin is told how many. Rule sets are read only: the rules change by publishing a new version
+(`waymark classification publish FILE`), which reclassifies every crime.
 """
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.forms import ModelForm
 from django.http import HttpRequest
 
+from waymark.accounts.models import User
+
+from .classification import rule_set_current
 from .models import (
     ClassificationRule,
     ClassificationRuleSet,
@@ -19,6 +25,7 @@ from .models import (
     PoliceUkCrimeType,
     PoliceUkOutcomeCategory,
 )
+from .services import offence_code_correct
 
 
 class ReferenceRowAdmin(admin.ModelAdmin[Any]):
@@ -42,6 +49,24 @@ class OffenceCodeAdmin(ReferenceRowAdmin):
     list_display = ("code", "title", "group", "subgroup", "verified")
     list_filter = ("verified", "group", "subgroup")
     search_fields = ("code", "title")
+
+    def save_model(
+        self, request: HttpRequest, obj: OffenceCode, form: ModelForm[OffenceCode], change: bool
+    ) -> None:
+        """A correction goes through `offence_code_correct`, which reclassifies the code's crimes."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        assert isinstance(request.user, User)  # admin is for signed-in staff only
+        reclassified = offence_code_correct(offence_code=obj, by=request.user)
+        if reclassified:
+            self.message_user(
+                request,
+                f"{reclassified} crime{'s' if reclassified != 1 else ''} with offence code {obj.code}"
+                f" {'were' if reclassified != 1 else 'was'} reclassified under rule set"
+                f" v{rule_set_current().version}.",
+                messages.INFO,
+            )
 
 
 @admin.register(OutcomeType)

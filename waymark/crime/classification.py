@@ -9,7 +9,9 @@ and a sexual offence is counted once and reported under both.
 
 Classification is set-based SQL (a handful of statements whatever the number of crimes) that
 runs the same on SQLite and PostgreSQL. Changing the rules means publishing a new version, which
-recomputes every crime in the same transaction.
+recomputes every crime in the same transaction; correcting a field of an offence code that the
+rules read (its group) recomputes that code's crimes in the same transaction
+(`waymark.crime.services.offence_code_correct`).
 """
 
 from __future__ import annotations
@@ -85,6 +87,13 @@ def _column(model: type[Model], field_name: str) -> str:
     return connection.ops.quote_name(_raw_column(model, field_name))
 
 
+# The rule conditions compared with a field of the crime's `OffenceCode` row, as (rule field,
+# offence code field). The rules read nothing else of the row but its key, so correcting one of
+# these fields (not the title or subgroup) changes how that code's crimes are classified.
+OFFENCE_CODE_CONDITIONS: tuple[tuple[str, str], ...] = (("offence_group", "group"),)
+OFFENCE_CODE_FIELDS_RULES_READ: tuple[str, ...] = tuple(field for _, field in OFFENCE_CODE_CONDITIONS)
+
+
 def _matching_rules_sql(crime: str, offence: str) -> tuple[str, list[Any]]:
     """SQL conditions for "rule `r` matches the crime `crime` (a table or alias) whose offence code
     row is `offence`".
@@ -97,12 +106,12 @@ def _matching_rules_sql(crime: str, offence: str) -> tuple[str, list[Any]]:
     for flag in CrimeFlag:
         flag_branches.append(f"(r.crime_flag = %s AND {crime}.{_column(Crime, flag.value)} = %s)")
         params += [flag.value, True]
-    sql = (
-        f"(r.offence_code = '' OR r.offence_code = {crime}.{_column(Crime, 'offence_code')})"
-        f" AND (r.offence_group = '' OR r.offence_group = {offence}.{_column(OffenceCode, 'group')})"
-        f" AND (r.crime_flag = '' OR {' OR '.join(flag_branches)})"
-    )
-    return sql, params
+    conditions = [f"(r.offence_code = '' OR r.offence_code = {crime}.{_column(Crime, 'offence_code')})"]
+    for rule_field, code_field in OFFENCE_CODE_CONDITIONS:
+        condition = f"r.{_column(ClassificationRule, rule_field)}"
+        conditions.append(f"({condition} = '' OR {condition} = {offence}.{_column(OffenceCode, code_field)})")
+    conditions.append(f"(r.crime_flag = '' OR {' OR '.join(flag_branches)})")
+    return " AND ".join(conditions), params
 
 
 @dataclass(frozen=True)
@@ -191,9 +200,10 @@ def classified_keys(
 
 
 @transaction.atomic
-def classify_crimes(*, police_force_area_id: int | None = None) -> int:
+def classify_crimes(*, police_force_area_id: int | None = None, offence_code: str | None = None) -> int:
     """Recompute `is_vawg`, `is_rasso`, `is_adult_rape`, `classified_by` and the VAWG bases of
-    every crime (of one police force area, or all) from the current rule set.
+    every crime (of one police force area, of one offence code, of both, or all) from the current
+    rule set.
 
     The rules are matched once per distinct (offence code, flags) combination among the crimes
     (`classified_keys`); the crimes are then updated from those by equality joins. Only crimes
@@ -201,16 +211,21 @@ def classify_crimes(*, police_force_area_id: int | None = None) -> int:
     nothing. Returns the number of crimes classified (all those in scope).
 
     An import classifies the crimes it writes as it writes them (`waymark.crime.force_extract`);
-    this is for a new rule set (`rule_set_publish`) and `waymark classification recompute`.
+    this is for a new rule set (`rule_set_publish`), a corrected offence code
+    (`waymark.crime.services.offence_code_correct`) and `waymark classification recompute`.
     """
     crimes, bases = _table(Crime), _table(CrimeVawgBasis)
     crime_id = f"{crimes}.{_column(Crime, 'id')}"
     classified_by = _column(Crime, "classified_by")
     basis_crime, basis = _column(CrimeVawgBasis, "crime"), _column(CrimeVawgBasis, "basis")
-    in_scope, scope_params = "", []
+    in_scope = ""
+    scope_params: list[Any] = []
     if police_force_area_id is not None:
-        in_scope = f" AND {crimes}.{_column(Crime, 'police_force_area')} = %s"
-        scope_params = [police_force_area_id]
+        in_scope += f" AND {crimes}.{_column(Crime, 'police_force_area')} = %s"
+        scope_params.append(police_force_area_id)
+    if offence_code is not None:
+        in_scope += f" AND {crimes}.{_column(Crime, 'offence_code')} = %s"
+        scope_params.append(offence_code)
     crime_key = [f"{crimes}.{_column(Crime, name)}" for name in KEY_FIELDS]
 
     with (

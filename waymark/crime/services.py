@@ -1,5 +1,5 @@
 """Writes to crime data that start from a person: uploading a file of the force's extract, or
-police.uk's open data."""
+police.uk's open data, and correcting an offence code."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from waymark.core.permissions import ensure_can
 from waymark.jobs.models import JobProgress
 from waymark.jobs.uploads import UploadStore
 
+from .classification import OFFENCE_CODE_FIELDS_RULES_READ, classify_crimes
 from .force_extract import police_force_area_default
-from .models import ForceExtractImport
+from .models import ForceExtractImport, OffenceCode
 
 FORCE_EXTRACT_JOB_NAME = "Import force extract"
 UPLOADS = UploadStore("force-extract", FORCE_EXTRACT_JOB_NAME, "crime:import_problems")
@@ -68,3 +69,24 @@ def police_uk_upload(*, by: User, file: UploadedFile) -> JobProgress:
         what="",
         detail="Uploaded police.uk data.",
     )
+
+
+@transaction.atomic
+def offence_code_correct(*, offence_code: OffenceCode, by: User) -> int:
+    """Save a correction of an offence code (in Django admin) and, in the same transaction,
+    reclassify that code's crimes by the current rule set if the correction changed a field the
+    rules read (its group: `OFFENCE_CODE_FIELDS_RULES_READ`).
+
+    Without this a crime would keep the VAWG bases of the code's old group while the dashboards
+    filter it by the new one. Returns how many crimes were reclassified: none when only the
+    title, subgroup, source or `verified` changed, or when no crime has the code. The code itself
+    is the row's key and cannot be changed.
+    """
+    ensure_can(by, "crime.change_offencecode", offence_code)
+    stored = OffenceCode.objects.select_for_update().get(pk=offence_code.pk)
+    if stored.code != offence_code.code:
+        raise ValidationError({"code": "An offence code's key cannot be changed: crimes refer to it."})
+    offence_code.save()
+    if all(getattr(stored, name) == getattr(offence_code, name) for name in OFFENCE_CODE_FIELDS_RULES_READ):
+        return 0
+    return classify_crimes(offence_code=offence_code.code)
