@@ -633,10 +633,15 @@ class _CrimeRows:
         if authority is not None and authority not in self.local_authorities:
             v.bad("local_authority_code", f"'{authority}' is not a local authority code Waymark knows.")
             authority = None
+        # 1A (charged or summonsed with an alternate offence) is a kind of type 1, and the Home
+        # Office counts it as type 1 (research/crime-data.md §2), so it is taken as 1.
+        if outcome_text in ("1A", "1a"):
+            outcome_text = "1"
         outcome: int | None = int(outcome_text) if outcome_text.isdigit() else None
         if outcome is None or not 0 <= outcome <= 22:
             v.bad(
-                "outcome_type", f"'{outcome_text}' is not an outcome type: write a whole number from 0 to 22."
+                "outcome_type",
+                f"'{outcome_text}' is not an outcome type: write a whole number from 0 to 22 (or 1A).",
             )
             outcome = None
         elif outcome not in self.outcome_types:

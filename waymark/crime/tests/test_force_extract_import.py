@@ -351,6 +351,18 @@ def test_an_outcome_first_seen_in_an_older_extract_takes_its_date(
     assert list(CrimeOutcomeChange.objects.values_list("outcome_type", "first_extracted_on")) == [(15, APRIL)]
 
 
+def test_outcome_1a_an_alternate_offence_charge_is_taken_as_type_1(
+    area: PoliceForceArea, tmp_path: Path
+) -> None:
+    rows = [
+        crime_row("A-1", outcome_type="1A", outcome_date="2024-09-01"),
+        crime_row("A-2", outcome_type="1a", outcome_date="2024-09-02"),
+    ]
+    import_crimes(write_csv(tmp_path / "june.csv", rows), police_force_area=area, extracted_on=JUNE)
+    assert [crime(ref).outcome_type_id for ref in ("A-1", "A-2")] == [1, 1]
+    assert sorted(CrimeOutcomeChange.objects.values_list("outcome_type", flat=True)) == [1, 1]
+
+
 def test_victims_and_suspects_are_replaced_by_a_later_file(area: PoliceForceArea, tmp_path: Path) -> None:
     first = [
         crime_row(
