@@ -546,16 +546,17 @@ def vawg_volumes(
     )
     crimes = scoped.filter(filters.in_period("recorded_on"))
     total = crimes.count()
+    extracted_on = _latest_extraction(scoped, filters)
     tables = [
         _volume_by_local_authority(crimes, filters, disclosure),
         _volume_by_basis(crimes, total, user, disclosure),
-        _volume_by_month(crimes, filters, disclosure),
+        _volume_by_month(crimes, filters, extracted_on, disclosure),
         _volume_by_offence_group(crimes, disclosure),
         _volume_by_victim(crimes, total, user, disclosure),
     ]
     return VawgVolumes(
         filters=filters,
-        extracted_on=_latest_extraction(scoped, filters),
+        extracted_on=extracted_on,
         threshold=disclosure.threshold,
         rounding_base=disclosure.rounding_base,
         tables=tuple(tables),
@@ -652,21 +653,31 @@ def _volume_by_basis(crimes: QuerySet[Crime], total: int, user: Any, disclosure:
     )
 
 
-def _volume_by_month(crimes: QuerySet[Crime], filters: CrimeFilters, disclosure: _Disclosure) -> FigureTable:
+def _volume_by_month(
+    crimes: QuerySet[Crime], filters: CrimeFilters, extracted_on: date | None, disclosure: _Disclosure
+) -> FigureTable:
     counts = {
         (row["year"], row["month"]): row["n"]
         for row in crimes.annotate(year=ExtractYear("recorded_on"), month=ExtractMonth("recorded_on"))
         .values("year", "month")
         .annotate(n=Count("pk"))
     }
+    note = "Each crime counts once, in the month of its recorded date."
+    months = filters.months()
+    if extracted_on is not None and extracted_on < filters.end:
+        # A month the extract was taken before would read as a month with no crimes.
+        months = [month for month in months if month <= extracted_on]
+        note += (
+            f" The period had not ended when the extract was taken ({extracted_on.day} {extracted_on:%B %Y}): "
+            "later months are not shown, and the last month shown is counted up to that date."
+        )
     rows = [
-        (f"{month:%Y-%m}", f"{month:%B %Y}", counts.get((month.year, month.month), 0))
-        for month in filters.months()
+        (f"{month:%Y-%m}", f"{month:%B %Y}", counts.get((month.year, month.month), 0)) for month in months
     ]
     return _series_table(
         key="month",
         title="VAWG crimes by month recorded",
-        note="Each crime counts once, in the month of its recorded date.",
+        note=note,
         row_heading="Month",
         rows=rows,
         disclosure=disclosure,
@@ -1735,8 +1746,13 @@ def _heading_rows(
     for name, value in filters.describe():
         yield [name, spreadsheet_safe(value)]
     yield ["Extraction date", extracted_on.isoformat() if extracted_on else "no extract loaded"]
-    if extracted_on is not None:
+    if extracted_on is not None and extracted_on >= filters.end:
         yield ["Days from the end of the period to the extraction", (extracted_on - filters.end).days]
+    elif extracted_on is not None:
+        yield [
+            "Period",
+            f"had not ended when the extract was taken: the figures cover it up to {extracted_on}",
+        ]
     yield [
         "Figures",
         f"Disclosure control applied: counts from 1 to {threshold - 1} are hidden ({HIDDEN_MARKER}), "

@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 
 from waymark.crime.metrics import (
     NOT_RECORDED,
@@ -225,6 +226,26 @@ def test_a_single_hidden_figure_is_protected_by_a_second(world, extract):
     assert reasons == {"May 2023": "under 5", "June 2023": "to protect another hidden figure"}
 
 
+def test_a_period_the_extract_was_taken_in_shows_only_its_months_so_far(world, extract):
+    """The extract is as at 30 June 2024, three months into 2024/25: the month table lists April
+    to June only (a July to March of zeros would read as no crimes), and says why; the CSV
+    says the period had not ended instead of a negative lag."""
+    make_crime("J1", recorded=date(2024, 5, 2), code="8Q", bases=("stalking_harassment",), adult_rape=False)
+    volumes = exact(world, CrimeFilters.for_financial_year("2024/25"))
+    table = volumes.table("month")
+    assert table.row_keys == ("2024-04", "2024-05", "2024-06")
+    assert [cells[0] for _, _, cells in table.rows()] == [0, 1, 0]
+    assert "had not ended when the extract was taken (30 June 2024)" in table.note
+    rows = list(volumes_csv_rows(volumes, table="month"))
+    assert [
+        "Period",
+        "had not ended when the extract was taken: the figures cover it up to 2024-06-30",
+    ] in rows
+    assert not any(row and row[0] == "Days from the end of the period to the extraction" for row in rows)
+    finished = list(volumes_csv_rows(exact(world), table="month"))
+    assert ["Days from the end of the period to the extraction", 91] in finished
+
+
 def test_the_extraction_date_is_carried(world, extract):
     assert exact(world).extracted_on == date(2024, 6, 30)
 
@@ -252,3 +273,13 @@ def test_people_without_crime_data_access_are_refused(world, extract, role):
 @pytest.mark.parametrize("role", ["opcc_analyst", "force_code_lead"])
 def test_crime_data_roles_see_the_volumes(world, extract, role):
     assert vawg_volumes(user=world.member(role), filters=FY).total == 10
+
+
+def test_the_pages_say_when_the_period_had_not_ended(client, world, extract):
+    make_crime("J1", recorded=date(2024, 5, 2))
+    client.force_login(world.member("opcc_analyst"))
+    for name in ("crime:vawg", "crime:rasso"):
+        unfinished = client.get(reverse(name), {"period": "fy:2024/25"}).content.decode()
+        assert "the period had not ended, so the figures cover it up to that date" in unfinished, name
+        finished = client.get(reverse(name), {"period": "fy:2023/24"}).content.decode()
+        assert "the period had not ended" not in finished, name
