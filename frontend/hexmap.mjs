@@ -8,7 +8,7 @@
 //
 // No inline style or script: Leaflet's stylesheet is a file, and it positions elements through
 // element.style (CSSOM), which the CSP's style-src does not govern.
-import { geoJSON, map as leafletMap, tileLayer } from "../leaflet/leaflet-src.esm.js";
+import { geoJSON, map as leafletMap, tileLayer, tooltip } from "../leaflet/leaflet-src.esm.js";
 
 const numbers = new Intl.NumberFormat("en-GB");
 
@@ -33,6 +33,10 @@ function legend(collection) {
   const title = document.createElement("p");
   title.className = "waymark-hexmap__legend-title";
   title.textContent = collection.valueLabel ? `Number of ${collection.valueLabel}` : "Number";
+  // Rounded counts are all multiples of the base, so the classes step by it ("10 to 20, 30 to 50").
+  if (collection.roundingBase > 1) {
+    title.textContent += `, rounded to the nearest ${numbers.format(collection.roundingBase)}`;
+  }
   const list = document.createElement("ul");
   list.className = "waymark-hexmap__legend-list";
   for (const band of collection.legend || []) {
@@ -47,6 +51,24 @@ function legend(collection) {
   }
   container.append(title, list);
   return container;
+}
+
+// No hexagon to draw (the page had some when it was made, but the data has changed since): say
+// why in an inset in place of the map, rather than leave an empty box.
+function sayEmpty(element, collection) {
+  const inset = document.createElement("div");
+  inset.className = "govuk-inset-text";
+  for (const text of [collection.emptyNote || "There is no area to show on the map.", collection.note]) {
+    if (!text) continue;
+    const paragraph = document.createElement("p");
+    paragraph.className = "govuk-body";
+    paragraph.textContent = text;
+    inset.append(paragraph);
+  }
+  element.removeAttribute("role");
+  element.removeAttribute("aria-label");
+  element.removeAttribute("class");
+  element.replaceChildren(inset);
 }
 
 function say(element, message) {
@@ -65,7 +87,7 @@ async function draw(element) {
   if (!response.ok) throw new Error(`the map data answered ${response.status}`);
   const collection = await response.json();
   if (!collection.features || collection.features.length === 0) {
-    say(element, "No area has enough to show on the map.");
+    sayEmpty(element, collection);
     element.dataset.hexmapReady = "0";
     return;
   }
@@ -75,6 +97,14 @@ async function draw(element) {
     tileLayer(tiles, { attribution: attribution(element), maxZoom: 18 }).addTo(map);
   }
   const valueLabel = collection.valueLabel || "";
+  // The hexagons are a picture of the table beside the map, which gives every area and count
+  // (the map's region label names it): keyboard and screen-reader users read the table. So the
+  // hexagons are no tab stops (a map of many cells would be a long tab trap of unnamed stops)
+  // and are hidden from assistive technology; the map itself stays one tab stop, to pan and
+  // zoom. Hovering still shows a hexagon's label and count, through one shared tooltip opened
+  // on mouseover: Leaflet's bindTooltip would also listen for focus on each path, and Chromium
+  // makes an SVG element with a focus listener a tab stop.
+  const hover = tooltip();
   const layer = geoJSON(collection, {
     style: (feature) => ({
       color: collection.outline || "#484949",
@@ -84,9 +114,19 @@ async function draw(element) {
     }),
     onEachFeature: (feature, path) => {
       const { label, count } = feature.properties;
-      path.bindTooltip(`${escapeText(label)}: ${numbers.format(count)} ${escapeText(valueLabel)}`);
+      const text = `${escapeText(label)}: ${numbers.format(count)} ${escapeText(valueLabel)}`;
+      path.on("mouseover", () => {
+        hover.setContent(text).setLatLng(path.getCenter());
+        map.openTooltip(hover);
+      });
+      path.on("mouseout", () => map.closeTooltip(hover));
     },
   }).addTo(map);
+  // Content shown on hover can be dismissed without moving the pointer (WCAG 1.4.13).
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") map.closeTooltip(hover);
+  });
+  map.getPane("overlayPane").setAttribute("aria-hidden", "true");
   map.fitBounds(layer.getBounds(), { padding: [12, 12] });
   element.after(legend(collection));
   element.dataset.hexmapReady = String(collection.features.length);

@@ -97,13 +97,18 @@ class HexBand:
 
 @dataclass(frozen=True)
 class HexCell:
-    """One hexagon shown on the map: its H3 cell, count, colour class and a label for people."""
+    """One hexagon shown on the map: its H3 cell, count, colour class and a label for people.
+
+    `named` is False when the label is the hexagon's centre ("Around 52.510° N, 1.993° W")
+    because no name was given for it.
+    """
 
     cell: str
     count: int
     band: int
     label: str
     centre: tuple[float, float]
+    named: bool = False
 
     def ring(self) -> list[list[float]]:
         """The hexagon's boundary as a closed GeoJSON ring of [longitude, latitude]."""
@@ -130,6 +135,34 @@ class HexMap:
     rounding_base: int | None = None
 
     @property
+    def is_empty(self) -> bool:
+        """True when there is no hexagon to draw (the page then says why, and draws no map)."""
+        return not self.cells
+
+    @property
+    def empty_note(self) -> str:
+        """Why there is no area to show: nothing counted, or every area hidden or rounded away."""
+        if self.has_hidden:
+            return (
+                "There is no area to show on the map for these filters: every area's count of "
+                f"{self.value_label} is too small to show."
+            )
+        return (
+            "There is no area to show on the map for these filters: there are no "
+            f"{self.value_label} with a location."
+        )
+
+    @property
+    def area_heading(self) -> str:
+        """The heading of the table's label column, saying what the labels are: names, or the
+        centres of hexagons that have no name."""
+        if all(cell.named for cell in self.cells):
+            return "Area"
+        if any(cell.named for cell in self.cells):
+            return "Area (its name, or the centre of its hexagon)"
+        return "Area (centre of its hexagon)"
+
+    @property
     def hidden_note(self) -> str:
         """Why some areas are missing from the map and its table."""
         return (
@@ -140,14 +173,16 @@ class HexMap:
     def as_geojson(self) -> dict[str, Any]:
         """A GeoJSON FeatureCollection: a Polygon per cell shown, with its count, colour and label.
 
-        `legend`, `title`, `valueLabel` and `note` are foreign members (RFC 7946 §6.1) that
-        js/hexmap.mjs uses for the legend.
+        `legend`, `title`, `valueLabel`, `roundingBase`, `note` and `emptyNote` are foreign members
+        (RFC 7946 §6.1) that js/hexmap.mjs uses for the legend, or to say why there is no map.
         """
         return {
             "type": "FeatureCollection",
             "title": self.title,
             "valueLabel": self.value_label,
+            "roundingBase": self.rounding_base or 1,
             "note": self.hidden_note if self.has_hidden else "",
+            "emptyNote": self.empty_note if self.is_empty else "",
             "legend": [{"label": band.label, "colour": band.colour} for band in self.bands],
             "outline": HEX_OUTLINE,
             "features": [
@@ -210,26 +245,33 @@ def _default_label(cell: str) -> str:
     return f"Around {abs(lat):.3f}° {north_south}, {abs(lng):.3f}° {east_west}"
 
 
-def _bands(values: list[int]) -> list[tuple[int, int]]:
-    """Up to five classes for the colour scale: one per value when there are few, else quintiles
-    (nearest rank), so a city centre with hundreds does not wash out every other area."""
+def _bands(values: list[int], step: int = 1) -> list[tuple[int, int]]:
+    """Up to five classes for the colour scale, each (low, high) with both ends included.
+
+    The highs are the shown counts that close each class: every distinct count when there are
+    few, else quintiles (nearest rank), so a city centre with hundreds does not wash out every
+    other area. Each class then starts one `step` above the previous high (the first at the
+    smallest count), so the legend runs without a gap: "5 to 6, 7 to 8, 9 to 10", never "7 to 8,
+    10". Counts rounded to a base are all multiples of it; `step` is that base, so the classes
+    read "10 to 20, 30 to 50" and still leave no count a reader could see unaccounted for.
+    """
     distinct = sorted(set(values))
+    if not distinct:
+        return []
     classes = len(HEX_COLOURS)
     if len(distinct) <= classes:
-        return [(value, value) for value in distinct]
-    ordered = sorted(values)
-    uppers = [ordered[math.ceil(q * len(ordered) / classes) - 1] for q in range(1, classes)]
-    uppers.append(distinct[-1])
+        highs = distinct
+    else:
+        ordered = sorted(values)
+        highs = [ordered[math.ceil(q * len(ordered) / classes) - 1] for q in range(1, classes)]
+        highs.append(distinct[-1])
     bands: list[tuple[int, int]] = []
     low = distinct[0]
-    for upper in uppers:
-        if upper < low:
+    for high in highs:
+        if high < low:  # a quintile that repeats the previous one
             continue
-        bands.append((low, upper))
-        later = [value for value in distinct if value > upper]
-        if not later:
-            break
-        low = later[0]
+        bands.append((low, high))
+        low = high + step
     return bands
 
 
@@ -292,7 +334,8 @@ def hex_map_from_counts(
         # Hidden, or rounded down to nothing (a rounding base above the threshold): not drawn.
         if published
     ]
-    band_ranges = _bands([count for _, count in shown])
+    step = result.rounding_base or 1
+    band_ranges = _bands([count for _, count in shown], step)
     bands = tuple(
         HexBand(low, high, colour)
         for (low, high), colour in zip(band_ranges, _colours_for(len(band_ranges)), strict=True)
@@ -305,6 +348,7 @@ def hex_map_from_counts(
             band=next(index for index, band in enumerate(bands) if band.low <= count <= band.high),
             label=names.get(cell) or _default_label(cell),
             centre=_centre(cell),
+            named=bool(names.get(cell)),
         )
         for cell, count in sorted(shown, key=lambda pair: (-pair[1], pair[0]))
     )

@@ -6,8 +6,10 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import random
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import h3
@@ -223,16 +225,89 @@ def test_every_count_falls_in_its_colour_class_and_classes_go_light_to_dark():
 
 
 def test_a_few_distinct_counts_get_one_class_each():
+    """One class per count shown, each starting just above the one before, so the legend has no
+    gap a reader would wonder about ("9", "10 to 40", not "9", "40")."""
     counts = {cell_of("Birmingham"): 40, cell_of("Coventry"): 40, cell_of("Dudley"): 9}
     hex_map = hex_map_from_counts(counts, title="Map", threshold=5)
-    assert [(band.low, band.high, band.label) for band in hex_map.bands] == [(9, 9, "9"), (40, 40, "40")]
+    assert [(band.low, band.high, band.label) for band in hex_map.bands] == [
+        (9, 9, "9"),
+        (10, 40, "10 to 40"),
+    ]
     assert [band.colour for band in hex_map.bands] == [HEX_COLOURS[0], HEX_COLOURS[-1]]
 
 
-def test_an_empty_map_is_an_empty_collection():
-    collection = hexmap_geojson({}, threshold=5)
+def test_a_count_no_area_has_still_has_a_class():
+    """The usability review's legend read "5 to 6, 7 to 8, 10, 11 to 15": no area had 9, and a
+    class started at the next count shown rather than just above the class before."""
+    cells = list(h3.grid_disk(cell_of("Birmingham", 8), 2))
+    counts = dict(zip(cells, [5, 6, 7, 8, 10, 11, 12, 13, 14, 15], strict=False))
+    hex_map = hex_map_from_counts(counts, title="Map", threshold=5)
+    assert [band.label for band in hex_map.bands] == ["5 to 6", "7 to 8", "9 to 11", "12 to 13", "14 to 15"]
+
+
+def assert_classes_cover_the_counts_without_a_gap(hex_map, step: int) -> None:
+    shown = [cell.count for cell in hex_map.cells]
+    bands = hex_map.bands
+    assert len(bands) <= len(HEX_COLOURS)
+    assert bands[0].low == min(shown)
+    assert bands[-1].high == max(shown)
+    for earlier, later in itertools.pairwise(bands):
+        assert later.low == earlier.high + step, [band.label for band in bands]
+    for band in bands:
+        assert band.low <= band.high
+        assert band.low % step == 0
+        assert band.high % step == 0
+        assert any(band.low <= count <= band.high for count in shown), f"{band.label} is an empty class"
+    for cell in hex_map.cells:
+        holding = [index for index, band in enumerate(bands) if band.low <= cell.count <= band.high]
+        assert holding == [cell.band]
+
+
+@pytest.mark.parametrize("rounding_base", [None, 1, 2, 5, 10])
+def test_every_count_shown_falls_in_exactly_one_class_and_the_classes_leave_no_gap(rounding_base):
+    """Many random maps: counts rounded to a base are multiples of it, so its classes step by it
+    ("10 to 20, 30 to 50"); exact counts step by one."""
+    step = rounding_base or 1
+    cells = list(h3.grid_disk(cell_of("Birmingham", 8), 3))
+    chance = random.Random(f"hexmap bands {rounding_base}")
+    drawn = 0
+    for _ in range(300):
+        chosen = chance.sample(cells, chance.randint(1, len(cells)))
+        largest = chance.choice([12, 40, 200, 5_000])
+        counts = {cell: chance.randint(0, largest) for cell in chosen}
+        threshold = chance.randint(1, 10)
+        hex_map = hex_map_from_counts(counts, title="Map", threshold=threshold, rounding_base=rounding_base)
+        if hex_map.is_empty:
+            assert hex_map.bands == ()
+            continue
+        drawn += 1
+        assert all(cell.count % step == 0 for cell in hex_map.cells)
+        assert_classes_cover_the_counts_without_a_gap(hex_map, step)
+    assert drawn > 250
+
+
+def test_rounded_counts_make_classes_of_multiples_of_the_base_and_the_legend_says_so():
+    hex_map = hex_map_from_counts(counts_by_place(), title="Map", threshold=5, rounding_base=10)
+    assert sorted(cell.count for cell in hex_map.cells) == [100, 120, 140, 170, 410]
+    assert [band.label for band in hex_map.bands] == [
+        "100",
+        "110 to 120",
+        "130 to 140",
+        "150 to 170",
+        "180 to 410",
+    ]
+    assert hex_map.as_geojson()["roundingBase"] == 10
+    assert hex_map_from_counts(counts_by_place(), title="Map", threshold=5).as_geojson()["roundingBase"] == 1
+
+
+def test_an_empty_map_is_an_empty_collection_that_says_why():
+    collection = hexmap_geojson({}, value_label="VAWG crimes", threshold=5)
     assert collection["features"] == []
     assert collection["legend"] == []
+    assert collection["emptyNote"] == (
+        "There is no area to show on the map for these filters: there are no VAWG crimes with a location."
+    )
+    assert hexmap_geojson(counts_by_place(), threshold=5)["emptyNote"] == ""
 
 
 @pytest.mark.parametrize(
@@ -297,6 +372,54 @@ def test_the_component_has_the_map_element_and_a_table_of_the_same_figures():
     assert ">VAWG crimes</th>" in html
     assert "fewer than 5 VAWG crimes are not shown" in html
     assert 'href="/map.csv" download>Download this table as CSV' in html
+
+
+@pytest.mark.parametrize(
+    ("counts", "why"),
+    [
+        ({}, "there are no VAWG crimes with a location."),
+        ({cell_of("Birmingham"): 0}, "there are no VAWG crimes with a location."),
+        (
+            {cell_of("Birmingham"): 3, cell_of("Coventry"): 4},
+            "every area's count of VAWG crimes is too small",
+        ),
+        # Coventry's 9 would give Birmingham's 3 away from the total, so it is hidden too.
+        (
+            {cell_of("Birmingham"): 3, cell_of("Coventry"): 9},
+            "every area's count of VAWG crimes is too small",
+        ),
+    ],
+)
+def test_with_no_area_to_show_the_component_says_why_and_draws_no_empty_map(counts, why):
+    hex_map = hex_map_from_counts(counts, title="VAWG crimes by area", value_label="VAWG crimes", threshold=5)
+    assert hex_map.is_empty
+    html = render(hex_map)
+    assert "data-hexmap" not in html, "no map box"
+    assert "<table" not in html, "no empty table"
+    assert "/map.csv" not in html
+    assert '<div class="govuk-inset-text">' in html
+    assert f"There is no area to show on the map for these filters: {why}" in unescape(html)
+    assert ("fewer than 5 VAWG crimes are not shown" in html) == hex_map.has_hidden
+
+
+@pytest.mark.parametrize(
+    ("named", "heading"),
+    [
+        ((), "Area (centre of its hexagon)"),
+        (("Birmingham",), "Area (its name, or the centre of its hexagon)"),
+        (("Birmingham", "Coventry", "Dudley", "West Bromwich", "Wolverhampton"), "Area"),
+    ],
+)
+def test_the_tables_area_heading_says_what_the_labels_are(named, heading):
+    """Unnamed cells are labelled by their centre ("Around 52.510° N, 1.993° W"): the column
+    heading says so, rather than "Area" above a list of coordinates."""
+    labels = {cell_of(place): f"{place} centre" for place in named}
+    hex_map = hex_map_from_counts(counts_by_place(), title="Map", labels=labels, threshold=5)
+    assert hex_map.area_heading == heading
+    assert f'<th scope="col" class="govuk-table__header">{heading}</th>' in render(hex_map)
+    assert [cell.named for cell in hex_map.cells] == [
+        cell.label.endswith(" centre") for cell in hex_map.cells
+    ]
 
 
 def test_the_component_passes_the_tile_settings_to_the_map():
