@@ -9,13 +9,14 @@ if ("noModule" in HTMLScriptElement.prototype) {
 }
 
 // A table too wide for the screen scrolls inside its box (.waymark-table-scroll). Such a box
-// is made reachable by keyboard, to scroll it, and named after its table's caption; a box that
+// is made reachable by keyboard, to scroll it, and named after its table's caption (or its
+// chart's title: a chart scrolls the same way, components/charts.html); a box that
 // fits is left alone, so tables that fit add no stops to the tab order. Each box and its table
 // are watched, so a box is marked again when the window narrows or the table grows (a
 // <details> in a cell opening, say), not only when the page loads.
 function markScrollingTable(box) {
   if (box.scrollWidth > box.clientWidth) {
-    const caption = box.querySelector("caption")?.textContent.replace(/\s+/g, " ").trim();
+    const caption = box.querySelector("caption, svg > title")?.textContent.replace(/\s+/g, " ").trim();
     box.tabIndex = 0;
     box.setAttribute("role", "region");
     box.setAttribute("aria-label", `${caption || "Table"} (scrolls sideways)`);

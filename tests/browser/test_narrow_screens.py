@@ -46,3 +46,23 @@ def test_a_wide_table_scrolls_in_a_box_the_keyboard_can_reach(page, live_server,
     box.locator("td").first.evaluate("cell => { cell.style.minWidth = '3000px'; }")
     expect(box).to_have_attribute("tabindex", "0")
     expect(box).to_have_attribute("role", "region")
+
+
+def test_a_chart_keeps_readable_text_and_scrolls_in_a_named_box(page, live_server, axe):
+    """At 320 pixels a chart scaled to fit would draw its 12 to 14 unit text at about 6 pixels:
+    it keeps at least 540 pixels of width (text of 10 pixels and more) and scrolls in its box,
+    which the keyboard can reach and which is named after the chart."""
+    analyst = build_world().member("opcc_analyst")
+    sign_in(page, live_server.url, analyst.email)
+    page.set_viewport_size({"width": REFLOW_WIDTH, "height": 800})
+    page.goto(f"{live_server.url}/crime/examples/")
+
+    box = page.locator(".waymark-chart__frame").first
+    title = box.locator("svg > title").text_content()
+    assert title
+    assert box.locator("svg").evaluate("svg => svg.getBoundingClientRect().width") >= 540
+    expect(box).to_have_attribute("role", "region")
+    expect(box).to_have_attribute("aria-label", f"{title.strip()} (scrolls sideways)")
+    expect(box).to_have_attribute("tabindex", "0")
+    assert page.evaluate("document.documentElement.scrollWidth") <= REFLOW_WIDTH
+    axe.check(page)
