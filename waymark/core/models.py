@@ -25,7 +25,7 @@ class PoliceForceArea(TimeStampedModel):
 
     Reference data with no personal data in it. Loaded from fixtures that cite their source;
     the PFA is the unit a Police and Crime Commissioner answers for, and the shard key of
-    national analysis.
+    national analysis. `police_uk_force` says which police.uk files are the area's force's.
     """
 
     code = models.CharField(
@@ -34,6 +34,15 @@ class PoliceForceArea(TimeStampedModel):
         help_text="ONS GSS code, e.g. 'E23000014', from 'Police Force Areas' names and codes.",
     )
     name = models.CharField(max_length=100, help_text="The ONS name of the area, e.g. 'West Midlands'.")
+    police_uk_force = models.SlugField(
+        max_length=60,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="police.uk's id for the area's force, e.g. 'west-midlands': the force in its file names "
+        "('2024-04-west-midlands-street.csv') and GET /api/forces. Null where not known (null, not '', "
+        "so two unknown ids never clash).",
+    )
 
     class Meta:
         ordering = ["name"]

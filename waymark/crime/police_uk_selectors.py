@@ -17,6 +17,7 @@ see `police_uk_outcome_histories`.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,7 +26,9 @@ from typing import Any
 
 from django.db.models import Count, Max, Q
 
-from .models import PoliceUkCrime, PoliceUkOutcome
+from waymark.core.models import PoliceForceArea
+
+from .models import PoliceUkCrime, PoliceUkFile, PoliceUkOutcome
 
 VIOLENCE_AND_SEXUAL_OFFENCES = "Violence and sexual offences"
 VIOLENCE_CONTEXT_LABEL = "Violence and sexual offences (context)"
@@ -51,20 +54,46 @@ STAGE_ORDER: dict[str, int] = {
 _LATER_STAGE = max(STAGE_ORDER.values()) + 1
 
 
+def lsoa_name_pattern(district: str) -> str:
+    """A regular expression for the names of a local authority district's LSOAs.
+
+    ONS names an LSOA after its district and a number and letter: "Birmingham 001A" (research
+    §1.2: `City of London 001A`). The whole name must match, so "Bristol" never takes in a
+    "Bristol Channel 001A" and a district named like the start of another is not confused with it.
+    """
+    return rf"^{re.escape(district)} [0-9]{{3}}[A-Z]$"
+
+
 @dataclass(frozen=True)
 class PoliceUkFilters:
-    """Which police.uk rows to count: one force (its slug, e.g. `city-of-london`) and a range of
-    months (first days of months, both ends included). Empty means all."""
+    """Which police.uk rows to count: one force (its slug, e.g. `city-of-london`), a range of
+    months (first days of months, both ends included) and one local authority district (its ONS
+    name, e.g. `Birmingham`: rows whose LSOA is named for it, see `lsoa_name_pattern`; rows
+    with no location have no LSOA and are in no district). Empty means all."""
 
     force_slug: str = ""
     start: date | None = None
     end: date | None = None
+    lsoa_district: str = ""
 
     def q(self) -> Q:
         """The filter for a police.uk row model (crimes, anti-social behaviour, outcomes)."""
         q = Q()
         if self.force_slug:
             q &= Q(file__force_slug=self.force_slug)
+        if self.start is not None:
+            q &= Q(month__gte=self.start)
+        if self.end is not None:
+            q &= Q(month__lte=self.end)
+        if self.lsoa_district:
+            q &= Q(lsoa_name__regex=lsoa_name_pattern(self.lsoa_district))
+        return q
+
+    def files(self, kind: str) -> Q:
+        """The filter for `PoliceUkFile`s of `kind` that hold rows of this force and these months."""
+        q = Q(kind=kind)
+        if self.force_slug:
+            q &= Q(force_slug=self.force_slug)
         if self.start is not None:
             q &= Q(month__gte=self.start)
         if self.end is not None:
@@ -128,6 +157,51 @@ class OutcomeMixRow:
     outcome: str
     stage: str
     crimes: int
+
+
+@dataclass(frozen=True)
+class ViolenceContextCount:
+    """police.uk's "Violence and sexual offences (context)" for one force, period and district.
+
+    `crimes`: street crimes of the category in the filter (raw: suppress before showing).
+    `months`: the months with a street file of the force loaded, whether or not it held any such
+    crime; months without one are simply not in the figure. `reported_by`: the forces the
+    rows in the filter name as providing them (`Reported by`), for the attribution.
+    `district_named`: with a district in the filter, whether any street crime of the force in
+    those months, of any crime type, has an LSOA named for it; if none has, the district cannot
+    be picked out by name and a zero would say nothing.
+    """
+
+    crimes: int
+    months: tuple[date, ...]
+    reported_by: tuple[str, ...]
+    district_named: bool
+
+
+def police_uk_force_names() -> dict[str, str]:
+    """police.uk force id -> the name of its police force area, for the areas whose id Waymark
+    knows (`PoliceForceArea.police_uk_force`, loaded from the geography fixture)."""
+    areas = PoliceForceArea.objects.exclude(police_uk_force=None).values_list("police_uk_force", "name")
+    return {force: name for force, name in areas if force}
+
+
+def police_uk_violence_context(*, user: Any, filters: PoliceUkFilters) -> ViolenceContextCount:
+    """ "Violence and sexual offences (context)" in the filter, the months it covers and who
+    reported it. Never VAWG: the category mixes all violence with all sexual offences."""
+    months = tuple(
+        PoliceUkFile.objects.visible_to(user)
+        .filter(filters.files(PoliceUkFile.Kind.STREET))
+        .values_list("month", flat=True)
+        .distinct()
+        .order_by("month")
+    )
+    in_filter = _crimes(user, filters)
+    return ViolenceContextCount(
+        crimes=in_filter.filter(crime_type=VIOLENCE_AND_SEXUAL_OFFENCES).count(),
+        months=months,
+        reported_by=tuple(in_filter.values_list("reported_by", flat=True).distinct().order_by("reported_by")),
+        district_named=not filters.lsoa_district or in_filter.exists(),
+    )
 
 
 def _crimes(user: Any, filters: PoliceUkFilters | None) -> Any:

@@ -20,6 +20,7 @@ from waymark.jobs.models import JobProgress
 
 from .forms import ForceExtractUploadForm, PoliceUkUploadForm
 from .models import ForceExtractImport, PoliceUkFile
+from .police_uk_selectors import police_uk_force_names
 from .services import POLICE_UK_UPLOADS, UPLOADS, force_extract_upload, police_uk_upload
 
 # Older imports and jobs are of no use to anyone checking what was loaded last.
@@ -46,6 +47,8 @@ def imports(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "extracts": extracts,
             "police_uk_files": police_uk_files,
+            # A file's force by its area's name where Waymark knows the force's police.uk id.
+            "police_uk_force_names": police_uk_force_names(),
             "extract_jobs": extract_jobs,
             "police_uk_jobs": police_uk_jobs,
         },

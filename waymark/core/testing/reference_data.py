@@ -12,6 +12,7 @@ from django.apps import apps
 SEED_MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("waymark.core.migrations.0002_load_west_midlands_geography", "load_geography"),
     ("waymark.core.migrations.0004_fill_calendar", "fill"),
+    ("waymark.core.migrations.0005_police_force_area_police_uk_force", "load_police_uk_forces"),
     ("waymark.cases.migrations.0004_seed_reference_data", "seed"),
     ("waymark.risk.migrations.0002_seed_safelives_dash_24", "seed"),
     ("waymark.crime.migrations.0002_seed_reference_data", "seed"),

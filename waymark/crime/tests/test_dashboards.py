@@ -9,15 +9,16 @@ import json
 from datetime import date
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 
 from waymark.core.geography import h3_cell
 from waymark.core.testing.matrix import permission_matrix
 from waymark.crime import metrics
-from waymark.crime.dashboards import period_choices
+from waymark.crime.dashboards import OPEN_GOVERNMENT_LICENCE_URL, period_choices
 from waymark.crime.models import Crime, PoliceUkCrime, PoliceUkFile
 
-from .metric_fixtures import COVENTRY, EXTRACTED, event, make_crime
+from .metric_fixtures import COVENTRY, EXTRACTED, event, make_crime, other_force
 
 pytestmark = pytest.mark.django_db
 
@@ -239,6 +240,158 @@ def test_police_uk_counts_are_context_only(client, world, extract):
     page = client.get(reverse("crime:vawg"), {"period": "fy:2024/25"}).content.decode()
     assert "police.uk recorded 30 crimes" in page
     assert "14 VAWG crimes recorded in 2024/25" in page
+
+
+def police_uk_street_file(
+    force: str, month: date, *, violence: int = 0, other: int = 0, lsoa_names: tuple[str, ...] = ("",)
+) -> PoliceUkFile:
+    """A police.uk street file of `force` for `month`: `violence` crimes of "Violence and sexual
+    offences" and `other` of "Burglary", their LSOA names taken in turn from `lsoa_names` ("": no
+    location), reported by the force's name as police.uk writes it."""
+    reporter = {"west-midlands": "West Midlands Police", "city-of-london": "City of London Police"}[force]
+    file = PoliceUkFile.objects.create(
+        kind="street",
+        force_slug=force,
+        month=month,
+        file_name=f"{month:%Y-%m}-{force}-street.csv",
+        sha256=f"{force}{month}".ljust(64, "0")[:64],
+    )
+    types = ["Violence and sexual offences"] * violence + ["Burglary"] * other
+    PoliceUkCrime.objects.bulk_create(
+        PoliceUkCrime(
+            file=file,
+            line=n + 2,
+            month=month,
+            reported_by=reporter,
+            falls_within=reporter,
+            crime_id=f"{file.pk:08x}{n:056x}",
+            crime_type_id=crime_type,
+            lsoa_name=lsoa_names[n % len(lsoa_names)],
+            lsoa_code=f"E0100{n:04d}" if lsoa_names[n % len(lsoa_names)] else "",
+        )
+        for n, crime_type in enumerate(types)
+    )
+    return file
+
+
+def violence_context_text(client, **query: str) -> str:
+    """The VAWG page's police.uk context section, as text."""
+    page = client.get(reverse("crime:vawg"), {"period": "fy:2024/25", **query}).content.decode()
+    section = page[page.index("Violence and sexual offences (context)</h2>") :]
+    return section[: section.index("</main>")] if "</main>" in section else section
+
+
+def test_police_uk_context_counts_only_the_page_force_area(client, world, extract):
+    """Another force's police.uk file for the same month is not counted, nor named as a source."""
+    police_uk_street_file("west-midlands", date(2024, 4, 1), violence=40)
+    police_uk_street_file("city-of-london", date(2024, 4, 1), violence=7)
+    client.force_login(world.member("opcc_analyst"))
+    text = violence_context_text(client)
+    assert "police.uk recorded 40 crimes of its category ‘Violence and sexual offences’ in the West" in text
+    assert "47" not in text
+    assert "City of London" not in text
+
+
+def test_police_uk_context_says_which_months_it_covers(client, world, extract):
+    """A financial year with some months' files loaded says which, from the files loaded."""
+    police_uk_street_file("west-midlands", date(2024, 4, 1), violence=10)
+    client.force_login(world.member("opcc_analyst"))
+    assert (
+        "in April 2024 only: police.uk files for the other months of 2024/25 are not loaded"
+        in violence_context_text(client)
+    )
+    police_uk_street_file("west-midlands", date(2024, 5, 1), violence=10)
+    police_uk_street_file("west-midlands", date(2024, 7, 1))  # loaded, with no violence in it
+    police_uk_street_file("city-of-london", date(2024, 6, 1), violence=10)  # another force's month
+    text = violence_context_text(client)
+    assert "recorded 20 crimes" in text
+    assert (
+        "in April 2024 to May 2024 and July 2024 only: police.uk files for the other months of 2024/25"
+        " are not loaded" in text
+    )
+    month = client.get(reverse("crime:vawg"), {"period": "m:2024-04"}).content.decode()
+    assert "force area, in April 2024. The category" in month
+    nothing = client.get(reverse("crime:vawg"), {"period": "m:2024-03"}).content.decode()
+    assert "No police.uk data for the West Midlands force area has been loaded for this period." in nothing
+
+
+def test_police_uk_context_carries_the_open_government_licence_attribution(client, world, extract):
+    police_uk_street_file("west-midlands", date(2024, 4, 1), violence=10)
+    client.force_login(world.member("opcc_analyst"))
+    text = violence_context_text(client)
+    assert "Contains public sector information licensed under the" in text
+    assert f'href="{OPEN_GOVERNMENT_LICENCE_URL}"' in text
+    assert ">Open Government Licence v3.0</a>" in text
+    assert "Source: data.police.uk (West Midlands Police)." in text
+
+
+def test_police_uk_context_says_which_filters_it_cannot_follow(client, world, extract):
+    """police.uk has no victims, offence codes or VAWG bases: the figure says it ignores them."""
+    police_uk_street_file("west-midlands", date(2024, 4, 1), violence=10)
+    client.force_login(world.member("opcc_analyst"))
+    assert "does not apply" not in violence_context_text(client)
+    assert "do not apply" not in violence_context_text(client)
+    text = violence_context_text(client, offence_group="Sexual offences", victim_sex="F")
+    assert "recorded 10 crimes" in text
+    assert (
+        "police.uk has no offence codes, VAWG bases or victim details, so the filters Offence group and "
+        "Victim sex do not apply to this figure: it counts every crime in police.uk&#39;s category." in text
+    )
+    assert "the filter VAWG basis does not apply" in violence_context_text(client, vawg_basis="da_flag")
+
+
+def test_police_uk_context_follows_the_local_authority_by_lsoa_name(client, world, extract):
+    """Crimes in LSOAs named for the district are counted; those elsewhere or with no location
+    are not. A district no LSOA is named for cannot be picked out: the figure says it is force-wide."""
+    police_uk_street_file(
+        "west-midlands",
+        date(2024, 4, 1),
+        violence=40,
+        other=5,
+        # 10 Coventry, 10 Birmingham, 10 Coventry-like names of other places, 10 no location.
+        lsoa_names=("Coventry 001A", "Birmingham 002B", "Coventry Fields 001A", ""),
+    )
+    client.force_login(world.member("opcc_analyst"))
+    text = violence_context_text(client, local_authority=COVENTRY)
+    assert "police.uk recorded 10 crimes of its category ‘Violence and sexual offences’ in Coventry," in text
+    assert "Crimes with no location are in no local authority and are not counted." in text
+    dudley = violence_context_text(client, local_authority="E08000027")
+    assert "recorded 40 crimes" in dudley
+    assert "cannot be narrowed to Dudley: it is for the whole West Midlands force area." in dudley
+
+
+@override_settings(CRIME_FIGURES_ROUNDING_BASE=5)
+def test_police_uk_context_is_rounded_and_small_counts_hidden(client, world, extract):
+    police_uk_street_file("west-midlands", date(2024, 4, 1), violence=43)
+    police_uk_street_file(
+        "west-midlands", date(2024, 5, 1), violence=3, lsoa_names=("Coventry 001A", "Birmingham 001A")
+    )
+    client.force_login(world.member("opcc_analyst"))
+    assert "police.uk recorded 45 crimes" in violence_context_text(client)
+    # Two of the three May crimes are in Coventry: under the threshold, hidden as every figure is.
+    assert "police.uk recorded [c] crimes" in violence_context_text(client, local_authority=COVENTRY)
+
+
+@override_settings(WAYMARK_POLICE_FORCE_AREA="T99999999")
+def test_police_uk_context_needs_the_force_areas_police_uk_id(client, world, extract):
+    other_force()
+    police_uk_street_file("west-midlands", date(2024, 4, 1), violence=10)
+    client.force_login(world.member("opcc_analyst"))
+    text = violence_context_text(client)
+    assert "Waymark does not know police.uk's id for its force" in text
+    assert "recorded 10" not in text
+
+
+def test_police_uk_files_table_names_the_force_where_waymark_knows_it(client, world):
+    police_uk_street_file("west-midlands", date(2024, 4, 1))
+    police_uk_street_file("city-of-london", date(2024, 4, 1))
+    client.force_login(world.member("opcc_analyst"))
+    page = client.get(reverse("crime:imports")).content.decode()
+    table = page[page.index('id="police-uk-files"') :]
+    cells = [cell.split("</td>")[0] for cell in table.split('<td class="govuk-table__cell">')[1:]]
+    assert "West Midlands" in cells
+    assert "west-midlands" not in cells
+    assert "city-of-london" in cells  # no area in Waymark has this police.uk id
 
 
 def test_views_and_downloads_are_in_the_access_log(client, world, extract):
