@@ -667,9 +667,10 @@ def _volume_by_month(
     if extracted_on is not None and extracted_on < filters.end:
         # A month the extract was taken before would read as a month with no crimes.
         months = [month for month in months if month <= extracted_on]
+        taken = f"{extracted_on.day} {extracted_on:%B %Y}"
         note += (
-            f" The period had not ended when the extract was taken ({extracted_on.day} {extracted_on:%B %Y}): "
-            "later months are not shown, and the last month shown is counted up to that date."
+            f" The period had not ended when the extract was taken ({taken}): later months are not "
+            "shown, and the last month shown is counted up to that date."
         )
     rows = [
         (f"{month:%Y-%m}", f"{month:%B %Y}", counts.get((month.year, month.month), 0)) for month in months
