@@ -32,7 +32,7 @@ from waymark.core.periods import FinancialQuarter, FinancialYear
 
 from . import metrics
 from .metrics import AGE_BANDS, VICTIM_SEXES, CrimeFilters, FigureTable, RassoMetrics, VawgVolumes
-from .models import Crime, OffenceCode, VawgBasis
+from .models import Crime, CrimeVawgBasis, CrimeVictim, OffenceCode, VawgBasis
 from .police_uk_selectors import PoliceUkFilters, police_uk_violence_context
 
 view_crime_data = permission_required("crime.view_crime_data", raise_exception=True)
@@ -91,30 +91,58 @@ def _filters_for(period: str, **dimensions: str) -> CrimeFilters:
     return CrimeFilters.for_month(value, **dimensions)
 
 
-class DashboardFilterForm(forms.Form):
-    """The period and dimensions a dashboard is narrowed by (all optional but the period)."""
+def _choose(what: str) -> dict[str, str]:
+    # Django's own message quotes the value asked for ("fy:2030/31"), which is the page's code,
+    # not words a person chose.
+    return {"invalid_choice": f"Choose {what} from the list: the one asked for is not on it."}
 
-    period = forms.ChoiceField(label="Period")
-    local_authority = forms.ChoiceField(label="Local authority", required=False)
-    offence_group = forms.ChoiceField(label="Offence group", required=False)
-    vawg_basis = forms.ChoiceField(label="VAWG basis", required=False)
-    victim_sex = forms.ChoiceField(label="Victim sex", required=False)
-    victim_age_band = forms.ChoiceField(label="Victim age band", required=False)
+
+class DashboardFilterForm(forms.Form):
+    """The period and dimensions a dashboard is narrowed by (all optional but the period).
+
+    The choices are those the dashboard's crimes can have (`scope`: VAWG crimes, or adult rape),
+    so that no choice can only ever give nothing: on the RASSO page an offence group, basis or
+    age band no adult rape has is not offered.
+    """
+
+    period = forms.ChoiceField(label="Period", error_messages=_choose("a period the data covers"))
+    local_authority = forms.ChoiceField(
+        label="Local authority", required=False, error_messages=_choose("a local authority")
+    )
+    offence_group = forms.ChoiceField(
+        label="Offence group", required=False, error_messages=_choose("an offence group")
+    )
+    vawg_basis = forms.ChoiceField(label="VAWG basis", required=False, error_messages=_choose("a VAWG basis"))
+    victim_sex = forms.ChoiceField(label="Victim sex", required=False, error_messages=_choose("a victim sex"))
+    victim_age_band = forms.ChoiceField(
+        label="Victim age band", required=False, error_messages=_choose("a victim age band")
+    )
 
     DIMENSIONS = ("local_authority", "offence_group", "vawg_basis", "victim_sex", "victim_age_band")
 
-    def __init__(self, data: QueryDict, *, periods: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, data: QueryDict, *, periods: list[tuple[str, str]], scope: str = "vawg", user: Any = None
+    ) -> None:
         super().__init__(data)
         everything = [("", "All")]
         groups = OffenceCode.objects.order_by("group").values_list("group", flat=True).distinct()
+        bases = list(VawgBasis.choices)
+        bands = list(AGE_BANDS)
+        if scope == "rasso":
+            adult_rape = Crime.objects.visible_to(user).filter(is_adult_rape=True)
+            groups = groups.filter(group__in=adult_rape.values("offence_code__group"))
+            present = set(CrimeVawgBasis.objects.filter(crime__in=adult_rape).values_list("basis", flat=True))
+            bases = [(value, label) for value, label in bases if value in present]
+            present = set(CrimeVictim.objects.filter(crime__in=adult_rape).values_list("age_band", flat=True))
+            bands = [band for band in bands if band in present]
         choices: dict[str, list[tuple[str, str]]] = {
             "period": periods,
             "local_authority": everything
             + [(la.code, la.name) for la in LocalAuthority.objects.order_by("name")],
             "offence_group": everything + [(group, group) for group in groups],
-            "vawg_basis": everything + list(VawgBasis.choices),
+            "vawg_basis": everything + bases,
             "victim_sex": everything + list(VICTIM_SEXES),
-            "victim_age_band": everything + [(band, band) for band in AGE_BANDS],
+            "victim_age_band": everything + [(band, band) for band in bands],
         }
         for name, options in choices.items():
             field = self.fields[name]
@@ -152,8 +180,9 @@ class Filtered:
         return self.form is not None and self.filters is None
 
 
-def filtered(request: AuthenticatedHttpRequest) -> Filtered:
-    """The filters of a dashboard request. With no crime data at all there is nothing to filter."""
+def filtered(request: AuthenticatedHttpRequest, scope: str = "vawg") -> Filtered:
+    """The filters of a dashboard request (`scope`: "vawg" or "rasso", whose crimes the choices
+    are drawn from). With no crime data at all there is nothing to filter."""
     periods = period_choices(recorded_range(request.user))
     if not periods:
         return Filtered(form=None, filters=None, query="")
@@ -161,8 +190,14 @@ def filtered(request: AuthenticatedHttpRequest) -> Filtered:
     if not data.get("period"):
         # Newest financial year by default.
         data["period"] = periods[0][0]
-    form = DashboardFilterForm(data, periods=periods)
+    form = DashboardFilterForm(data, periods=periods, scope=scope, user=request.user)
     return Filtered(form=form, filters=form.crime_filters(), query=data.urlencode())
+
+
+def _name_parts(filters: CrimeFilters) -> list[str]:
+    """The period and the filters' values, for a download's file name: two downloads of the same
+    table with different filters must not take the same name."""
+    return [filters.label] + [value for name, value in filters.describe()[1:]]
 
 
 def _refused_page(request: AuthenticatedHttpRequest, chosen: Filtered, title: str) -> HttpResponse:
@@ -464,13 +499,13 @@ def vawg_download(request: AuthenticatedHttpRequest, table: str) -> HttpResponse
     if table == "map":
         hex_map = vawg_map(user=request.user, filters=chosen.filters)
         rows = list(metrics.map_csv_rows(hex_map, user=request.user, filters=chosen.filters))
-        return csv_response(filename=csv_filename("vawg", table, chosen.filters.label), rows=rows)
+        return csv_response(filename=csv_filename("vawg", table, *_name_parts(chosen.filters)), rows=rows)
     volumes = metrics.vawg_volumes(user=request.user, filters=chosen.filters)
     try:
         rows = list(metrics.volumes_csv_rows(volumes, table=table))
     except KeyError as missing:
         raise Http404("No such table.") from missing
-    return csv_response(filename=csv_filename("vawg", table, chosen.filters.label), rows=rows)
+    return csv_response(filename=csv_filename("vawg", table, *_name_parts(chosen.filters)), rows=rows)
 
 
 @login_required
@@ -491,7 +526,7 @@ def vawg_map_geojson(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def rasso_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Adult rape progression and attrition: M1 to M13 and the funnel, with their definitions."""
-    chosen = filtered(request)
+    chosen = filtered(request, "rasso")
     if chosen.refused:
         return _refused_page(request, chosen, "Adult rape case progression")
     if chosen.filters is None or chosen.form is None:
@@ -519,7 +554,7 @@ def rasso_download(request: AuthenticatedHttpRequest, table: str) -> HttpRespons
     """The RASSO metrics, funnel or losses table as CSV, with the heading block and hidden log."""
     if table not in metrics.METRICS_CSV_TABLES:
         raise Http404("No such table.")
-    chosen = filtered(request)
+    chosen = filtered(request, "rasso")
     if chosen.refused:
         return _refused_download(chosen)
     if chosen.filters is None:
@@ -527,4 +562,4 @@ def rasso_download(request: AuthenticatedHttpRequest, table: str) -> HttpRespons
     result = metrics.rasso_metrics(user=request.user, filters=chosen.filters)
     _record(request, AccessLog.Action.EXPORT, f"Adult rape metrics table {table}", chosen.filters)
     rows = list(metrics.metrics_csv_rows(result, table=table))
-    return csv_response(filename=csv_filename("rasso", table, chosen.filters.label), rows=rows)
+    return csv_response(filename=csv_filename("rasso", table, *_name_parts(chosen.filters)), rows=rows)

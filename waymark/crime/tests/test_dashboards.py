@@ -141,6 +141,40 @@ def test_vawg_filters_narrow_the_figures_and_bad_values_are_explained(client, wo
     rasso = client.get(reverse("crime:rasso"), {"period": "q:1999/00 Q1"})
     assert rasso.status_code == 400
     assert "There is a problem" in rasso.content.decode()
+    # Said in words, not with the page's own code for the period.
+    assert "Choose a period the data covers from the list" in rasso.content.decode()
+    assert "is not one of the available choices" not in rasso.content.decode()
+
+
+def test_the_rasso_page_offers_only_choices_adult_rape_can_have(client, world, extract):
+    """The extract's adult rapes are 19C, with the sexual offence and DA flag bases and victims
+    F 25-34: the RASSO page offers no stalking basis and no other age band, and the VAWG page,
+    whose crimes can have them, still does. A choice only the VAWG page has is refused on the
+    RASSO page, in words."""
+    client.force_login(world.member("opcc_analyst"))
+    vawg = client.get(reverse("crime:vawg"), {"period": "fy:2024/25"}).content.decode()
+    rasso = client.get(reverse("crime:rasso"), {"period": "fy:2024/25"}).content.decode()
+    for page in (vawg, rasso):
+        assert '<option value="sexual_offence">' in page
+        assert '<option value="25-34">' in page
+    assert '<option value="stalking_harassment">' in vawg
+    assert '<option value="stalking_harassment">' not in rasso
+    assert '<option value="0-15">' in vawg
+    assert '<option value="0-15">' not in rasso
+    refused = client.get(
+        reverse("crime:rasso"), {"period": "fy:2024/25", "vawg_basis": "stalking_harassment"}
+    )
+    assert refused.status_code == 400
+    assert "Choose a VAWG basis from the list" in refused.content.decode()
+
+
+def test_a_download_is_named_for_its_filters(client, world, extract):
+    client.force_login(world.member("opcc_analyst"))
+    url = reverse("crime:vawg_download", args=["map"])
+    everywhere = client.get(url, {"period": "fy:2024/25"})
+    coventry = client.get(url, {"period": "fy:2024/25", "local_authority": COVENTRY})
+    assert everywhere["Content-Disposition"] == 'attachment; filename="vawg-map-2024-25.csv"'
+    assert coventry["Content-Disposition"].startswith('attachment; filename="vawg-map-2024-25-coventry')
 
 
 def test_a_download_with_bad_filters_is_refused_not_answered_for_other_filters(client, world, extract):
@@ -154,7 +188,8 @@ def test_a_download_with_bad_filters_is_refused_not_answered_for_other_filters(c
         assert response.status_code == 400, url
         assert response["Content-Type"].startswith("text/plain")
         assert response.content.decode().startswith(
-            "Nothing was downloaded: the filters are not valid. Victim sex: Select a valid choice."
+            "Nothing was downloaded: the filters are not valid. Victim sex: Choose a victim sex from the "
+            "list: the one asked for is not on it."
         )
 
 
