@@ -22,7 +22,7 @@ from waymark.crime.classification import (
     rule_set_current,
     rule_set_publish,
 )
-from waymark.crime.models import ClassificationRuleSet, Crime, CrimeVawgBasis, VawgBasis
+from waymark.crime.models import ClassificationRuleSet, Crime, CrimeVawgBasis, OffenceCode, VawgBasis
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +86,35 @@ def test_each_vawg_basis(offence_code: str, flags: dict[str, Any], expected: set
     assert crime.is_vawg
     assert crime.classified_by == 1
     assert bases(crime) == expected
+
+
+@pytest.mark.parametrize("basis", [VawgBasis.FORCED_MARRIAGE, VawgBasis.IMAGE_ABUSE])
+def test_the_bases_whose_codes_are_not_confirmed_classify_once_an_admin_adds_a_rule(
+    world: World, basis: str
+) -> None:
+    """Forced marriage and intimate image abuse have no confirmed HOCR code (research
+    crime-data.md §3: "HOCR code not confirmed"), so the shipped rules have none for them. An
+    admin who confirms one adds the code and publishes a rule for it, and its crimes then carry
+    the basis. The code here is a placeholder for the one the admin would add, not a real one."""
+    OffenceCode.objects.create(
+        code="TEST1",
+        title="Placeholder for a confirmed HOCR code",
+        group="Violence against the person",
+        source="test",
+    )
+    crime = make_crime("TEST1")
+    classify_crimes()
+    assert not classified(crime).is_vawg
+    rule = RuleSpec(target="vawg", basis=basis, offence_code="TEST1", source="test")
+    rule_set_publish(
+        name=f"With {basis}",
+        notes="",
+        rules=[*current_rules_without(""), rule],
+        by=world.member("opcc_admin"),
+    )
+    crime = classified(crime)
+    assert (crime.is_vawg, crime.classified_by) == (True, 2)
+    assert bases(crime) == {basis}
 
 
 @pytest.mark.parametrize(
