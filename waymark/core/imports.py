@@ -55,6 +55,10 @@ class ImportRefusedError(Exception):
     """A file was refused and nothing was written. `errors` holds every problem found; `problems`
     those listed and `total` how many there were (a subclass may list fewer than it found)."""
 
+    # A sentence about the whole file in the importer's own words, never the file's (say "This is
+    # an events file: import it as events."), that a job's closing message may lead with.
+    headline: str = ""
+
     def __init__(self, errors: Sequence[RowError], *, file_name: str = "") -> None:
         self.errors = list(errors)
         self.file_name = file_name

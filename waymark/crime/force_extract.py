@@ -209,6 +209,7 @@ class _Problems:
     def __init__(self) -> None:
         self.listed: list[RowError] = []
         self.count = 0
+        self.headline = ""
 
     def add(self, line: int, column: str, message: str) -> None:
         self.count += 1
@@ -228,7 +229,9 @@ class _Problems:
             last = self.listed[-1].line
             extra = [error for error in extra if error.line <= last]
         errors = sorted(self.listed + extra, key=lambda error: error.line)[:MAX_ERRORS]
-        return ExtractRefusedError(errors, file_name=file_name, total=self.count + sql_count)
+        refusal = ExtractRefusedError(errors, file_name=file_name, total=self.count + sql_count)
+        refusal.headline = self.headline
+        return refusal
 
 
 class ExtractRefusedError(ImportRefusedError):
@@ -338,6 +341,12 @@ class _Reader:
         )
 
 
+def _is_other_kind(header: list[str], expected: Sequence[str], other: Sequence[str]) -> bool:
+    """The header is the other kind of file's: crimes for events, or events for crimes."""
+    names = {name.strip() for name in header}
+    return set(other) <= names and not set(expected) <= names
+
+
 def _header_problems(
     header: list[str], expected: Sequence[str], other: Sequence[str], other_kind: str
 ) -> list[tuple[str, str]]:
@@ -345,7 +354,7 @@ def _header_problems(
     named twice, missing and unknown columns."""
     problems: list[tuple[str, str]] = []
     names = [name.strip() for name in header]
-    if set(other) <= set(names) and not set(expected) <= set(names):
+    if _is_other_kind(header, expected, other):
         problems.append(("", f"This is {other_kind} (its header has the columns {', '.join(other)})."))
     seen: set[str] = set()
     for name in names:
@@ -374,6 +383,9 @@ def _check_header(
     problems = _header_problems(header, expected, other, other_kind)
     for column, message in problems:
         reader.problems.add(1, column, message)
+    if _is_other_kind(header, expected, other):
+        # The wrong kind of file: every other problem follows from it, so it leads the job's words.
+        reader.problems.headline = f"This is {other_kind}."
     if problems:
         return None
     return {name.strip(): index for index, name in enumerate(header)}

@@ -180,10 +180,12 @@ def refusal_message(refusal: ImportRefusedError, *, page: str) -> str:
     total = refusal.total
     places = "; ".join(error.place for error in refusal.problems[:PROBLEMS_IN_MESSAGE])
     more = " and more" if total > PROBLEMS_IN_MESSAGE else ""
+    headline = f" {refusal.headline}" if refusal.headline else ""
     return (
-        f"Nothing was imported: the file was refused with {total:,} problem{'' if total == 1 else 's'}"
-        f" ({places}{more}). Every problem is listed on the {page} page; correct them "
-        "and upload the whole file again."
+        f"Nothing was imported.{headline} The file was refused with {total:,} problem"
+        f"{'' if total == 1 else 's'} ({places}{more}). Every problem is listed on the file's own "
+        f"problems page, linked from this job and from the {page} page; correct them and upload the "
+        "whole file again."
     )
 
 

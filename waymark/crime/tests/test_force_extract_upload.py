@@ -22,7 +22,15 @@ from waymark.core.testing.world import World
 from waymark.crime.models import Crime, ForceExtractImport, ProgressionEvent
 from waymark.jobs.models import JobProgress
 
-from .force_extract_support import SAMPLE_CRIMES, SAMPLE_EVENTS, crime_row, upload_form, write_csv
+from .force_extract_support import (
+    SAMPLE_CRIMES,
+    SAMPLE_EVENTS,
+    crime_row,
+    event_row,
+    upload_form,
+    write_csv,
+    write_events,
+)
 
 IMPORTS = "/crime/imports/"
 UPLOAD = "/crime/imports/upload/"
@@ -185,8 +193,9 @@ def test_a_refused_upload_fails_the_job_and_lists_every_problem(
     # Every byte was read and checked; the writing (the rest of the bar) never began.
     assert (job.done, job.total) == (bad.stat().st_size, 3 * bad.stat().st_size)
     assert job.message.startswith(
-        "Nothing was imported: the file was refused with 2 problems "
-        "(line 3, column offence_code; line 4, column reported_date)."
+        "Nothing was imported. The file was refused with 2 problems "
+        "(line 3, column offence_code; line 4, column reported_date). Every problem is listed on "
+        "the file's own problems page, linked from this job and from the Crime data imports page"
     )
     assert "99Z" not in job.message  # the message says where, never what the file said
     job_page = client.get(job_url).content.decode()
@@ -204,6 +213,15 @@ def test_a_refused_upload_fails_the_job_and_lists_every_problem(
     assert "Problems in bad.csv" in page
     assert "Offence code '99Z' is not a Home Office offence code" in page
     assert "'31/03/2025' is not a date" in page
+
+    # An events file uploaded as crimes: the job says so first, not only "line 1" many times.
+    events = write_events(tmp_path / "events.csv", [event_row("R-1")])
+    client.post(UPLOAD, upload_form(events, kind="crimes"))
+    run_worker()
+    wrong_kind = JobProgress.objects.exclude(pk=job.pk).get()
+    assert wrong_kind.message.startswith(
+        "Nothing was imported. This is an events file: import it as events. The file was refused"
+    )
 
     # Another analyst cannot tell the job exists.
     client.force_login(make_member(role=Role.OPCC_ANALYST, organisation=world.opcc, teams=None))

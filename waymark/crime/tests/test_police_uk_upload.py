@@ -198,7 +198,7 @@ def test_a_refused_zip_fails_the_job_and_lists_every_problem_by_file(
     job = JobProgress.objects.get()
     assert job.status == JobProgress.Status.FAILED
     assert job.message.startswith(
-        "Nothing was imported: the file was refused with 2 problems "
+        "Nothing was imported. The file was refused with 2 problems "
         "(street-july.csv; 2016-07-city-of-london-street.csv, line 3, column Month)."
     )
     assert not PoliceUkFile.objects.exists()

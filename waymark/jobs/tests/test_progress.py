@@ -90,6 +90,12 @@ def test_a_job_the_worker_has_not_picked_up_is_waiting_for_the_worker(client: Cl
     assert "Waiting for the worker" in page
     assert "Not started yet" in page
     assert REFRESH in page
+    # Who waits is told whom to ask; only those who run Waymark are told the command.
+    assert "tell whoever runs Waymark for your organisation" in page
+    assert "manage.py db_worker" not in page
+    manager.is_staff = True
+    manager.save(update_fields=["is_staff"])
+    assert "manage.py db_worker" in client.get(job.get_absolute_url()).content.decode()
 
 
 @pytest.mark.django_db

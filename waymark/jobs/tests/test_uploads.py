@@ -62,7 +62,7 @@ def test_a_refused_file_keeps_its_problems_and_fails_the_job(world: World, tmp_p
         job.refresh_from_db()
         assert job.status == JobProgress.Status.FAILED
         assert job.message.startswith(
-            "Nothing was imported: the file was refused with 1 problem (line 2, column a)"
+            "Nothing was imported. The file was refused with 1 problem (line 2, column a)"
         )
         assert "Test imports page" in job.message
         assert STORE.refusal_load(task_result_id=job.task_result_id) == (

@@ -175,7 +175,7 @@ def test_a_refused_upload_fails_the_job_and_lists_every_problem(
     job = JobProgress.objects.get()
     assert job.status == JobProgress.Status.FAILED
     assert job.message.startswith(
-        "Nothing was imported: the file was refused with 1 problem (line 2, column numerator)."
+        "Nothing was imported. The file was refused with 1 problem (line 2, column numerator)."
     )
     assert "452" not in job.message  # where, never what the file said
     assert "Failed" in client.get(job_url).content.decode()
