@@ -57,6 +57,7 @@ from .models import (
     OutcomeType,
     ProgressionEvent,
 )
+from .synthetic import REFERENCE_PREFIX as SYNTHETIC_PREFIX
 
 CRIME_COLUMNS: tuple[str, ...] = (
     "crime_reference",
@@ -869,7 +870,10 @@ def _import(
     written: list[ForceExtractImport] = []
 
     def write(
-        upsert: Callable[[_Step], dict[str, int]], rows: int, recorded: tuple[date, date] | None = None
+        upsert: Callable[[_Step], dict[str, int]],
+        rows: int,
+        recorded: tuple[date, date] | None = None,
+        synthetic: bool = False,
     ) -> dict[str, int]:
         """Run the checked file's writes (crimes are classified as they are written) and record
         the file: all or nothing."""
@@ -892,6 +896,7 @@ def _import(
                 sha256=sha256,
                 extracted_on=extracted_on,
                 imported_by=by,
+                synthetic=synthetic,
                 first_recorded_on=recorded[0] if recorded else None,
                 last_recorded_on=recorded[1] if recorded else None,
             )
@@ -1100,7 +1105,7 @@ def _load_crimes(
     area: PoliceForceArea,
     extracted_on: date,
     report: ProgressCallback,
-    write: Callable[[Callable[[_Step], dict[str, int]], int, tuple[date, date] | None], dict[str, int]],
+    write: Callable[[Callable[[_Step], dict[str, int]], int, tuple[date, date] | None, bool], dict[str, int]],
 ) -> dict[str, int]:
     """Check and stage every row, refuse the file on any problem, else upsert it through `write`
     (the transaction). Counts of rows by status: new, changed, unchanged, kept_newer."""
@@ -1134,10 +1139,14 @@ def _load_crimes(
                 sql.index(table, "line")
             sql.analyse(victims, suspects)
             first, last = sql.rows(f"SELECT MIN(recorded_on), MAX(recorded_on) FROM {crimes.name}")[0]
+            # A real file's first reference ends the search; only a synthetic one is read through.
+            real = f"SELECT 1 FROM {crimes.name} WHERE crime_reference NOT LIKE %s"
+            synthetic = not sql.rows(f"SELECT EXISTS ({real})", [f"{SYNTHETIC_PREFIX}%"])[0][0]
             return write(
                 lambda step: _upsert_crimes(sql, crimes, victims, suspects, area, extracted_on, step),
                 crimes.rows,
                 (first, last) if first is not None else None,
+                synthetic,
             )
     finally:
         reader.close()

@@ -446,6 +446,31 @@ def crime_rounding_base(rounding_base: int | None = None) -> int:
     return rounding_base
 
 
+def _crimes_files(filters: CrimeFilters) -> QuerySet[ForceExtractImport]:
+    """The crimes files loaded (for the filters' force area) that hold crimes recorded in the
+    filters' period; a file recorded before its span of recorded dates was kept counts as
+    covering any period."""
+    imports = ForceExtractImport.objects.filter(kind=ForceExtractImport.Kind.CRIMES).filter(
+        Q(first_recorded_on__isnull=True)
+        | Q(first_recorded_on__lte=filters.end, last_recorded_on__gte=filters.start)
+    )
+    if filters.police_force_area:
+        imports = imports.filter(police_force_area__code=filters.police_force_area)
+    return imports
+
+
+SYNTHETIC_NOTE = (
+    "Synthetic data: these figures come from a synthetic extract (demo or test data made by "
+    "waymark.crime.synthetic). Nothing in them is real."
+)
+
+
+def synthetic_data_in(filters: CrimeFilters) -> bool:
+    """Whether a crimes file behind the period's figures is synthetic (`ForceExtractImport.synthetic`):
+    pages, downloads and the API then say so (`SYNTHETIC_NOTE`)."""
+    return _crimes_files(filters).filter(synthetic=True).exists()
+
+
 def _latest_extraction(crimes: QuerySet[Crime], filters: CrimeFilters) -> date | None:
     """The extraction date of the newest crimes file loaded (for the filters' force area) that
     holds crimes recorded in the filters' period, else the newest `extracted_on` of the crimes in
@@ -456,13 +481,7 @@ def _latest_extraction(crimes: QuerySet[Crime], filters: CrimeFilters) -> date |
     A newer file of other periods only (a force may send a year at a time) says nothing of this
     one. A file recorded before its span of recorded dates was kept counts as covering any period.
     """
-    imports = ForceExtractImport.objects.filter(kind=ForceExtractImport.Kind.CRIMES).filter(
-        Q(first_recorded_on__isnull=True)
-        | Q(first_recorded_on__lte=filters.end, last_recorded_on__gte=filters.start)
-    )
-    if filters.police_force_area:
-        imports = imports.filter(police_force_area__code=filters.police_force_area)
-    latest = imports.aggregate(latest=Max("extracted_on"))["latest"]
+    latest = _crimes_files(filters).aggregate(latest=Max("extracted_on"))["latest"]
     if latest is not None:
         return latest
     return crimes.aggregate(latest=Max("extracted_on"))["latest"]
@@ -507,6 +526,7 @@ class VawgVolumes:
     rounding_base: int
     tables: tuple[FigureTable, ...]
     hidden: tuple[HiddenFigure, ...]
+    synthetic: bool = False
 
     def table(self, key: str) -> FigureTable:
         """The table with this key (`local_authority`, `basis`, `month`, `offence_group`, `victim`)."""
@@ -561,6 +581,7 @@ def vawg_volumes(
         rounding_base=disclosure.rounding_base,
         tables=tuple(tables),
         hidden=tuple(disclosure.hidden),
+        synthetic=synthetic_data_in(filters),
     )
 
 
@@ -833,6 +854,7 @@ class RassoMetrics:
     metrics: tuple[Metric, ...]
     funnel: AttritionFunnel
     hidden: tuple[HiddenFigure, ...]
+    synthetic: bool = False
 
     @property
     def extraction_lag_days(self) -> int | None:
@@ -1225,6 +1247,7 @@ def rasso_metrics(
         metrics=tuple(metrics),
         funnel=funnel,
         hidden=tuple(disclosure.hidden),
+        synthetic=synthetic_data_in(filters),
     )
 
 
@@ -1741,9 +1764,16 @@ def rounding_note(rounding_base: int) -> str:
 
 
 def _heading_rows(
-    title: str, filters: CrimeFilters, extracted_on: date | None, threshold: int, rounding_base: int
+    title: str,
+    filters: CrimeFilters,
+    extracted_on: date | None,
+    threshold: int,
+    rounding_base: int,
+    synthetic: bool,
 ) -> Iterator[list[Any]]:
     yield [title]
+    if synthetic:
+        yield ["Data", SYNTHETIC_NOTE]
     for name, value in filters.describe():
         yield [name, spreadsheet_safe(value)]
     yield ["Extraction date", extracted_on.isoformat() if extracted_on else "no extract loaded"]
@@ -1792,6 +1822,7 @@ def volumes_csv_rows(volumes: VawgVolumes, *, table: str | None = None) -> Itera
         volumes.extracted_on,
         volumes.threshold,
         volumes.rounding_base,
+        volumes.synthetic,
     )
     for each in tables:
         yield []
@@ -1811,6 +1842,7 @@ def map_csv_rows(hex_map: HexMap, *, user: Any, filters: CrimeFilters) -> Iterat
         _latest_extraction(scoped, filters),
         hex_map.threshold,
         hex_map.rounding_base or 1,
+        synthetic_data_in(filters),
     )
     yield []
     yield list(hex_map.csv_header())
@@ -1835,6 +1867,7 @@ def metrics_csv_rows(metrics: RassoMetrics, *, table: str | None = None) -> Iter
         metrics.extracted_on,
         metrics.threshold,
         metrics.rounding_base,
+        metrics.synthetic,
     )
     titles: set[str] = set()
     if "metrics" in chosen:

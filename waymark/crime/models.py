@@ -253,6 +253,12 @@ class ForceExtractImport(TimeStampedModel):
     )
     # A crimes file's span of recorded dates: a period's figures are as at the newest file that
     # covers it, which need not be the newest file of all (a force may send a year at a time).
+    synthetic = models.BooleanField(
+        default=False,
+        help_text="Every crime reference in the file is a synthetic one (`SYN-…`, "
+        "waymark.crime.synthetic): demo or benchmark data, not a force's. Pages that show its "
+        "figures say so.",
+    )
     first_recorded_on = models.DateField(null=True, blank=True, help_text="Crimes files: the earliest.")
     last_recorded_on = models.DateField(null=True, blank=True, help_text="Crimes files: the latest.")
 

@@ -148,6 +148,7 @@ class RassoMetricsOut(Schema):
     metrics: list[MetricOut]
     funnel: FunnelOut
     hidden: list[HiddenOut]
+    synthetic: bool = Field(description="The figures come from a synthetic (demo or test) extract.")
 
 
 class VawgVolumesOut(Schema):
@@ -160,6 +161,7 @@ class VawgVolumesOut(Schema):
     total: int | None
     tables: list[TableOut]
     hidden: list[HiddenOut]
+    synthetic: bool = Field(description="The figures come from a synthetic (demo or test) extract.")
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -274,6 +276,7 @@ def rasso_metrics_out(result: RassoMetrics) -> dict[str, Any]:
         "extraction_lag_days": result.extraction_lag_days,
         "threshold": result.threshold,
         "rounding_base": result.rounding_base,
+        "synthetic": result.synthetic,
         "metrics": [
             {
                 "id": m.id,
@@ -313,6 +316,7 @@ def vawg_volumes_out(result: VawgVolumes) -> dict[str, Any]:
         "extracted_on": result.extracted_on,
         "threshold": result.threshold,
         "rounding_base": result.rounding_base,
+        "synthetic": result.synthetic,
         "total": result.total,
         "tables": [_table_out(table) for table in result.tables],
         "hidden": _hidden_out(result.hidden),

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
+from django.urls import reverse
 
 from waymark.core.geography import h3_cell
 from waymark.core.imports import ImportRefusedError, file_sha256
@@ -808,3 +809,36 @@ def test_an_events_file_given_as_crimes_is_refused_saying_so(area: PoliceForceAr
     with pytest.raises(ImportRefusedError) as refused:
         import_crimes(SAMPLE_EVENTS, police_force_area=area, extracted_on=APRIL)
     assert "This is an events file" in refused.value.errors[0].message
+
+
+def test_a_synthetic_extract_is_marked_and_the_figures_from_it_say_so(
+    area: PoliceForceArea, tmp_path: Path, world: World, client: Any
+) -> None:
+    """A file whose every crime reference is synthetic (`SYN-…`) is recorded as synthetic, and
+    the pages, downloads and API answers with its figures say so; one real reference is enough
+    for a file not to be."""
+    crimes, _ = write_extract(
+        tmp_path / "demo", crimes=30, seed=3, start=date(2024, 4, 1), end=date(2024, 9, 30)
+    )
+    import_crimes(crimes, police_force_area=area, extracted_on=date(2024, 10, 7))
+    real = write_csv(tmp_path / "real.csv", [crime_row("20/1234/24")])
+    import_crimes(real, police_force_area=area, extracted_on=date(2024, 10, 7))
+    assert list(ForceExtractImport.objects.order_by("pk").values_list("synthetic", flat=True)) == [
+        True,
+        False,
+    ]
+
+    client.force_login(world.member("opcc_analyst"))
+    period = {"period": "fy:2024/25"}
+    for page in ("crime:vawg", "crime:rasso", "crime:imports"):
+        assert "Synthetic" in client.get(reverse(page), period).content.decode(), page
+    download = client.get(reverse("crime:vawg_download", args=["month"]), period).content.decode("utf-8-sig")
+    assert "Synthetic data: these figures come from a synthetic extract" in download
+    answer = client.get("/api/v1/crime/vawg-volumes", {"financial_year": "2024/25"}).json()
+    assert answer["synthetic"] is True
+
+    ForceExtractImport.objects.update(synthetic=False)
+    assert "Synthetic data" not in client.get(reverse("crime:vawg"), period).content.decode()
+    assert (
+        client.get("/api/v1/crime/vawg-volumes", {"financial_year": "2024/25"}).json()["synthetic"] is False
+    )
