@@ -1604,10 +1604,10 @@ def _attrition_funnel(
             if index in hidden_rows:
                 small = 0 < stopped[index] < disclosure.threshold
                 reason = f"under {disclosure.threshold}" if small else protect
-                disclosure.hidden.append(HiddenFigure(table, label, "Stopped at this stage", reason))
+                disclosure.hidden.append(HiddenFigure(table, label, "Did not reach the next stage", reason))
             else:
                 lost = disclosure.count(
-                    stopped[index], table=table, row=label, column="Stopped at this stage"
+                    stopped[index], table=table, row=label, column="Did not reach the next stage"
                 )
         stages.append(FunnelStage(key=key, label=label, count=count, lost_after=lost))
 
@@ -1914,10 +1914,23 @@ def metrics_csv_rows(metrics: RassoMetrics, *, table: str | None = None) -> Iter
         titles.add("Attrition funnel")
         yield []
         yield ["Attrition funnel (M11)"]
-        yield ["Stage", "Offences reaching the stage", "Stopped at this stage"]
-        for stage in metrics.funnel.stages:
+        # The columns of the page's funnel table, so that a download reads as the page does.
+        yield [
+            "Stage",
+            "Offences reaching the stage",
+            "Did not reach the next stage",
+            "Share of the stage before",
+        ]
+        before: int | None = None
+        for index, stage in enumerate(metrics.funnel.stages):
             last = stage.key == FUNNEL_STAGES[-1][0]
-            yield [stage.label, _figure(stage.count), "" if last else _figure(stage.lost_after)]
+            count, share = stage.count, "–"
+            if index and (count is None or before is None):
+                share = HIDDEN_MARKER
+            elif index and count is not None and before:
+                share = f"{count / before * 100:.1f}%"
+            yield [stage.label, _figure(stage.count), "–" if last else _figure(stage.lost_after), share]
+            before = stage.count
     if "funnel_losses" in chosen:
         titles.add(metrics.funnel.losses.title)
         yield []

@@ -148,11 +148,17 @@ def test_an_analyst_uploads_a_year_and_the_page_the_api_and_the_csv_agree(
     from_api = [[s["label"], figure(s["count"])] for s in stages]
     on_page = [[row[0], plain(row[1])] for row in table_rows(page, "rasso-funnel-table")[1:]]
     rows = csv_rows(client, reverse("crime:rasso_download", args=["funnel"]))
-    in_csv = [
-        row[:2]
-        for row in csv_section(rows, ["Stage", "Offences reaching the stage", "Stopped at this stage"])
+    header = [
+        "Stage",
+        "Offences reaching the stage",
+        "Did not reach the next stage",
+        "Share of the stage before",
     ]
+    in_csv = [row[:2] for row in csv_section(rows, header)]
     assert on_page == in_csv == from_api
+    # The download has the page table's columns, with the same shares.
+    shares_on_page = [plain(row[3]) for row in table_rows(page, "rasso-funnel-table")[1:]]
+    assert shares_on_page == [row[3] for row in csv_section(rows, header)]
     assert len(stages) > 4
     # The cohort is M1: the records less those cancelled or transferred.
     crimed = next(s for s in stages if s["key"] == "crimed")

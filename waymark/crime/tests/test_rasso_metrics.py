@@ -590,7 +590,7 @@ def test_the_funnel_never_shows_two_counts_whose_difference_is_hidden(world, ext
     assert result.funnel.losses.total is None
     assert "M11" in {metric.id for metric in result.metrics}
     assert HiddenFigure(
-        "Attrition funnel", "Crimed (not cancelled or transferred)", "Stopped at this stage", "under 5"
+        "Attrition funnel", "Crimed (not cancelled or transferred)", "Did not reach the next stage", "under 5"
     ) in (result.hidden)
 
 
