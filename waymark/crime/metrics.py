@@ -572,7 +572,7 @@ def vawg_volumes(
         _volume_by_basis(crimes, total, user, disclosure),
         _volume_by_month(crimes, filters, extracted_on, disclosure),
         _volume_by_offence_group(crimes, disclosure),
-        _volume_by_victim(crimes, total, user, disclosure),
+        _volume_by_victim(crimes, total, user, disclosure, filters),
     ]
     return VawgVolumes(
         filters=filters,
@@ -724,7 +724,9 @@ def _volume_by_offence_group(crimes: QuerySet[Crime], disclosure: _Disclosure) -
     )
 
 
-def _volume_by_victim(crimes: QuerySet[Crime], total: int, user: Any, disclosure: _Disclosure) -> FigureTable:
+def _volume_by_victim(
+    crimes: QuerySet[Crime], total: int, user: Any, disclosure: _Disclosure, filters: CrimeFilters
+) -> FigureTable:
     sexes = [code for code, _ in VICTIM_SEXES]
     column_keys = [*sexes, ""]
     row_keys = [*AGE_BANDS, ""]
@@ -755,12 +757,21 @@ def _volume_by_victim(crimes: QuerySet[Crime], total: int, user: Any, disclosure
         columns=column_labels,
         total_label="All VAWG crimes (each once)",
     )
+    note = (
+        "A crime counts once in each cell its victims fall in: a crime with two victims of "
+        "different sex or age band is counted under each, and once in the total. A crime with no "
+        "victim recorded is counted under 'Not recorded'."
+    )
+    if filters.victim_sex or filters.victim_age_band:
+        # Otherwise a page filtered to male victims showing female ones reads as a fault.
+        note += (
+            " The victim filter picks the crimes with a victim it matches; the table counts every "
+            "victim of those crimes, so other victims of the same crimes appear in other cells."
+        )
     return FigureTable(
         key="victim",
         title=title,
-        note="A crime counts once in each cell its victims fall in: a crime with two victims of "
-        "different sex or age band is counted under each, and once in the total. A crime with no "
-        "victim recorded is counted under 'Not recorded'.",
+        note=note,
         row_heading="Victim age band",
         row_keys=tuple(row_keys),
         row_labels=tuple(row_labels),

@@ -275,6 +275,14 @@ def test_crime_data_roles_see_the_volumes(world, extract, role):
     assert vawg_volumes(user=world.member(role), filters=FY).total == 10
 
 
+def test_the_victim_table_says_why_a_victim_filter_leaves_other_victims_in_it(world, extract):
+    """Filtered to male victims, the crime with victims F 35-44 and M 35-44 is in: its female
+    victim is in the table too, and the note says why."""
+    male = exact(world, CrimeFilters.for_financial_year("2023/24", victim_sex="M")).table("victim")
+    assert "other victims of the same crimes appear in other cells" in male.note
+    assert "other victims" not in exact(world).table("victim").note
+
+
 def test_the_pages_say_when_the_period_had_not_ended(client, world, extract):
     make_crime("J1", recorded=date(2024, 5, 2))
     client.force_login(world.member("opcc_analyst"))
