@@ -442,3 +442,16 @@ def test_views_and_downloads_are_in_the_access_log(client, world, extract):
         ("export", "VAWG crimes table basis"),
     ]
     assert "Period: 2024/25" in entries[1].detail
+
+
+def test_every_vawg_table_has_a_heading_to_move_to(client, world, extract):
+    """Captions are not headings: each cut of the figures has a heading of its own, so that a
+    screen reader moving by headings reaches every table."""
+    client.force_login(world.member("opcc_analyst"))
+    page = client.get(reverse("crime:vawg"), {"period": "fy:2024/25"}).content.decode()
+    headings = ["By local authority", "By VAWG basis", "By month", "By offence group", "By victim"]
+    for heading in headings:
+        assert f'<h3 class="govuk-heading-s">{heading}</h3>' in page, heading
+    assert [page.index(heading) for heading in headings] == sorted(
+        page.index(heading) for heading in headings
+    )
