@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -211,6 +212,12 @@ def test_a_refused_upload_fails_the_job_and_lists_every_problem(
     assert problems_url in client.get(IMPORTS).content.decode()
     page = html.unescape(client.get(problems_url).content.decode())
     assert "Problems in bad.csv" in page
+    # The back link and the account links are in landmarks, like the rest of the page.
+    assert re.search(
+        r'<nav aria-label="Back">\s*<a href="/crime/imports/" class="govuk-back-link">Back</a>\s*</nav>',
+        page,
+    )
+    assert '<nav aria-label="Your account">' in page
     assert "Offence code '99Z' is not a Home Office offence code" in page
     assert "'31/03/2025' is not a date" in page
 
