@@ -65,4 +65,14 @@ def test_a_chart_keeps_readable_text_and_scrolls_in_a_named_box(page, live_serve
     expect(box).to_have_attribute("aria-label", f"{title.strip()} (scrolls sideways)")
     expect(box).to_have_attribute("tabindex", "0")
     assert page.evaluate("document.documentElement.scrollWidth") <= REFLOW_WIDTH
+
+    # A table wider than the screen keeps its caption in view: it wraps to the box, not to the
+    # table ("VAWG crimes by victim sex a…" with the rest out of sight).
+    table_box = page.locator("#attrition .waymark-table-scroll:has(caption)")
+    assert table_box.evaluate("el => el.scrollWidth > el.clientWidth")
+    caption = table_box.locator("caption").bounding_box()
+    scrolling = table_box.bounding_box()
+    assert caption is not None
+    assert scrolling is not None
+    assert caption["x"] + caption["width"] <= scrolling["x"] + scrolling["width"] + 0.5
     axe.check(page)
