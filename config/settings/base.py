@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "waymark.accounts.middleware.RequireMFAMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "waymark.core.middleware.NoStoreMiddleware",
+    "waymark.api.middleware.RefuseNulInApiRequests",
     # Last, so that a locked-out attempt is answered whatever ran before it.
     "axes.middleware.AxesMiddleware",
 ]

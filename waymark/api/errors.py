@@ -94,14 +94,20 @@ def error_response(
     """An error answer in the standard shape; what the request wrote is rolled back."""
     if transaction.get_connection().in_atomic_block:
         transaction.set_rollback(True)
-    body = {
+    return api.create_response(request, error_body(status, message, code, details), status=status)
+
+
+def error_body(
+    status: int, message: str, code: str | None = None, details: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The standard shape of an error answer (`ErrorOut`)."""
+    return {
         "error": {
             "code": code or CODES_BY_STATUS.get(status, "error"),
             "message": message,
             "details": details or [],
         }
     }
-    return api.create_response(request, body, status=status)
 
 
 def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -76,6 +76,26 @@ def test_missing_consent_is_a_specific_error(client, world):
     assert not Person.objects.exists()
 
 
+def test_text_with_a_nul_character_is_refused_against_its_field_and_changes_nothing(client, world):
+    """PostgreSQL text cannot hold NUL: a referral with one in a name is a 422 naming the field,
+    not a server error, on either database, and nothing is saved; a query with one too."""
+    body = _body(world, person={"full_name": "Fakey\x00McTestface", "date_of_birth": "1990-05-06"})
+    response = _post(client, body, _token(world))
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["details"] == [
+        {
+            "field": "body.person.full_name",
+            "message": "Text cannot contain the NUL character (U+0000).",
+            "type": "string_nul_character",
+        }
+    ]
+    assert not Referral.objects.exists()
+    assert not Person.objects.exists()
+    query = client.get("/api/v1/crime/vawg-volumes", {"financial_year": "2024/25\x00"}, **_token(world))
+    assert query.status_code == 422
+    assert query.json()["error"]["details"][0]["field"] == "query.financial_year"
+
+
 def test_unknown_service_is_a_specific_error(client, world):
     response = _post(client, _body(world, service="Nope"), _token(world))
     assert response.status_code == 404
