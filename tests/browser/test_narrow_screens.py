@@ -14,11 +14,16 @@ from .signing_in import sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_wide_table_scrolls_in_a_box_the_keyboard_can_reach(page, live_server, axe):
+def open_narrow(page, live_server, path):
+    """`path` on a 320-pixel screen, signed in as an OPCC analyst."""
     analyst = build_world().member("opcc_analyst")
     sign_in(page, live_server.url, analyst.email)
     page.set_viewport_size({"width": REFLOW_WIDTH, "height": 800})
-    page.goto(f"{live_server.url}/victims-code/code/")
+    page.goto(f"{live_server.url}{path}")
+
+
+def test_a_wide_table_scrolls_in_a_box_the_keyboard_can_reach(page, live_server, axe):
+    open_narrow(page, live_server, "/victims-code/code/")
 
     box = page.locator(".waymark-table-scroll").first
     caption = box.locator("caption").text_content()
@@ -52,10 +57,7 @@ def test_a_chart_keeps_readable_text_and_scrolls_in_a_named_box(page, live_serve
     """At 320 pixels a chart scaled to fit would draw its 12 to 14 unit text at about 6 pixels:
     it keeps at least 540 pixels of width (text of 10 pixels and more) and scrolls in its box,
     which the keyboard can reach and which is named after the chart."""
-    analyst = build_world().member("opcc_analyst")
-    sign_in(page, live_server.url, analyst.email)
-    page.set_viewport_size({"width": REFLOW_WIDTH, "height": 800})
-    page.goto(f"{live_server.url}/crime/examples/")
+    open_narrow(page, live_server, "/crime/examples/")
 
     box = page.locator(".waymark-chart__frame").first
     title = box.locator("svg > title").text_content()

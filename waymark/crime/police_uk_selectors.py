@@ -78,22 +78,19 @@ class PoliceUkFilters:
 
     def q(self) -> Q:
         """The filter for a police.uk row model (crimes, anti-social behaviour, outcomes)."""
-        q = Q()
-        if self.force_slug:
-            q &= Q(file__force_slug=self.force_slug)
-        if self.start is not None:
-            q &= Q(month__gte=self.start)
-        if self.end is not None:
-            q &= Q(month__lte=self.end)
+        q = self._force_and_months("file__force_slug")
         if self.lsoa_district:
             q &= Q(lsoa_name__regex=lsoa_name_pattern(self.lsoa_district))
         return q
 
     def files(self, kind: str) -> Q:
         """The filter for `PoliceUkFile`s of `kind` that hold rows of this force and these months."""
-        q = Q(kind=kind)
+        return Q(kind=kind) & self._force_and_months("force_slug")
+
+    def _force_and_months(self, force_field: str) -> Q:
+        q = Q()
         if self.force_slug:
-            q &= Q(force_slug=self.force_slug)
+            q &= Q(**{force_field: self.force_slug})
         if self.start is not None:
             q &= Q(month__gte=self.start)
         if self.end is not None:
