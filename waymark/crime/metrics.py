@@ -1047,10 +1047,12 @@ def rasso_metrics(
     metrics: list[Metric] = []
     cohort = filters.in_period("recorded_on")
     closed_type, closed_on = _closing_outcome(user, filters, cut)
-    recorded = recorded.annotate(closed_type=closed_type, closed_on=closed_on)
+    # Only the closed-basis figures need the closing outcome: the other queries take `recorded`
+    # without it, rather than rely on Django leaving an unused subquery out.
+    closing = recorded.annotate(closed_type=closed_type, closed_on=closed_on)
     closed_in_period = Q(closed_type__isnull=False)
     charged_by_cut = Q(outcome_type=1, outcome_on__lte=cut)
-    figures = recorded.aggregate(
+    figures = closing.aggregate(
         m1=Count("pk", filter=cohort),
         cohort_charged=Count("pk", filter=cohort & charged_by_cut),
         cohort_open=Count("pk", filter=cohort & _not_assigned_at(cut)),
@@ -1175,7 +1177,7 @@ def rasso_metrics(
     )
 
     # M5
-    charged_in_period = recorded.filter(closed_type=1)
+    charged_in_period = closing.filter(closed_type=1)
     metrics.append(
         _days_metric(
             metric_id="M5",
@@ -1242,10 +1244,9 @@ def rasso_metrics(
         )
     )
     metrics += _victim_engagement(
-        recorded=recorded,
+        closing=closing,
         all_events=all_events,
         filters=filters,
-        cut=cut,
         disclosure=disclosure,
         still_open=still_open,
     )
@@ -1697,16 +1698,16 @@ _NOT_IN_EXTRACT = "Not available from the force extract"
 
 def _victim_engagement(
     *,
-    recorded: QuerySet[Crime],
+    closing: QuerySet[Crime],
     all_events: QuerySet[ProgressionEvent],
     filters: CrimeFilters,
-    cut: date,
     disclosure: _Disclosure,
     still_open: _NotYetAssigned,
 ) -> list[Metric]:
-    """M13: what the extract supports (withdrawals with a reason), and what it does not."""
+    """M13: what the extract supports (withdrawals with a reason), and what it does not.
+    `closing`: the recorded offences with their closing outcome (`_closing_outcome`)."""
     withdrawal_events = all_events.filter(kind=Kind.VICTIM_WITHDRAWAL, crime=OuterRef("pk"))
-    withdrawals = recorded.filter(
+    withdrawals = closing.filter(
         Q(Exists(withdrawal_events.filter(filters.in_period("occurred_on")))) | Q(closed_type__in=[14, 16])
     )
     figures = withdrawals.aggregate(
