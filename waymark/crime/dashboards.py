@@ -8,12 +8,11 @@ table on a page has a CSV download of the same figures, and the API
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Count, Max, Min
 from django.http import Http404, HttpResponse, QueryDict
@@ -24,27 +23,21 @@ from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record
 from waymark.core.charts import Chart, bar_chart, funnel_chart, time_chart
 from waymark.core.csv_download import csv_filename, csv_response
-from waymark.core.disclosure import Audience, default_threshold, suppress_series
+from waymark.core.disclosure import Audience, default_threshold
 from waymark.core.hexmap import HexMap, geojson_response, hex_map_from_counts
 from waymark.core.http import AuthenticatedHttpRequest
-from waymark.core.models import LocalAuthority, PoliceForceArea
+from waymark.core.models import LocalAuthority
 from waymark.core.periods import FinancialQuarter, FinancialYear
 
 from . import metrics
 from .metrics import AGE_BANDS, VICTIM_SEXES, CrimeFilters, FigureTable, RassoMetrics, VawgVolumes
 from .models import Crime, CrimeVawgBasis, CrimeVictim, OffenceCode, VawgBasis
-from .police_uk_selectors import PoliceUkFilters, police_uk_violence_context
+from .violence_context import CAVEAT, OPEN_GOVERNMENT_LICENCE, context_csv_rows, violence_context
 
 view_crime_data = permission_required("crime.view_crime_data", raise_exception=True)
 
 # The map counts crimes in H3 resolution 7 cells (about 5 km²): coarse enough for a force area.
 MAP_RESOLUTION_FIELD = "h3_r7"
-
-# police.uk data is published under the Open Government Licence v3.0, whose attribution must be
-# shown beside it (docs/formats/police-uk.md, "Licence and attribution").
-OPEN_GOVERNMENT_LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
-# The dashboard filters police.uk cannot apply: it has no offence code, VAWG basis or victim.
-NOT_IN_POLICE_UK = ("offence_group", "vawg_basis", "victim_sex", "victim_age_band")
 
 
 # --- filters ------------------------------------------------------------------------------------
@@ -299,137 +292,6 @@ def vawg_map(*, user: Any, filters: CrimeFilters) -> HexMap:
     )
 
 
-@dataclass(frozen=True)
-class ViolenceContext:
-    """police.uk's "Violence and sexual offences" beside the VAWG figures: context, never VAWG.
-
-    For one force area (`context_force_area`) and the months of the period whose police.uk
-    street file is loaded; narrowed to the filters' local authority when police.uk's LSOA names
-    name it. `count` has been through the same disclosure control as the page's figures (None:
-    hidden). `where` and `months` finish the sentence the figure is in; `notes` say which of
-    the page's filters the figure does not follow, and why; `sources` names the forces for the
-    Open Government Licence attribution. `force_known` is False when Waymark does not know
-    police.uk's id for the area, `loaded` when no street file of the force is loaded for the period.
-    """
-
-    area_name: str
-    force_known: bool
-    loaded: bool = False
-    count: int | None = None
-    where: str = ""
-    months: str = ""
-    notes: tuple[str, ...] = ()
-    sources: str = ""
-    licence_url: str = OPEN_GOVERNMENT_LICENCE_URL
-
-
-def context_force_area(filters: CrimeFilters) -> tuple[str, PoliceForceArea | None]:
-    """The force area the page is about: the filters', else the installation's
-    (settings.WAYMARK_POLICE_FORCE_AREA, the area the force's extract loads into); with its
-    code, and None if no area has that code."""
-    code = filters.police_force_area or settings.WAYMARK_POLICE_FORCE_AREA
-    return code, PoliceForceArea.objects.filter(code=code).first()
-
-
-def _spoken_list(items: list[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
-
-def _month_runs(months: list[date]) -> list[str]:
-    """Months as runs of consecutive months: ["April 2024 to June 2024", "October 2024"]."""
-    runs: list[list[date]] = []
-    for month in months:
-        if runs and (month.year * 12 + month.month) - (runs[-1][-1].year * 12 + runs[-1][-1].month) == 1:
-            runs[-1].append(month)
-        else:
-            runs.append([month])
-    return [f"{run[0]:%B %Y}" if len(run) == 1 else f"{run[0]:%B %Y} to {run[-1]:%B %Y}" for run in runs]
-
-
-def _months_covered(loaded: tuple[date, ...], filters: CrimeFilters) -> str:
-    """Which months of the period the figure covers, from the police.uk files loaded."""
-    wanted = filters.months()
-    if len(loaded) == len(wanted):
-        return f"in {filters.label}" if len(wanted) == 1 else f"in every month of {filters.label}"
-    return (
-        f"in {_spoken_list(_month_runs(list(loaded)))} only: police.uk files for the other months of "
-        f"{filters.label} are not loaded"
-    )
-
-
-def violence_context(
-    *, user: Any, filters: CrimeFilters, threshold: int | None = None, rounding_base: int | None = None
-) -> ViolenceContext:
-    """police.uk's "Violence and sexual offences" for the page's force area, period and (where
-    police.uk can tell) local authority, hidden when small and rounded as every crime figure is
-    (`threshold` default the operational one, `rounding_base` default `metrics.crime_rounding_base`)."""
-    metrics.ensure_may_view_crime_data(user)
-    code, area = context_force_area(filters)
-    area_name = area.name if area is not None else code
-    if area is None or not area.police_uk_force:
-        return ViolenceContext(area_name=area_name, force_known=False)
-    months = filters.months()
-    force_wide = PoliceUkFilters(force_slug=area.police_uk_force, start=months[0], end=months[-1])
-    notes: list[str] = []
-    where = f"in the {area.name} force area"
-    counted = police_uk_violence_context(user=user, filters=force_wide)
-    if not counted.months:
-        return ViolenceContext(area_name=area.name, force_known=True)
-    district = LocalAuthority.objects.filter(code=filters.local_authority).first()
-    if district is not None:
-        in_district = police_uk_violence_context(
-            user=user, filters=replace(force_wide, lsoa_district=district.name)
-        )
-        if in_district.district_named:
-            counted = in_district
-            where = f"in {district.name}"
-            notes.append(
-                f"Counted by LSOA: crimes police.uk places in an LSOA named for {district.name} "
-                f"(‘{district.name} 001A’ and so on). Crimes with no location are in no local "
-                "authority and are not counted."
-            )
-        else:
-            notes.append(
-                f"No crime in police.uk's files for these months is in an LSOA named for {district.name}, "
-                f"so this figure cannot be narrowed to {district.name}: it is for the whole "
-                f"{area.name} force area."
-            )
-    not_applied = [label for name, label in _filter_labels(filters) if name in NOT_IN_POLICE_UK]
-    if not_applied:
-        notes.append(
-            "police.uk has no offence codes, VAWG bases or victim details, so "
-            f"{'the filter' if len(not_applied) == 1 else 'the filters'} {_spoken_list(not_applied)} "
-            f"{'does' if len(not_applied) == 1 else 'do'} not apply to this figure: it counts every "
-            "crime in police.uk's category."
-        )
-    shown = suppress_series(
-        [counted.crimes],
-        threshold=default_threshold(Audience.OPERATIONAL) if threshold is None else threshold,
-        protect_total=True,
-        rounding_base=metrics.crime_rounding_base(rounding_base),
-    )
-    return ViolenceContext(
-        area_name=area.name,
-        force_known=True,
-        loaded=True,
-        count=shown.values[0],
-        where=where,
-        months=_months_covered(counted.months, filters),
-        notes=tuple(notes),
-        sources=_spoken_list(list(counted.reported_by)) if counted.reported_by else area.name,
-    )
-
-
-def _filter_labels(filters: CrimeFilters) -> list[tuple[str, str]]:
-    """(field, label) of the dashboard's dimensions that are set, in the form's order."""
-    return [
-        (name, str(DashboardFilterForm.base_fields[name].label))
-        for name in DashboardFilterForm.DIMENSIONS
-        if getattr(filters, name)
-    ]
-
-
 # --- pages --------------------------------------------------------------------------------------
 
 
@@ -481,6 +343,8 @@ def vawg_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "victim_table": volumes.table("victim"),
             "hex_map": vawg_map(user=request.user, filters=chosen.filters),
             "violence_context": context,
+            "caveat": CAVEAT,
+            "licence": OPEN_GOVERNMENT_LICENCE,
         },
     )
 
@@ -502,6 +366,15 @@ def vawg_download(request: AuthenticatedHttpRequest, table: str) -> HttpResponse
         rows = list(metrics.map_csv_rows(hex_map, user=request.user, filters=chosen.filters))
         return csv_response(filename=csv_filename("vawg", table, *_name_parts(chosen.filters)), rows=rows)
     volumes = metrics.vawg_volumes(user=request.user, filters=chosen.filters)
+    if table == "context":
+        context = violence_context(
+            user=request.user,
+            filters=chosen.filters,
+            threshold=volumes.threshold,
+            rounding_base=volumes.rounding_base,
+        )
+        rows = list(context_csv_rows(context, chosen.filters))
+        return csv_response(filename=csv_filename("vawg", table, *_name_parts(chosen.filters)), rows=rows)
     try:
         rows = list(metrics.volumes_csv_rows(volumes, table=table))
     except KeyError as missing:

@@ -75,6 +75,7 @@ from .models import (
 
 __all__ = [
     "AGE_BANDS",
+    "DIMENSION_LABELS",
     "HIDDEN_MARKER",
     "VICTIM_SEXES",
     "AttritionFunnel",
@@ -86,6 +87,7 @@ __all__ = [
     "RassoMetrics",
     "VawgVolumes",
     "crime_rounding_base",
+    "disclosure_rows",
     "metrics_csv_rows",
     "rasso_metrics",
     "rounding_note",
@@ -139,6 +141,17 @@ def _shown(dimension: str, value: str) -> str:
     elif dimension == "vawg_basis" and value in VawgBasis.values:
         return str(VawgBasis(value).label)
     return f"{name} ({value})" if name else value
+
+
+# The dimensions that narrow crime figures, with their names in words, in the order they are shown.
+DIMENSION_LABELS: dict[str, str] = {
+    "police_force_area": "Police force area",
+    "local_authority": "Local authority",
+    "offence_group": "Offence group",
+    "vawg_basis": "VAWG basis",
+    "victim_sex": "Victim sex",
+    "victim_age_band": "Victim age band",
+}
 
 
 @dataclass(frozen=True)
@@ -250,16 +263,10 @@ class CrimeFilters:
     def describe(self) -> list[tuple[str, str]]:
         """(name, value) for the period and every dimension that narrows the figures."""
         described = [("Period", f"{self.label} ({self.start.isoformat()} to {self.end.isoformat()})")]
-        names = {
-            "police_force_area": "Police force area",
-            "local_authority": "Local authority",
-            "offence_group": "Offence group",
-            "vawg_basis": "VAWG basis",
-            "victim_sex": "Victim sex",
-            "victim_age_band": "Victim age band",
-        }
         described += [
-            (label, _shown(name, getattr(self, name))) for name, label in names.items() if getattr(self, name)
+            (label, _shown(name, getattr(self, name)))
+            for name, label in DIMENSION_LABELS.items()
+            if getattr(self, name)
         ]
         return described
 
@@ -1796,6 +1803,11 @@ def _heading_rows(
             "Period",
             f"had not ended when the extract was taken: the figures cover it up to {extracted_on}",
         ]
+    yield from disclosure_rows(threshold, rounding_base)
+
+
+def disclosure_rows(threshold: int, rounding_base: int) -> Iterator[list[Any]]:
+    """The CSV heading rows that say what disclosure control and rounding did to the figures."""
     yield [
         "Figures",
         f"Disclosure control applied: counts from 1 to {threshold - 1} are hidden ({HIDDEN_MARKER}), "

@@ -1,4 +1,5 @@
-"""Crime data API: VAWG volumes and RASSO metrics, as the dashboards show them (aggregates only).
+"""Crime data API: VAWG volumes (with police.uk's violence figure beside them as context) and
+RASSO metrics, as the dashboards show them (aggregates only).
 
 The same selectors as the pages (`waymark.crime.metrics`), so the same numbers: every count
 after disclosure control at the operational threshold, hidden figures `null` and listed under
@@ -27,6 +28,13 @@ from waymark.crime.metrics import (
     VawgVolumes,
     rasso_metrics,
     vawg_volumes,
+)
+from waymark.crime.police_uk_selectors import VIOLENCE_AND_SEXUAL_OFFENCES, VIOLENCE_CONTEXT_LABEL
+from waymark.crime.violence_context import (
+    CAVEAT,
+    OPEN_GOVERNMENT_LICENCE,
+    ViolenceContext,
+    violence_context,
 )
 
 from ..errors import ERROR_RESPONSES, ApiError
@@ -151,6 +159,25 @@ class RassoMetricsOut(Schema):
     synthetic: bool = Field(description="The figures come from a synthetic (demo or test) extract.")
 
 
+class ViolenceContextOut(Schema):
+    """police.uk's "Violence and sexual offences" for the force area and period, as the VAWG page
+    shows it: context only, never VAWG (police.uk has no offence codes or flags)."""
+
+    available: bool = Field(description="False when there is no figure; `unavailable` says why.")
+    unavailable: str
+    category: str = Field(description="police.uk's crime type counted.")
+    force_area: str
+    count: int | None = Field(description="Crimes; null when hidden or not available.")
+    where: str
+    months: str = Field(description="Which months of the period police.uk files cover.")
+    statement: str = Field(description="The figure in a sentence, as the page shows it.")
+    notes: list[str] = Field(description="Filters the figure does not follow, and how it was narrowed.")
+    caveat: str
+    source: str
+    licence: str
+    licence_url: str
+
+
 class VawgVolumesOut(Schema):
     """VAWG crimes recorded in the period, by local authority, basis, month, offence group and victim."""
 
@@ -160,6 +187,7 @@ class VawgVolumesOut(Schema):
     rounding_base: int = Field(description="Counts are rounded to the nearest multiple of this (1: exact).")
     total: int | None
     tables: list[TableOut]
+    violence_context: ViolenceContextOut
     hidden: list[HiddenOut]
     synthetic: bool = Field(description="The figures come from a synthetic (demo or test) extract.")
 
@@ -309,8 +337,36 @@ def rasso_metrics_out(result: RassoMetrics) -> dict[str, Any]:
     }
 
 
-def vawg_volumes_out(result: VawgVolumes) -> dict[str, Any]:
-    """The volumes as the API returns them."""
+def _violence_context_out(context: ViolenceContext) -> dict[str, Any]:
+    return {
+        "available": not context.unavailable,
+        "unavailable": context.unavailable,
+        "category": VIOLENCE_AND_SEXUAL_OFFENCES,
+        "force_area": context.area_name,
+        "count": context.count,
+        "where": context.where,
+        "months": context.months,
+        "statement": context.statement,
+        "notes": list(context.notes),
+        "caveat": CAVEAT,
+        "source": context.source if not context.unavailable else "",
+        "licence": OPEN_GOVERNMENT_LICENCE,
+        "licence_url": context.licence_url,
+    }
+
+
+def vawg_volumes_out(result: VawgVolumes, context: ViolenceContext) -> dict[str, Any]:
+    """The volumes, and police.uk's violence figure beside them, as the API returns them."""
+    hidden = _hidden_out(result.hidden)
+    if context.hidden_reason:
+        hidden.append(
+            {
+                "table": VIOLENCE_CONTEXT_LABEL,
+                "row": context.where,
+                "column": "Crimes",
+                "reason": context.hidden_reason,
+            }
+        )
     return {
         "filters": _filters_out(result.filters),
         "extracted_on": result.extracted_on,
@@ -319,7 +375,8 @@ def vawg_volumes_out(result: VawgVolumes) -> dict[str, Any]:
         "synthetic": result.synthetic,
         "total": result.total,
         "tables": [_table_out(table) for table in result.tables],
-        "hidden": _hidden_out(result.hidden),
+        "violence_context": _violence_context_out(context),
+        "hidden": hidden,
     }
 
 
@@ -352,5 +409,8 @@ def crime_vawg_volumes(request: HttpRequest, query: Query[CrimeQuery]) -> dict[s
     _ensure_person_with_access(request)
     filters = _filters(query)
     result = vawg_volumes(user=request.user, filters=filters)
+    context = violence_context(
+        user=request.user, filters=filters, threshold=result.threshold, rounding_base=result.rounding_base
+    )
     _log(request, label="VAWG volumes (API)", filters=filters)
-    return vawg_volumes_out(result)
+    return vawg_volumes_out(result, context)

@@ -18,6 +18,8 @@ from waymark.crime.models import (
     CrimeVictim,
     OffenceCode,
     OutcomeType,
+    PoliceUkCrime,
+    PoliceUkFile,
     ProgressionEvent,
 )
 
@@ -120,3 +122,35 @@ def event(crime: Crime, kind: str, on: date, *, suspect: str = "", detail: str =
     return ProgressionEvent.objects.create(
         crime=crime, kind=kind, occurred_on=on, suspect_ref=suspect, detail=detail
     )
+
+
+def police_uk_street_file(
+    force: str, month: date, *, violence: int = 0, other: int = 0, lsoa_names: tuple[str, ...] = ("",)
+) -> PoliceUkFile:
+    """A police.uk street file of `force` for `month`: `violence` crimes of "Violence and sexual
+    offences" and `other` of "Burglary", their LSOA names taken in turn from `lsoa_names` ("": no
+    location), reported by the force's name as police.uk writes it."""
+    reporter = {"west-midlands": "West Midlands Police", "city-of-london": "City of London Police"}[force]
+    file = PoliceUkFile.objects.create(
+        kind="street",
+        force_slug=force,
+        month=month,
+        file_name=f"{month:%Y-%m}-{force}-street.csv",
+        sha256=f"{force}{month}".ljust(64, "0")[:64],
+    )
+    types = ["Violence and sexual offences"] * violence + ["Burglary"] * other
+    PoliceUkCrime.objects.bulk_create(
+        PoliceUkCrime(
+            file=file,
+            line=n + 2,
+            month=month,
+            reported_by=reporter,
+            falls_within=reporter,
+            crime_id=f"{file.pk:08x}{n:056x}",
+            crime_type_id=crime_type,
+            lsoa_name=lsoa_names[n % len(lsoa_names)],
+            lsoa_code=f"E0100{n:04d}" if lsoa_names[n % len(lsoa_names)] else "",
+        )
+        for n, crime_type in enumerate(types)
+    )
+    return file

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
 
 from waymark.api.models import ApiToken
 from waymark.api.routers.crime import rasso_metrics_out, vawg_volumes_out
@@ -23,8 +24,9 @@ from waymark.audit.models import AccessLog
 from waymark.core.testing.matrix import permission_matrix
 from waymark.crime.metrics import CrimeFilters, rasso_metrics, vawg_volumes
 from waymark.crime.models import ProgressionEvent
+from waymark.crime.violence_context import OPEN_GOVERNMENT_LICENCE_URL, violence_context
 
-from .metric_fixtures import COVENTRY, event, make_crime
+from .metric_fixtures import COVENTRY, event, make_crime, police_uk_street_file
 
 pytestmark = pytest.mark.django_db
 
@@ -99,13 +101,44 @@ def test_the_volumes_api_returns_the_selectors_numbers_with_small_ones_hidden(cl
     response = client.get(VOLUMES, {"quarter": "2023/24 Q1"})
     assert response.status_code == 200
     body = response.json()
-    expected = vawg_volumes_out(vawg_volumes(user=user, filters=CrimeFilters.for_quarter("2023/24 Q1")))
+    filters = CrimeFilters.for_quarter("2023/24 Q1")
+    volumes = vawg_volumes(user=user, filters=filters)
+    expected = vawg_volumes_out(volumes, violence_context(user=user, filters=filters))
     assert body == as_json(expected)
     by_area = {row["key"]: row["values"][0] for row in body["tables"][0]["rows"]}
     assert (by_area["E08000025"], by_area["E08000026"]) == (None, None)
     assert body["total"] == 6
     hidden = {"table": "VAWG crimes by local authority", "row": "Coventry", "column": "VAWG crimes"}
     assert {**hidden, "reason": "under 5"} in body["hidden"]
+
+
+def test_the_volumes_api_carries_police_uks_violence_figure_as_the_page_does(client, login_as, extract):
+    """40 police.uk crimes in April 2023, 20 of them in Coventry LSOAs and 3 in May, in Coventry:
+    the API gives the page's sentence and figure, hides the small one and logs it, and says
+    why there is no figure for a period with no police.uk file."""
+    police_uk_street_file("west-midlands", date(2023, 4, 1), violence=40, lsoa_names=("Coventry 001A", ""))
+    police_uk_street_file("west-midlands", date(2023, 5, 1), violence=3, lsoa_names=("Coventry 002B",))
+    login_as("opcc_analyst")
+    page = client.get(reverse("crime:vawg"), {"period": "fy:2023/24"}).content.decode()
+    context = client.get(VOLUMES, {"financial_year": "2023/24"}).json()["violence_context"]
+    assert context["available"] is True
+    assert context["count"] == 43
+    assert context["category"] == "Violence and sexual offences"
+    assert context["statement"].startswith("police.uk recorded 43 crimes of its category")
+    assert context["statement"] in page.replace("&#39;", "'")
+    assert context["source"] == "data.police.uk (West Midlands Police)"
+    assert context["licence_url"] == OPEN_GOVERNMENT_LICENCE_URL
+
+    body = client.get(VOLUMES, {"month": "2023-05", "local_authority": COVENTRY}).json()
+    assert body["violence_context"]["count"] is None
+    assert body["violence_context"]["where"] == "in Coventry"
+    hidden = {"table": "Violence and sexual offences (context)", "row": "in Coventry", "column": "Crimes"}
+    assert {**hidden, "reason": "primary: under 5"} in body["hidden"]
+
+    body = client.get(VOLUMES, {"month": "2023-06"}).json()
+    assert body["violence_context"]["available"] is False
+    assert body["violence_context"]["count"] is None
+    assert "No police.uk data for the West Midlands force area" in body["violence_context"]["unavailable"]
 
 
 def test_filters_reach_the_selector(client, login_as, extract):

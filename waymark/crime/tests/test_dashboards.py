@@ -4,6 +4,7 @@ figures the metrics compute (and never a crime row)."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 from datetime import date
@@ -15,10 +16,11 @@ from django.urls import reverse
 from waymark.core.geography import h3_cell
 from waymark.core.testing.matrix import permission_matrix
 from waymark.crime import metrics
-from waymark.crime.dashboards import OPEN_GOVERNMENT_LICENCE_URL, period_choices
+from waymark.crime.dashboards import period_choices
 from waymark.crime.models import Crime, PoliceUkCrime, PoliceUkFile
+from waymark.crime.violence_context import OPEN_GOVERNMENT_LICENCE_URL
 
-from .metric_fixtures import COVENTRY, EXTRACTED, event, make_crime, other_force
+from .metric_fixtures import COVENTRY, EXTRACTED, event, make_crime, other_force, police_uk_street_file
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +84,7 @@ def test_the_rasso_dashboard(client, login_as, role, expected, extract):
 def test_the_dashboard_downloads_and_map(client, login_as, role, expected, extract):
     login_as(role)
     assert client.get(reverse("crime:vawg_download", args=["local_authority"])).status_code == expected
+    assert client.get(reverse("crime:vawg_download", args=["context"])).status_code == expected
     assert client.get(reverse("crime:rasso_download", args=["metrics"])).status_code == expected
     assert client.get(reverse("crime:vawg_map")).status_code == expected
 
@@ -277,41 +280,11 @@ def test_police_uk_counts_are_context_only(client, world, extract):
     assert "14 VAWG crimes recorded in 2024/25" in page
 
 
-def police_uk_street_file(
-    force: str, month: date, *, violence: int = 0, other: int = 0, lsoa_names: tuple[str, ...] = ("",)
-) -> PoliceUkFile:
-    """A police.uk street file of `force` for `month`: `violence` crimes of "Violence and sexual
-    offences" and `other` of "Burglary", their LSOA names taken in turn from `lsoa_names` ("": no
-    location), reported by the force's name as police.uk writes it."""
-    reporter = {"west-midlands": "West Midlands Police", "city-of-london": "City of London Police"}[force]
-    file = PoliceUkFile.objects.create(
-        kind="street",
-        force_slug=force,
-        month=month,
-        file_name=f"{month:%Y-%m}-{force}-street.csv",
-        sha256=f"{force}{month}".ljust(64, "0")[:64],
-    )
-    types = ["Violence and sexual offences"] * violence + ["Burglary"] * other
-    PoliceUkCrime.objects.bulk_create(
-        PoliceUkCrime(
-            file=file,
-            line=n + 2,
-            month=month,
-            reported_by=reporter,
-            falls_within=reporter,
-            crime_id=f"{file.pk:08x}{n:056x}",
-            crime_type_id=crime_type,
-            lsoa_name=lsoa_names[n % len(lsoa_names)],
-            lsoa_code=f"E0100{n:04d}" if lsoa_names[n % len(lsoa_names)] else "",
-        )
-        for n, crime_type in enumerate(types)
-    )
-    return file
-
-
 def violence_context_text(client, **query: str) -> str:
-    """The VAWG page's police.uk context section, as text."""
-    page = client.get(reverse("crime:vawg"), {"period": "fy:2024/25", **query}).content.decode()
+    """The VAWG page's police.uk context section, as text (HTML's character references read)."""
+    page = html.unescape(
+        client.get(reverse("crime:vawg"), {"period": "fy:2024/25", **query}).content.decode()
+    )
     section = page[page.index("Violence and sexual offences (context)</h2>") :]
     return section[: section.index("</main>")] if "</main>" in section else section
 
@@ -370,7 +343,7 @@ def test_police_uk_context_says_which_filters_it_cannot_follow(client, world, ex
     assert "recorded 10 crimes" in text
     assert (
         "police.uk has no offence codes, VAWG bases or victim details, so the filters Offence group and "
-        "Victim sex do not apply to this figure: it counts every crime in police.uk&#39;s category." in text
+        "Victim sex do not apply to this figure: it counts every crime in police.uk's category." in text
     )
     assert "the filter VAWG basis does not apply" in violence_context_text(client, vawg_basis="da_flag")
 
@@ -415,6 +388,74 @@ def test_police_uk_context_needs_the_force_areas_police_uk_id(client, world, ext
     text = violence_context_text(client)
     assert "Waymark does not know police.uk's id for its force" in text
     assert "recorded 10" not in text
+
+
+def context_csv(client, **query: str) -> dict[str, list[list[str]]]:
+    """The police.uk context download, as {first cell: [the rest of each row with it]}."""
+    response = client.get(reverse("crime:vawg_download", args=["context"]), {"period": "fy:2024/25", **query})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Violence and sexual offences (context)"]
+    found: dict[str, list[list[str]]] = {}
+    for row in rows[1:]:
+        found.setdefault(row[0], []).append(row[1:])
+    return found
+
+
+def test_police_uk_context_download_has_the_pages_figure_notes_and_attribution(client, world, extract):
+    """The download carries what the page says: the figure, the filters it cannot follow, how
+    small counts are treated, and the licence; and the page links to it with its filters."""
+    police_uk_street_file("west-midlands", date(2024, 4, 1), violence=40, lsoa_names=("Coventry 001A", ""))
+    client.force_login(world.member("opcc_analyst"))
+    page = html.unescape(
+        client.get(reverse("crime:vawg"), {"period": "fy:2024/25", "victim_sex": "F"}).content.decode()
+    )
+    assert f"{reverse('crime:vawg_download', args=['context'])}?period=fy%3A2024%2F25" in page
+    found = context_csv(client, victim_sex="F")
+    assert found["Crimes"] == [["40"]]
+    assert found["Force area"] == [["West Midlands"]]
+    assert found["Victim sex"] == [["Female (F)"]]
+    statement = found["In words"][0][0]
+    assert statement.startswith("police.uk recorded 40 crimes of its category")
+    assert statement in page
+    assert found["Note"] == [
+        [
+            "police.uk has no offence codes, VAWG bases or victim details, so the filter Victim sex does "
+            "not apply to this figure: it counts every crime in police.uk's category."
+        ]
+    ]
+    assert found["Figures"][0][0].startswith("Disclosure control applied: counts from 1 to 4 are hidden")
+    assert found["Source"] == [["data.police.uk (West Midlands Police)"]]
+    assert found["Licence address"] == [[OPEN_GOVERNMENT_LICENCE_URL]]
+    # Narrowed to Coventry: 20 crimes in its LSOAs, the rest have no location.
+    coventry = context_csv(client, local_authority=COVENTRY)
+    assert coventry["Crimes"] == [["20"]]
+    assert coventry["Note"][0][0].startswith("Counted by LSOA")
+
+
+@override_settings(CRIME_FIGURES_ROUNDING_BASE=5)
+def test_police_uk_context_download_hides_and_rounds_as_the_page_does(client, world, extract):
+    police_uk_street_file("west-midlands", date(2024, 4, 1), violence=43)
+    police_uk_street_file(
+        "west-midlands", date(2024, 5, 1), violence=3, lsoa_names=("Coventry 001A", "Birmingham 001A")
+    )
+    client.force_login(world.member("opcc_analyst"))
+    assert context_csv(client)["Crimes"] == [["45"]]
+    assert "Rounding" in context_csv(client)
+    coventry = context_csv(client, local_authority=COVENTRY)
+    assert coventry["Crimes"] == [["[c]"]]
+    assert coventry["Why hidden"] == [["primary: under 5"]]
+    assert coventry["In words"][0][0].startswith("police.uk recorded [c] crimes")
+
+
+def test_police_uk_context_download_says_why_there_is_no_figure(client, world, extract):
+    client.force_login(world.member("opcc_analyst"))
+    found = context_csv(client)
+    assert found["Crimes"] == [
+        ["No police.uk data for the West Midlands force area has been loaded for this period."]
+    ]
+    assert "Source" not in found
 
 
 def test_police_uk_files_table_names_the_force_where_waymark_knows_it(client, world):
