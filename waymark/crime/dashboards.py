@@ -14,7 +14,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import Count, Max, Min
+from django.db.models import Max, Min
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -23,21 +23,18 @@ from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record
 from waymark.core.charts import Chart, bar_chart, funnel_chart, time_chart
 from waymark.core.csv_download import csv_filename, csv_response
-from waymark.core.disclosure import Audience, default_threshold
-from waymark.core.hexmap import HexMap, geojson_response, hex_map_from_counts
+from waymark.core.hexmap import geojson_response
 from waymark.core.http import AuthenticatedHttpRequest
 from waymark.core.models import LocalAuthority
 from waymark.core.periods import FinancialQuarter, FinancialYear
 
 from . import metrics
+from .maps import crime_map
 from .metrics import AGE_BANDS, VICTIM_SEXES, CrimeFilters, FigureTable, RassoMetrics, VawgVolumes
 from .models import Crime, CrimeVawgBasis, CrimeVictim, OffenceCode, VawgBasis
 from .violence_context import CAVEAT, OPEN_GOVERNMENT_LICENCE, context_csv_rows, violence_context
 
 view_crime_data = permission_required("crime.view_crime_data", raise_exception=True)
-
-# The map counts crimes in H3 resolution 7 cells (about 5 km²): coarse enough for a force area.
-MAP_RESOLUTION_FIELD = "h3_r7"
 
 
 # --- filters ------------------------------------------------------------------------------------
@@ -268,30 +265,6 @@ def rasso_funnel_chart(result: RassoMetrics) -> Chart:
     )
 
 
-def vawg_cell_counts(*, user: Any, filters: CrimeFilters) -> dict[str, int]:
-    """VAWG crimes recorded in the period per H3 cell (resolution 7); crimes with no location left out."""
-    metrics.ensure_may_view_crime_data(user)
-    crimes = filters.apply(
-        Crime.objects.visible_to(user).filter(is_vawg=True, record_status=Crime.RecordStatus.RECORDED),
-        user=user,
-    ).filter(filters.in_period("recorded_on"))
-    rows = crimes.exclude(**{MAP_RESOLUTION_FIELD: ""}).values(MAP_RESOLUTION_FIELD).annotate(n=Count("id"))
-    return {row[MAP_RESOLUTION_FIELD]: row["n"] for row in rows}
-
-
-def vawg_map(*, user: Any, filters: CrimeFilters) -> HexMap:
-    """The VAWG map for the filters: small cells hidden at the operational threshold, counts
-    rounded as every crime figure is (`metrics.crime_rounding_base`)."""
-    return hex_map_from_counts(
-        vawg_cell_counts(user=user, filters=filters),
-        title=f"VAWG crimes by area, {filters.label}",
-        value_label="VAWG crimes",
-        map_id="vawg-map",
-        threshold=default_threshold(Audience.OPERATIONAL),
-        rounding_base=metrics.crime_rounding_base(),
-    )
-
-
 # --- pages --------------------------------------------------------------------------------------
 
 
@@ -341,7 +314,7 @@ def vawg_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "synthetic_note": metrics.SYNTHETIC_NOTE if volumes.synthetic else "",
             "charts": vawg_charts(volumes),
             "victim_table": volumes.table("victim"),
-            "hex_map": vawg_map(user=request.user, filters=chosen.filters),
+            "hex_map": crime_map(user=request.user, filters=chosen.filters),
             "violence_context": context,
             "caveat": CAVEAT,
             "licence": OPEN_GOVERNMENT_LICENCE,
@@ -362,9 +335,7 @@ def vawg_download(request: AuthenticatedHttpRequest, table: str) -> HttpResponse
         raise Http404("No crime data.")
     _record(request, AccessLog.Action.EXPORT, f"VAWG crimes table {table}", chosen.filters)
     if table == "map":
-        hex_map = vawg_map(user=request.user, filters=chosen.filters)
-        rows = list(metrics.map_csv_rows(hex_map, user=request.user, filters=chosen.filters))
-        return csv_response(filename=csv_filename("vawg", table, *_name_parts(chosen.filters)), rows=rows)
+        return _map_download(request, chosen.filters, "vawg")
     volumes = metrics.vawg_volumes(user=request.user, filters=chosen.filters)
     if table == "context":
         context = violence_context(
@@ -382,17 +353,37 @@ def vawg_download(request: AuthenticatedHttpRequest, table: str) -> HttpResponse
     return csv_response(filename=csv_filename("vawg", table, *_name_parts(chosen.filters)), rows=rows)
 
 
+def _map_download(request: AuthenticatedHttpRequest, filters: CrimeFilters, scope: str) -> HttpResponse:
+    """A dashboard map's cells as CSV (`scope`: "vawg" or "rasso", as `maps.MAPS`)."""
+    hex_map = crime_map(user=request.user, filters=filters, scope=scope)
+    rows = list(metrics.map_csv_rows(hex_map, user=request.user, filters=filters))
+    return csv_response(filename=csv_filename(scope, "map", *_name_parts(filters)), rows=rows)
+
+
+def _map_geojson(request: AuthenticatedHttpRequest, scope: str) -> HttpResponse:
+    """A dashboard map's hexagons as GeoJSON, for the map script; the page's filters."""
+    chosen = filtered(request, scope)
+    if chosen.refused:
+        return _refused_download(chosen)
+    if chosen.filters is None:
+        raise Http404("No crime data.")
+    return geojson_response(crime_map(user=request.user, filters=chosen.filters, scope=scope))
+
+
 @login_required
 @view_crime_data
 @require_GET
 def vawg_map_geojson(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The VAWG map's hexagons as GeoJSON, for the map script."""
-    chosen = filtered(request)
-    if chosen.refused:
-        return _refused_download(chosen)
-    if chosen.filters is None:
-        raise Http404("No crime data.")
-    return geojson_response(vawg_map(user=request.user, filters=chosen.filters))
+    return _map_geojson(request, "vawg")
+
+
+@login_required
+@view_crime_data
+@require_GET
+def rasso_map_geojson(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The adult rape map's hexagons as GeoJSON, for the map script."""
+    return _map_geojson(request, "rasso")
 
 
 @login_required
@@ -418,6 +409,7 @@ def rasso_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "synthetic_note": metrics.SYNTHETIC_NOTE if result.synthetic else "",
             "funnel_chart": rasso_funnel_chart(result),
             "losses": result.funnel.losses,
+            "hex_map": crime_map(user=request.user, filters=chosen.filters, scope="rasso"),
         },
     )
 
@@ -426,14 +418,18 @@ def rasso_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 @view_crime_data
 @require_GET
 def rasso_download(request: AuthenticatedHttpRequest, table: str) -> HttpResponse:
-    """The RASSO metrics, funnel or losses table as CSV, with the heading block and hidden log."""
-    if table not in metrics.METRICS_CSV_TABLES:
+    """The RASSO metrics, funnel or losses table as CSV, with the heading block and hidden log;
+    `map` is the map's cells."""
+    if table not in (*metrics.METRICS_CSV_TABLES, "map"):
         raise Http404("No such table.")
     chosen = filtered(request, "rasso")
     if chosen.refused:
         return _refused_download(chosen)
     if chosen.filters is None:
         raise Http404("No crime data.")
+    if table == "map":
+        _record(request, AccessLog.Action.EXPORT, "Adult rape map", chosen.filters)
+        return _map_download(request, chosen.filters, "rasso")
     result = metrics.rasso_metrics(user=request.user, filters=chosen.filters)
     _record(request, AccessLog.Action.EXPORT, f"Adult rape metrics table {table}", chosen.filters)
     rows = list(metrics.metrics_csv_rows(result, table=table))

@@ -88,6 +88,7 @@ __all__ = [
     "VawgVolumes",
     "crime_rounding_base",
     "disclosure_rows",
+    "latest_extraction",
     "metrics_csv_rows",
     "rasso_metrics",
     "rounding_note",
@@ -476,6 +477,12 @@ def synthetic_data_in(filters: CrimeFilters) -> bool:
     """Whether a crimes file behind the period's figures is synthetic (`ForceExtractImport.synthetic`):
     pages, downloads and the API then say so (`SYNTHETIC_NOTE`)."""
     return _crimes_files(filters).filter(synthetic=True).exists()
+
+
+def latest_extraction(*, user: Any, filters: CrimeFilters) -> date | None:
+    """The extraction date figures for `filters` are as at, for a figure (such as a map) that is
+    not part of a result that carries one."""
+    return _latest_extraction(filters.apply(Crime.objects.visible_to(user), user=user), filters)
 
 
 def _latest_extraction(crimes: QuerySet[Crime], filters: CrimeFilters) -> date | None:
@@ -1859,11 +1866,10 @@ def volumes_csv_rows(volumes: VawgVolumes, *, table: str | None = None) -> Itera
 def map_csv_rows(hex_map: HexMap, *, user: Any, filters: CrimeFilters) -> Iterator[list[Any]]:
     """A crime map's cells as CSV rows, under the heading block every download has (period,
     filters, extraction date, disclosure note) and with what the map leaves out."""
-    scoped = filters.apply(Crime.objects.visible_to(user), user=user)
     yield from _heading_rows(
         hex_map.title,
         filters,
-        _latest_extraction(scoped, filters),
+        latest_extraction(user=user, filters=filters),
         hex_map.threshold,
         hex_map.rounding_base or 1,
         synthetic_data_in(filters),

@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern] = [
     path("vawg/map.geojson", dashboards.vawg_map_geojson, name="vawg_map"),
     path("vawg/download/<slug:table>.csv", dashboards.vawg_download, name="vawg_download"),
     path("rasso/", dashboards.rasso_dashboard, name="rasso"),
+    path("rasso/map.geojson", dashboards.rasso_map_geojson, name="rasso_map"),
     path("rasso/download/<slug:table>.csv", dashboards.rasso_download, name="rasso_download"),
     path("imports/", views.imports, name="imports"),
     path("imports/upload/", views.upload, name="upload"),

@@ -20,13 +20,17 @@ from ninja import Field, Query, Router, Schema
 
 from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record
+from waymark.core.hexmap import HexMap
+from waymark.crime.maps import MAP_RESOLUTION, crime_map
 from waymark.crime.metrics import (
     CrimeFilters,
     FigureTable,
     HiddenFigure,
     RassoMetrics,
     VawgVolumes,
+    latest_extraction,
     rasso_metrics,
+    synthetic_data_in,
     vawg_volumes,
 )
 from waymark.crime.police_uk_selectors import VIOLENCE_AND_SEXUAL_OFFENCES, VIOLENCE_CONTEXT_LABEL
@@ -190,6 +194,33 @@ class VawgVolumesOut(Schema):
     violence_context: ViolenceContextOut
     hidden: list[HiddenOut]
     synthetic: bool = Field(description="The figures come from a synthetic (demo or test) extract.")
+
+
+class MapCellOut(Schema):
+    """One H3 hexagon shown on the map."""
+
+    cell: str = Field(description="The H3 cell index.")
+    label: str = Field(description="The area's name, or the centre of its hexagon.")
+    count: int
+    latitude: float = Field(description="The hexagon's centre.")
+    longitude: float
+
+
+class CrimeMapOut(Schema):
+    """Crimes recorded in the period counted in H3 hexagons, as the dashboard's map shows them:
+    a cell whose count is hidden by disclosure control is left out (`not_shown` says so)."""
+
+    filters: FiltersOut
+    extracted_on: date | None
+    threshold: int
+    rounding_base: int = Field(description="Counts are rounded to the nearest multiple of this (1: exact).")
+    synthetic: bool = Field(description="The figures come from a synthetic (demo or test) extract.")
+    title: str
+    value_label: str
+    h3_resolution: int
+    cells: list[MapCellOut]
+    not_shown: str = Field(description="Why some areas are left out; empty when none is.")
+    empty_note: str = Field(description="Why there is no area to show; empty when there is one.")
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -380,6 +411,32 @@ def vawg_volumes_out(result: VawgVolumes, context: ViolenceContext) -> dict[str,
     }
 
 
+def crime_map_out(hex_map: HexMap, *, user: Any, filters: CrimeFilters) -> dict[str, Any]:
+    """A dashboard map as the API returns it."""
+    return {
+        "filters": _filters_out(filters),
+        "extracted_on": latest_extraction(user=user, filters=filters),
+        "threshold": hex_map.threshold,
+        "rounding_base": hex_map.rounding_base or 1,
+        "synthetic": synthetic_data_in(filters),
+        "title": hex_map.title,
+        "value_label": hex_map.value_label,
+        "h3_resolution": MAP_RESOLUTION,
+        "cells": [
+            {
+                "cell": cell.cell,
+                "label": cell.label,
+                "count": cell.count,
+                "latitude": cell.centre[0],
+                "longitude": cell.centre[1],
+            }
+            for cell in hex_map.cells
+        ],
+        "not_shown": hex_map.hidden_note if hex_map.has_hidden else "",
+        "empty_note": hex_map.empty_note if hex_map.is_empty else "",
+    }
+
+
 # --- operations ---------------------------------------------------------------------------------
 
 
@@ -414,3 +471,33 @@ def crime_vawg_volumes(request: HttpRequest, query: Query[CrimeQuery]) -> dict[s
     )
     _log(request, label="VAWG volumes (API)", filters=filters)
     return vawg_volumes_out(result, context)
+
+
+def _map(request: HttpRequest, query: CrimeQuery, scope: str, label: str) -> dict[str, Any]:
+    _ensure_person_with_access(request)
+    filters = _filters(query)
+    hex_map = crime_map(user=request.user, filters=filters, scope=scope)
+    _log(request, label=label, filters=filters)
+    return crime_map_out(hex_map, user=request.user, filters=filters)
+
+
+@router.get(
+    "/crime/vawg-map",
+    response={200: CrimeMapOut, **ERROR_RESPONSES},
+    summary="VAWG crimes recorded, by H3 hexagon (the VAWG dashboard's map)",
+)
+def crime_vawg_map(request: HttpRequest, query: Query[CrimeQuery]) -> dict[str, Any]:
+    """VAWG crimes recorded in the period with a location, per H3 resolution 7 hexagon, after
+    disclosure control. Needs a signed-in person with access to crime data."""
+    return _map(request, query, "vawg", "VAWG map (API)")
+
+
+@router.get(
+    "/crime/rasso-map",
+    response={200: CrimeMapOut, **ERROR_RESPONSES},
+    summary="Adult rape offences recorded, by H3 hexagon (the adult rape dashboard's map)",
+)
+def crime_rasso_map(request: HttpRequest, query: Query[CrimeQuery]) -> dict[str, Any]:
+    """Adult rape offences recorded in the period (M1) with a location, per H3 resolution 7
+    hexagon, after disclosure control. Needs a signed-in person with access to crime data."""
+    return _map(request, query, "rasso", "Adult rape map (API)")

@@ -21,9 +21,10 @@ from waymark.api.models import ApiToken
 from waymark.api.routers.crime import rasso_metrics_out, vawg_volumes_out
 from waymark.api.services import api_token_create
 from waymark.audit.models import AccessLog
+from waymark.core.geography import h3_cell
 from waymark.core.testing.matrix import permission_matrix
 from waymark.crime.metrics import CrimeFilters, rasso_metrics, vawg_volumes
-from waymark.crime.models import ProgressionEvent
+from waymark.crime.models import Crime, ProgressionEvent
 from waymark.crime.violence_context import OPEN_GOVERNMENT_LICENCE_URL, violence_context
 
 from .metric_fixtures import COVENTRY, event, make_crime, police_uk_street_file
@@ -32,6 +33,9 @@ pytestmark = pytest.mark.django_db
 
 RASSO = "/api/v1/crime/rasso-metrics"
 VOLUMES = "/api/v1/crime/vawg-volumes"
+VAWG_MAP = "/api/v1/crime/vawg-map"
+RASSO_MAP = "/api/v1/crime/rasso-map"
+BIRMINGHAM_CENTRE = (52.4797, -1.9027)
 
 
 @pytest.fixture
@@ -67,7 +71,7 @@ def metric(body: dict[str, Any], metric_id: str) -> dict[str, Any]:
     {"opcc_admin": 200, "opcc_analyst": 200, "force_code_lead": 200, "anonymous": 401},
     default=403,
 )
-@pytest.mark.parametrize("path", [RASSO, VOLUMES])
+@pytest.mark.parametrize("path", [RASSO, VOLUMES, VAWG_MAP, RASSO_MAP])
 def test_who_may_see_crime_figures(client, login_as, extract, role, expected, path):
     """Providers' staff, board members, auditors and partners get 403 and no figures."""
     login_as(role)
@@ -141,6 +145,36 @@ def test_the_volumes_api_carries_police_uks_violence_figure_as_the_page_does(cli
     assert "No police.uk data for the West Midlands force area" in body["violence_context"]["unavailable"]
 
 
+def test_the_map_apis_return_the_pages_cells(client, login_as, extract):
+    """A0 to A7 located in one Birmingham cell: 8 adult rapes (all VAWG); the three Coventry
+    crimes have no location. The APIs give the cells the page's GeoJSON and CSV give; with the
+    DA filter only A0 to A5 are counted; a month with 1 located crime shows no cell and says why."""
+    lat, lng = BIRMINGHAM_CENTRE
+    cell = h3_cell(lat, lng, 7)
+    Crime.objects.filter(crime_reference__startswith="A").update(latitude=lat, longitude=lng, h3_r7=cell)
+    make_crime("V0", recorded=date(2023, 5, 1), code="8N", adult_rape=False, bases=("da_flag",))
+    Crime.objects.filter(crime_reference="V0").update(latitude=lat, longitude=lng, h3_r7=cell)
+    login_as("opcc_analyst")
+    geojson = client.get(reverse("crime:rasso_map"), {"period": "fy:2023/24"}).json()
+    body = client.get(RASSO_MAP, {"financial_year": "2023/24"}).json()
+    assert [(c["cell"], c["count"]) for c in body["cells"]] == [(cell, 8)]
+    assert [(f["properties"]["cell"], f["properties"]["count"]) for f in geojson["features"]] == [(cell, 8)]
+    assert body["title"] == geojson["title"] == "Adult rape offences by area, 2023/24"
+    assert body["h3_resolution"] == 7
+    assert body["extracted_on"] == "2024-06-30"
+    assert abs(body["cells"][0]["latitude"] - lat) < 0.05
+    assert body["not_shown"] == body["empty_note"] == ""
+
+    vawg = client.get(VAWG_MAP, {"financial_year": "2023/24"}).json()
+    assert [(c["cell"], c["count"]) for c in vawg["cells"]] == [(cell, 9)]  # V0 is VAWG, not rape
+    da = client.get(VAWG_MAP, {"financial_year": "2023/24", "vawg_basis": "da_flag"}).json()
+    assert [c["count"] for c in da["cells"]] == [7]
+    small = client.get(RASSO_MAP, {"month": "2023-04"}).json()
+    assert small["cells"] == []
+    assert "too small to show" in small["empty_note"]
+    assert small["not_shown"].startswith("Areas with fewer than 5 adult rape offences are not shown")
+
+
 def test_filters_reach_the_selector(client, login_as, extract):
     login_as("opcc_analyst")
     body = client.get(RASSO, {"financial_year": "2023/24", "local_authority": COVENTRY}).json()
@@ -166,7 +200,7 @@ def test_filters_reach_the_selector(client, login_as, extract):
         ({"financial_year": "2023/24", "police_force_area": "E23999999"}, "query.police_force_area"),
     ],
 )
-@pytest.mark.parametrize("path", [RASSO, VOLUMES])
+@pytest.mark.parametrize("path", [RASSO, VOLUMES, VAWG_MAP])
 def test_bad_queries_are_422_naming_the_field(client, login_as, query, field, path):
     login_as("opcc_analyst")
     response = client.get(path, query)

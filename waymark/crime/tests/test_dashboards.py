@@ -87,6 +87,8 @@ def test_the_dashboard_downloads_and_map(client, login_as, role, expected, extra
     assert client.get(reverse("crime:vawg_download", args=["context"])).status_code == expected
     assert client.get(reverse("crime:rasso_download", args=["metrics"])).status_code == expected
     assert client.get(reverse("crime:vawg_map")).status_code == expected
+    assert client.get(reverse("crime:rasso_map")).status_code == expected
+    assert client.get(reverse("crime:rasso_download", args=["map"])).status_code == expected
 
 
 def test_periods_offered_are_those_the_data_covers() -> None:
@@ -230,6 +232,45 @@ def test_vawg_map_counts_located_crimes_in_hexagons(client, world, extract):
         [features[0]["properties"]["cell"], "8"]
     ]
     assert heading["Not shown"] == ["No area was left out."]
+
+
+def test_rasso_map_counts_the_adult_rapes_m1_counts(client, world, extract):
+    """The eight located adult rapes fall in one cell; a located VAWG crime that is not adult
+    rape, and a cancelled adult rape record in the same cell, are not counted."""
+    lat, lng = BIRMINGHAM_CENTRE
+    located = {"latitude": lat, "longitude": lng, "h3_r7": h3_cell(lat, lng, 7)}
+    Crime.objects.filter(crime_reference="A0").update(**located)
+    cancelled = make_crime("X0", recorded=date(2024, 4, 20))
+    Crime.objects.filter(pk=cancelled.pk).update(record_status=Crime.RecordStatus.CANCELLED, **located)
+    client.force_login(world.member("opcc_analyst"))
+    query = {"period": "fy:2024/25"}
+    geojson = json.loads(client.get(reverse("crime:rasso_map"), query).content)
+    assert [feature["properties"]["count"] for feature in geojson["features"]] == [8]
+    assert geojson["title"] == "Adult rape offences by area, 2024/25"
+    vawg = json.loads(client.get(reverse("crime:vawg_map"), query).content)
+    assert [feature["properties"]["count"] for feature in vawg["features"]] == [9]
+
+    page = client.get(reverse("crime:rasso"), query).content.decode()
+    assert 'id="rasso-map"' in page
+    assert f"{reverse('crime:rasso_download', args=['map'])}?period=fy%3A2024%2F25" in page
+    response = client.get(reverse("crime:rasso_download", args=["map"]), query)
+    assert response["Content-Disposition"].endswith('rasso-map-2024-25.csv"')
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Adult rape offences by area, 2024/25"]
+    assert [row[1:] for row in rows if len(row) == 3 and row[0] != "Area"] == [[located["h3_r7"], "8"]]
+
+
+def test_rasso_map_follows_the_filters_and_hides_small_cells(client, world, extract):
+    """Two of the located rapes are DA-flagged: under the threshold, so the map shows no area
+    and says why; a filter no adult rape can have is refused, as the page's filters are."""
+    client.force_login(world.member("opcc_analyst"))
+    geojson = json.loads(
+        client.get(reverse("crime:rasso_map"), {"period": "fy:2024/25", "vawg_basis": "da_flag"}).content
+    )
+    assert geojson["features"] == []
+    assert "too small to show" in geojson["emptyNote"]
+    refused = client.get(reverse("crime:rasso_map"), {"period": "fy:2024/25", "vawg_basis": "stalking"})
+    assert refused.status_code == 400
 
 
 def test_rasso_page_shows_every_metric_with_its_definition_and_not_yet_assigned(client, world, extract):

@@ -221,6 +221,8 @@ def test_the_setting_rounds_pages_downloads_the_map_and_the_api(client, world, e
     assert [feature["properties"]["count"] for feature in geojson["features"]] == [10]
     map_csv = download(client, "crime:vawg_download", "map")
     assert map_csv["Rounding"][0].startswith(note)
+    map_api = client.get("/api/v1/crime/vawg-map", {"financial_year": "2024/25"}).json()
+    assert (map_api["rounding_base"], [cell["count"] for cell in map_api["cells"]]) == (5, [10])
 
     volumes = client.get("/api/v1/crime/vawg-volumes", {"financial_year": "2024/25"}).json()
     assert volumes["rounding_base"] == 5
