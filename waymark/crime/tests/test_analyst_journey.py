@@ -111,6 +111,16 @@ def test_an_analyst_uploads_a_year_and_the_page_the_api_and_the_csv_agree(
     by_area = next(t for t in api["tables"] if t["key"] == "local_authority")
     assert by_area["total"] == api["total"]
 
+    # Where: the map's table on the page, the API's cells and the map's download.
+    api_map = client.get("/api/v1/crime/vawg-map", API_YEAR).json()
+    from_api = [[cell["label"], cell["cell"], str(cell["count"])] for cell in api_map["cells"]]
+    on_page = [[label, plain(value)] for label, value in table_rows(page, "vawg-map-table")[1:]]
+    rows = csv_rows(client, reverse("crime:vawg_download", args=["map"]))
+    in_csv = csv_section(rows, ["Area", "H3 cell", "VAWG crimes"])
+    assert on_page == [[label, count] for label, _, count in in_csv]
+    assert in_csv == from_api
+    assert len(from_api) > 3
+
     # The adult rape charge rates and withdrawal rate, with their definitions.
     page = html.unescape(client.get(reverse("crime:rasso"), YEAR).content.decode())
     api = client.get("/api/v1/crime/rasso-metrics", API_YEAR).json()
