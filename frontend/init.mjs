@@ -13,13 +13,17 @@ if ("noModule" in HTMLScriptElement.prototype) {
 // chart's title: a chart scrolls the same way, components/charts.html); a box that
 // fits is left alone, so tables that fit add no stops to the tab order. Each box and its table
 // are watched, so a box is marked again when the window narrows or the table grows (a
-// <details> in a cell opening, say), not only when the page loads.
+// <details> in a cell opening, say), not only when the page loads. A chart's box says "Chart:"
+// because its table's box, which may scroll too, has the chart's title as its caption: two
+// regions with one name could not be told apart (axe's landmark-unique).
 function markScrollingTable(box) {
   if (box.scrollWidth > box.clientWidth) {
-    const caption = box.querySelector("caption, svg > title")?.textContent.replace(/\s+/g, " ").trim();
+    const named = box.querySelector("caption, svg > title");
+    const caption = named?.textContent.replace(/\s+/g, " ").trim();
     box.tabIndex = 0;
     box.setAttribute("role", "region");
-    box.setAttribute("aria-label", `${caption || "Table"} (scrolls sideways)`);
+    const chart = named instanceof SVGElement ? "Chart: " : "";
+    box.setAttribute("aria-label", `${chart}${caption || "Table"} (scrolls sideways)`);
   } else {
     box.removeAttribute("tabindex");
     box.removeAttribute("role");

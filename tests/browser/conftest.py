@@ -13,6 +13,25 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# axe's best-practice rules for landmarks and headings, run as well as the WCAG tags: a rule
+# named in "rules" with "enabled" runs whatever its tags (axe's ruleShouldRun checks it first).
+# axe reports a failed "bypass" as needing review, never as a violation (its reviewOnFail); a
+# page it would fail (no landmark, heading or skip link) fails landmark-one-main in any case.
+LANDMARK_AND_HEADING_RULES = [
+    "region",
+    "landmark-one-main",
+    "landmark-unique",
+    "landmark-no-duplicate-banner",
+    "landmark-no-duplicate-contentinfo",
+    "landmark-no-duplicate-main",
+    "page-has-heading-one",
+    "heading-order",
+    "bypass",
+]
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": WCAG_TAGS},
+    "rules": {rule: {"enabled": True} for rule in LANDMARK_AND_HEADING_RULES},
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -63,10 +82,10 @@ NEXT_FRAME_JS = "() => new Promise((done) => requestAnimationFrame(() => request
 
 
 class AxeChecker:
-    """Runs axe on the current page with the WCAG 2.2 AA tags and fails on any violation; then
-    narrows the window to 320 CSS pixels and fails if the page no longer fits (a table scrolling
-    in its own box is fine) or if axe finds anything there, such as a box that scrolls but
-    cannot be reached by keyboard."""
+    """Runs axe on the current page with the WCAG 2.2 AA tags and the landmark and heading rules
+    above, and fails on any violation; then narrows the window to 320 CSS pixels and fails if the
+    page no longer fits (a table scrolling in its own box is fine) or if axe finds anything there,
+    such as a box that scrolls but cannot be reached by keyboard."""
 
     def __init__(self) -> None:
         self.axe = Axe()
@@ -90,7 +109,7 @@ class AxeChecker:
             page.evaluate(NEXT_FRAME_JS)
 
     def _axe(self, page: Any, where: str) -> None:
-        results = self.axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+        results = self.axe.run(page, options=AXE_OPTIONS)
         assert results.violations_count == 0, (
             f"axe found violations on {page.url}{where}:\n{results.generate_report()}"
         )

@@ -56,7 +56,8 @@ def test_a_wide_table_scrolls_in_a_box_the_keyboard_can_reach(page, live_server,
 def test_a_chart_keeps_readable_text_and_scrolls_in_a_named_box(page, live_server, axe):
     """At 320 pixels a chart scaled to fit would draw its 12 to 14 unit text at about 6 pixels:
     it keeps at least 540 pixels of width (text of 10 pixels and more) and scrolls in its box,
-    which the keyboard can reach and which is named after the chart."""
+    which the keyboard can reach and which is named after the chart (as a chart: its table's box,
+    which may scroll too, is named after the same title)."""
     open_narrow(page, live_server, "/crime/examples/")
 
     box = page.locator(".waymark-chart__frame").first
@@ -64,7 +65,7 @@ def test_a_chart_keeps_readable_text_and_scrolls_in_a_named_box(page, live_serve
     assert title
     assert box.locator("svg").evaluate("svg => svg.getBoundingClientRect().width") >= 540
     expect(box).to_have_attribute("role", "region")
-    expect(box).to_have_attribute("aria-label", f"{title.strip()} (scrolls sideways)")
+    expect(box).to_have_attribute("aria-label", f"Chart: {title.strip()} (scrolls sideways)")
     expect(box).to_have_attribute("tabindex", "0")
     assert page.evaluate("document.documentElement.scrollWidth") <= REFLOW_WIDTH
 

@@ -100,3 +100,16 @@ def test_the_axe_check_fails_on_an_inaccessible_page(page, axe):
     page.set_content("<html><body><input type='text'><img src='x.png'></body></html>")
     with pytest.raises(AssertionError, match="axe found violations"):
         axe.check(page)
+
+
+def test_the_axe_check_fails_on_content_outside_landmarks_and_a_skipped_heading(page, axe):
+    """The checker runs axe's landmark and heading rules too, not only the WCAG ones, which this
+    page passes."""
+    page.set_content(
+        "<html lang='en'><head><title>Page</title></head><body><p>Outside</p>"
+        "<main><h2>No h1</h2><h4>Skips h3</h4></main></body></html>"
+    )
+    with pytest.raises(AssertionError, match="axe found violations") as failure:
+        axe.check(page)
+    for rule in ("region", "page-has-heading-one", "heading-order"):
+        assert rule in str(failure.value)
