@@ -86,6 +86,7 @@ __all__ = [
     "Metric",
     "RassoMetrics",
     "VawgVolumes",
+    "YearEarlier",
     "crime_rounding_base",
     "disclosure_rows",
     "latest_extraction",
@@ -531,8 +532,85 @@ class FigureTable:
 
 
 @dataclass(frozen=True)
+class YearEarlier:
+    """The period's total beside the same span a year earlier, with the same filters.
+
+    `to_date` when the period had not ended at the extraction date: both spans then run to the
+    same day of the year (`start` to `end`), so a part year is not set against a whole one.
+    `total` is after the same disclosure control as the period's; `change` is worked out from
+    the two figures shown (None when either is hidden, or the earlier one is 0).
+    """
+
+    label: str
+    start: date
+    end: date
+    to_date: bool
+    total: int | None
+    change: float | None
+
+    @property
+    def change_words(self) -> str:
+        """The change in words: "up 17%", "down 4%", "about the same" ("" when not known)."""
+        if self.change is None:
+            return ""
+        if round(self.change * 100) == 0:
+            return "about the same"
+        return f"{'up' if self.change > 0 else 'down'} {abs(self.change) * 100:.0f}%"
+
+    @property
+    def sentence(self) -> str:
+        """The comparison in words: "12 in 2023/24, the same period a year earlier (up 17%)."."""
+        figure = HIDDEN_MARKER if self.total is None else f"{self.total:,}"
+        span = "the same days" if self.to_date else "the same period"
+        moved = f" ({self.change_words})" if self.change_words else ""
+        return f"{figure} in {self.label}, {span} a year earlier{moved}."
+
+
+YEAR_EARLIER_TABLE = "VAWG crimes recorded a year earlier"
+
+
+def _a_year_before(day: date) -> date:
+    """The same day a year before (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _span_label(start: date, end: date) -> str:
+    """A span in words: a financial year or quarter or a month by its name, else its dates."""
+    year = FinancialYear.from_date(start)
+    quarter = FinancialQuarter.from_date(start)
+    if (start, end) == (year.start, year.end):
+        return year.label
+    if (start, end) == (quarter.start, quarter.end):
+        return quarter.label
+    if start.day == 1 and end == start.replace(day=calendar.monthrange(start.year, start.month)[1]):
+        return f"{start:%B %Y}"
+    return f"{start.day} {start:%B %Y} to {end.day} {end:%B %Y}"
+
+
+def _year_earlier(
+    scoped: QuerySet[Crime],
+    filters: CrimeFilters,
+    extracted_on: date | None,
+    total: int | None,
+    disclosure: _Disclosure,
+) -> YearEarlier:
+    to_date = extracted_on is not None and filters.start <= extracted_on < filters.end
+    start = _a_year_before(filters.start)
+    end = _a_year_before(extracted_on if to_date and extracted_on is not None else filters.end)
+    counted = scoped.filter(recorded_on__gte=start, recorded_on__lte=end).count()
+    label = _span_label(start, end)
+    shown = disclosure.count(counted, table=YEAR_EARLIER_TABLE, row=label, column="VAWG crimes")
+    change = None if total is None or not shown else (total - shown) / shown
+    return YearEarlier(label=label, start=start, end=end, to_date=to_date, total=shown, change=change)
+
+
+@dataclass(frozen=True)
 class VawgVolumes:
-    """VAWG crimes recorded in a period, cut five ways, after disclosure control."""
+    """VAWG crimes recorded in a period, cut five ways, after disclosure control, and the total
+    beside the same span a year earlier (`year_earlier`)."""
 
     filters: CrimeFilters
     extracted_on: date | None
@@ -541,6 +619,7 @@ class VawgVolumes:
     tables: tuple[FigureTable, ...]
     hidden: tuple[HiddenFigure, ...]
     synthetic: bool = False
+    year_earlier: YearEarlier | None = None
 
     def table(self, key: str) -> FigureTable:
         """The table with this key (`local_authority`, `basis`, `month`, `offence_group`, `victim`)."""
@@ -588,6 +667,7 @@ def vawg_volumes(
         _volume_by_offence_group(crimes, disclosure),
         _volume_by_victim(crimes, total, user, disclosure, filters),
     ]
+    year_earlier = _year_earlier(scoped, filters, extracted_on, tables[0].total, disclosure)
     return VawgVolumes(
         filters=filters,
         extracted_on=extracted_on,
@@ -596,6 +676,7 @@ def vawg_volumes(
         tables=tuple(tables),
         hidden=tuple(disclosure.hidden),
         synthetic=synthetic_data_in(filters),
+        year_earlier=year_earlier,
     )
 
 
@@ -1855,11 +1936,20 @@ def volumes_csv_rows(volumes: VawgVolumes, *, table: str | None = None) -> Itera
         volumes.rounding_base,
         volumes.synthetic,
     )
+    earlier = volumes.year_earlier
+    if earlier is not None:
+        yield [
+            "A year earlier",
+            earlier.label,
+            _figure(earlier.total),
+            "the same days, as the period had not ended" if earlier.to_date else "the same period",
+        ]
+        yield ["Change on a year earlier", earlier.change_words or "not known: a figure is hidden or 0"]
     for each in tables:
         yield []
         yield from _table_rows(each)
     yield []
-    titles = {each.title for each in tables}
+    titles = {each.title for each in tables} | {YEAR_EARLIER_TABLE}
     yield from _hidden_rows([entry for entry in volumes.hidden if entry.table in titles])
 
 

@@ -28,6 +28,7 @@ from waymark.crime.metrics import (
     HiddenFigure,
     RassoMetrics,
     VawgVolumes,
+    YearEarlier,
     latest_extraction,
     rasso_metrics,
     synthetic_data_in,
@@ -182,6 +183,22 @@ class ViolenceContextOut(Schema):
     licence_url: str
 
 
+class YearEarlierOut(Schema):
+    """The total for the same span a year earlier, with the same filters."""
+
+    label: str
+    start: date
+    end: date
+    to_date: bool = Field(
+        description="The period had not ended at the extraction date: both spans run to the same day."
+    )
+    total: int | None = Field(description="Null when hidden.")
+    change: float | None = Field(
+        description="(total now - total then) / total then, from the figures shown; null when either "
+        "is hidden or the earlier one is 0."
+    )
+
+
 class VawgVolumesOut(Schema):
     """VAWG crimes recorded in the period, by local authority, basis, month, offence group and victim."""
 
@@ -190,6 +207,7 @@ class VawgVolumesOut(Schema):
     threshold: int
     rounding_base: int = Field(description="Counts are rounded to the nearest multiple of this (1: exact).")
     total: int | None
+    year_earlier: YearEarlierOut | None
     tables: list[TableOut]
     violence_context: ViolenceContextOut
     hidden: list[HiddenOut]
@@ -386,6 +404,19 @@ def _violence_context_out(context: ViolenceContext) -> dict[str, Any]:
     }
 
 
+def _year_earlier_out(earlier: YearEarlier | None) -> dict[str, Any] | None:
+    if earlier is None:
+        return None
+    return {
+        "label": earlier.label,
+        "start": earlier.start,
+        "end": earlier.end,
+        "to_date": earlier.to_date,
+        "total": earlier.total,
+        "change": earlier.change,
+    }
+
+
 def vawg_volumes_out(result: VawgVolumes, context: ViolenceContext) -> dict[str, Any]:
     """The volumes, and police.uk's violence figure beside them, as the API returns them."""
     hidden = _hidden_out(result.hidden)
@@ -405,6 +436,7 @@ def vawg_volumes_out(result: VawgVolumes, context: ViolenceContext) -> dict[str,
         "rounding_base": result.rounding_base,
         "synthetic": result.synthetic,
         "total": result.total,
+        "year_earlier": _year_earlier_out(result.year_earlier),
         "tables": [_table_out(table) for table in result.tables],
         "violence_context": _violence_context_out(context),
         "hidden": hidden,
