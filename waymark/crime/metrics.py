@@ -37,6 +37,7 @@ from django.db.models import (
     F,
     IntegerField,
     Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -533,10 +534,12 @@ class FigureTable:
 
 @dataclass(frozen=True)
 class YearEarlier:
-    """The period's total beside the same span a year earlier, with the same filters.
+    """The period's total beside the same period a year earlier, with the same filters.
 
-    `to_date` when the period had not ended at the extraction date: both spans then run to the
-    same day of the year (`start` to `end`), so a part year is not set against a whole one.
+    Only whole periods are compared: a period that had not ended at the extraction date, or a
+    year earlier that the data does not reach back to, has no comparison (`unavailable` says
+    why). A part of a period set against a whole one would read as a fall, and totals of spans
+    no page publishes could be set against its monthly figures to give away hidden ones.
     `total` is after the same disclosure control as the period's; `change` is worked out from
     the two figures shown (None when either is hidden, or the earlier one is 0).
     """
@@ -544,9 +547,9 @@ class YearEarlier:
     label: str
     start: date
     end: date
-    to_date: bool
-    total: int | None
-    change: float | None
+    total: int | None = None
+    change: float | None = None
+    unavailable: str = ""
 
     @property
     def change_words(self) -> str:
@@ -560,10 +563,11 @@ class YearEarlier:
     @property
     def sentence(self) -> str:
         """The comparison in words: "12 in 2023/24, the same period a year earlier (up 17%)."."""
+        if self.unavailable:
+            return self.unavailable
         figure = HIDDEN_MARKER if self.total is None else f"{self.total:,}"
-        span = "the same days" if self.to_date else "the same period"
         moved = f" ({self.change_words})" if self.change_words else ""
-        return f"{figure} in {self.label}, {span} a year earlier{moved}."
+        return f"{figure} in {self.label}, the same period a year earlier{moved}."
 
 
 YEAR_EARLIER_TABLE = "VAWG crimes recorded a year earlier"
@@ -591,20 +595,40 @@ def _span_label(start: date, end: date) -> str:
 
 
 def _year_earlier(
+    user: Any,
     scoped: QuerySet[Crime],
     filters: CrimeFilters,
     extracted_on: date | None,
     total: int | None,
     disclosure: _Disclosure,
 ) -> YearEarlier:
-    to_date = extracted_on is not None and filters.start <= extracted_on < filters.end
-    start = _a_year_before(filters.start)
-    end = _a_year_before(extracted_on if to_date and extracted_on is not None else filters.end)
-    counted = scoped.filter(recorded_on__gte=start, recorded_on__lte=end).count()
+    start, end = _a_year_before(filters.start), _a_year_before(filters.end)
     label = _span_label(start, end)
+    if extracted_on is not None and extracted_on < filters.end:
+        return YearEarlier(
+            label,
+            start,
+            end,
+            unavailable=f"No comparison with a year earlier: {filters.label} had not ended when the "
+            "extract was taken, and a part of a period is not set against the whole of another.",
+        )
+    in_force_area = Crime.objects.visible_to(user)
+    if filters.police_force_area:
+        in_force_area = in_force_area.filter(police_force_area__code=filters.police_force_area)
+    first = in_force_area.aggregate(first=Min("recorded_on"))["first"]
+    # By month: a force's data that starts on 2 April still covers April.
+    if first is None or first.replace(day=1) > start:
+        return YearEarlier(
+            label,
+            start,
+            end,
+            unavailable="No comparison with a year earlier: the force's data does not reach back to "
+            f"{label}.",
+        )
+    counted = scoped.filter(recorded_on__gte=start, recorded_on__lte=end).count()
     shown = disclosure.count(counted, table=YEAR_EARLIER_TABLE, row=label, column="VAWG crimes")
     change = None if total is None or not shown else (total - shown) / shown
-    return YearEarlier(label=label, start=start, end=end, to_date=to_date, total=shown, change=change)
+    return YearEarlier(label, start, end, total=shown, change=change)
 
 
 @dataclass(frozen=True)
@@ -618,8 +642,8 @@ class VawgVolumes:
     rounding_base: int
     tables: tuple[FigureTable, ...]
     hidden: tuple[HiddenFigure, ...]
+    year_earlier: YearEarlier
     synthetic: bool = False
-    year_earlier: YearEarlier | None = None
 
     def table(self, key: str) -> FigureTable:
         """The table with this key (`local_authority`, `basis`, `month`, `offence_group`, `victim`)."""
@@ -667,7 +691,7 @@ def vawg_volumes(
         _volume_by_offence_group(crimes, disclosure),
         _volume_by_victim(crimes, total, user, disclosure, filters),
     ]
-    year_earlier = _year_earlier(scoped, filters, extracted_on, tables[0].total, disclosure)
+    year_earlier = _year_earlier(user, scoped, filters, extracted_on, tables[0].total, disclosure)
     return VawgVolumes(
         filters=filters,
         extracted_on=extracted_on,
@@ -1937,13 +1961,11 @@ def volumes_csv_rows(volumes: VawgVolumes, *, table: str | None = None) -> Itera
         volumes.synthetic,
     )
     earlier = volumes.year_earlier
-    if earlier is not None:
-        yield [
-            "A year earlier",
-            earlier.label,
-            _figure(earlier.total),
-            "the same days, as the period had not ended" if earlier.to_date else "the same period",
-        ]
+    if earlier is not None and earlier.unavailable:
+        yield ["A year earlier", earlier.unavailable]
+    elif earlier is not None:
+        yield ["A year earlier", earlier.label]
+        yield ["VAWG crimes a year earlier", _figure(earlier.total)]
         yield ["Change on a year earlier", earlier.change_words or "not known: a figure is hidden or 0"]
     for each in tables:
         yield []

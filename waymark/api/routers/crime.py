@@ -184,19 +184,18 @@ class ViolenceContextOut(Schema):
 
 
 class YearEarlierOut(Schema):
-    """The total for the same span a year earlier, with the same filters."""
+    """The total for the same period a year earlier, with the same filters. Only whole periods
+    are compared: with none, `unavailable` says why and `total` and `change` are null."""
 
     label: str
     start: date
     end: date
-    to_date: bool = Field(
-        description="The period had not ended at the extraction date: both spans run to the same day."
-    )
-    total: int | None = Field(description="Null when hidden.")
+    total: int | None = Field(description="Null when hidden or not available.")
     change: float | None = Field(
         description="(total now - total then) / total then, from the figures shown; null when either "
         "is hidden or the earlier one is 0."
     )
+    unavailable: str = Field(description="Why there is no comparison; empty when there is one.")
 
 
 class VawgVolumesOut(Schema):
@@ -207,7 +206,7 @@ class VawgVolumesOut(Schema):
     threshold: int
     rounding_base: int = Field(description="Counts are rounded to the nearest multiple of this (1: exact).")
     total: int | None
-    year_earlier: YearEarlierOut | None
+    year_earlier: YearEarlierOut
     tables: list[TableOut]
     violence_context: ViolenceContextOut
     hidden: list[HiddenOut]
@@ -404,16 +403,14 @@ def _violence_context_out(context: ViolenceContext) -> dict[str, Any]:
     }
 
 
-def _year_earlier_out(earlier: YearEarlier | None) -> dict[str, Any] | None:
-    if earlier is None:
-        return None
+def _year_earlier_out(earlier: YearEarlier) -> dict[str, Any]:
     return {
         "label": earlier.label,
         "start": earlier.start,
         "end": earlier.end,
-        "to_date": earlier.to_date,
         "total": earlier.total,
         "change": earlier.change,
+        "unavailable": earlier.unavailable,
     }
 
 
