@@ -1703,6 +1703,33 @@ def _attrition_funnel(
         total_label=FUNNEL_STAGES[1][1],
     )
     protect = "to protect another hidden figure"
+    # What the hidden crimed rows add up to is M1 less the rows shown (the funnel shows each
+    # row's total as what stopped there). A small sum is a figure in its own right, such as
+    # the offences charged, so another row is hidden with them until it is not small: the
+    # smallest that is enough, so as to hide as little as will do.
+    crimed_rows = [list(line) for line in crimed_cells]
+    hidden_block = set(crimed_hidden)
+
+    def stopped_at(row: int) -> int:
+        return stopped[1 + row]
+
+    while hidden_block and 0 < sum(map(stopped_at, hidden_block)) < disclosure.threshold:
+        shortfall = disclosure.threshold - sum(map(stopped_at, hidden_block))
+        candidates = [i for i in range(len(crimed_rows)) if i not in hidden_block and stopped_at(i)]
+        if not candidates:
+            break
+        enough = [i for i in candidates if stopped_at(i) >= shortfall]
+        extra = min(enough, key=lambda i: (stopped_at(i), -i)) if enough else max(candidates, key=stopped_at)
+        hidden_block.add(extra)
+        # Its zeros can stay: the row's total is hidden while any figure in it is.
+        for j, value in enumerate(crimed_rows[extra]):
+            if value:
+                crimed_rows[extra][j] = None
+                disclosure.hidden.append(
+                    HiddenFigure(losses_title, _STOPPED_LABELS[1 + extra], kept_columns[j], protect)
+                )
+    crimed_cells = tuple(tuple(line) for line in crimed_rows)
+    crimed_hidden = frozenset(hidden_block)
     all_records: int | None = None
     if cancelled is None or crimed is None:
         disclosure.hidden.append(HiddenFigure(losses_title, "All records", "", protect))

@@ -37,6 +37,7 @@ suspect S4); N5 (20A RASSO, cancelled, suspect S9).
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from datetime import date, timedelta
@@ -606,6 +607,42 @@ def test_the_funnel_shows_a_stage_when_the_losses_on_either_side_are_large(world
     assert (stages["records"].count, stages["crimed"].count, stages["charged"].count) == (18, 18, 6)
     assert (stages["records"].lost_after, stages["crimed"].lost_after) == (0, 12)
     assert stages["charged"].lost_after == 6
+
+
+def test_a_small_number_reaching_a_stage_cannot_be_worked_out_from_the_stage_before(world):
+    """12 offences stop at 'crimed'; 9 are referred to the CPS, of which 7 stop there, 1 is
+    charged and 1 goes to trial. The 2 charged are hidden; showing the 9 referred and the 7
+    who stopped there would give them away (9 - 7), as would M1 (21) less the rows of the
+    losses table shown. So what stopped at the CPS is hidden too, in the funnel and in the
+    losses table (its zeros stay), and the hidden rows add up to 9, not 2."""
+    for n in range(12):
+        make_crime(f"L{n}", recorded=date(2023, 5, 1))
+    for n in range(9):
+        crime = make_crime(f"P{n}", recorded=date(2023, 5, 1), suspects=[f"S{n}"])
+        event(crime, ProgressionEvent.Kind.REFERRED_TO_CPS, date(2023, 6, 1))
+        if n < 2:
+            event(crime, ProgressionEvent.Kind.CHARGED, date(2023, 7, 1))
+            Crime.objects.filter(pk=crime.pk).update(outcome_type_id=1, outcome_on=date(2023, 7, 1))
+        if n == 0:
+            event(crime, ProgressionEvent.Kind.TRIAL, date(2023, 9, 1))
+    result = rasso_metrics(user=world.member("opcc_analyst"), filters=FY)
+    stages = {stage.key: stage for stage in result.funnel.stages}
+    assert (stages["crimed"].count, stages["crimed"].lost_after) == (21, 12)
+    assert stages["referred_to_cps"].count == 9
+    assert stages["charged"].count is None
+    assert stages["referred_to_cps"].lost_after is None
+    losses = result.funnel.losses
+    by_row = dict(zip(losses.row_keys, losses.cells, strict=True))
+    assert None in by_row["referred_to_cps"]
+    assert not [value for value in by_row["referred_to_cps"] if value]
+    assert 0 in by_row["referred_to_cps"]
+    # No stage count is hidden while the one before it and what stopped there are both shown.
+    funnel = result.funnel.stages
+    for before, after in itertools.pairwise(funnel):
+        assert [before.count, before.lost_after, after.count].count(None) != 1, after.key
+    # M1 less every row total shown: 9.
+    shown = sum(stage.lost_after or 0 for stage in funnel[1:])
+    assert stages["crimed"].count - shown == 9
 
 
 def test_the_csv_shows_the_same_suppressed_figures_and_the_log(world, extract):
