@@ -1231,7 +1231,11 @@ def rasso_metrics(
     # M3, M4, M4b: closed basis
     closed = count(figures["closed"], "M3", "Charge/summons rate (closed basis)", "Outcomes assigned")
     open_at_end = count(figures["open_at_end"], "M3", "Charge/summons rate (closed basis)", NOT_YET_ASSIGNED)
-    open_basis = "offences recorded by the end of the period with no outcome yet at its end"
+    open_basis = (
+        "offences recorded by the end of the period with no outcome yet at its end"
+        if end == filters.end
+        else "offences recorded by the extraction date (the period had not ended) with no outcome yet then"
+    )
     name = "Charge/summons rate (closed basis)"
     closed_1 = count(figures["closed_1"], "M3", name, "Type 1 outcomes")
     metrics.append(
@@ -1939,8 +1943,8 @@ def _heading_rows(
         yield ["Days from the end of the period to the extraction", (extracted_on - filters.end).days]
     elif extracted_on is not None:
         yield [
-            "Period",
-            f"had not ended when the extract was taken: the figures cover it up to {extracted_on}",
+            "Coverage",
+            f"The period had not ended when the extract was taken: the figures cover it up to {extracted_on}",
         ]
     yield from disclosure_rows(threshold, rounding_base)
 

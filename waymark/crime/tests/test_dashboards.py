@@ -234,6 +234,26 @@ def test_vawg_map_counts_located_crimes_in_hexagons(client, world, extract):
     assert heading["Not shown"] == ["No area was left out."]
 
 
+def test_a_hidden_figure_is_said_as_hidden_in_every_dashboard_table(client, world, extract):
+    """Screen readers hear "[c] (hidden)", as in the charts' tables, in the RASSO metrics and
+    losses tables and the VAWG victim table, and no line break opens a "Counted" cell."""
+    make_crime("MALE", recorded=date(2024, 4, 20), victims=(("M", "18-24"),))
+    client.force_login(world.member("opcc_analyst"))
+    query = {"period": "fy:2024/25"}
+    marker = '[c]<span class="govuk-visually-hidden"> (hidden)</span>'
+    rasso = client.get(reverse("crime:rasso"), query).content.decode()
+    metrics_table = rasso[
+        rasso.index('id="table-metrics"') : rasso.index("</table>", rasso.index('id="table-metrics"'))
+    ]
+    assert marker in metrics_table
+    assert '<td class="govuk-table__cell"><br>' not in metrics_table
+    losses = rasso[rasso.index('id="table-funnel_losses"') :]
+    assert marker in losses[: losses.index("</table>")]
+    vawg = client.get(reverse("crime:vawg"), query).content.decode()
+    victims = vawg[vawg.index('id="table-victim"') :]
+    assert marker in victims[: victims.index("</table>")]
+
+
 def test_rasso_map_counts_the_adult_rapes_m1_counts(client, world, extract):
     """The eight located adult rapes fall in one cell; a located VAWG crime that is not adult
     rape, and a cancelled adult rape record in the same cell, are not counted."""

@@ -645,6 +645,21 @@ def test_a_small_number_reaching_a_stage_cannot_be_worked_out_from_the_stage_bef
     assert 21 - shown == 9
 
 
+def test_the_closed_basis_says_when_its_open_offences_are_counted(world, extract):
+    """Offences not yet assigned beside a closed-basis rate are counted at the end of the
+    period, or at the extraction date (30 June 2024) when the period had not ended by then."""
+    user = world.member("opcc_analyst")
+    ended = {m.id: m for m in rasso_metrics(user=user, filters=FY).metrics}
+    assert ended["M3"].not_yet_assigned_basis.endswith("with no outcome yet at its end")
+    running = {
+        m.id: m for m in rasso_metrics(user=user, filters=CrimeFilters.for_financial_year("2024/25")).metrics
+    }
+    for metric_id in ("M3", "M4"):
+        assert running[metric_id].not_yet_assigned_basis == (
+            "offences recorded by the extraction date (the period had not ended) with no outcome yet then"
+        )
+
+
 def test_the_csv_shows_the_same_suppressed_figures_and_the_log(world, extract):
     result = rasso_metrics(user=world.member("opcc_analyst"), filters=FY)
     rows = list(metrics_csv_rows(result))

@@ -238,8 +238,8 @@ def test_a_period_the_extract_was_taken_in_shows_only_its_months_so_far(world, e
     assert "had not ended when the extract was taken (30 June 2024)" in table.note
     rows = list(volumes_csv_rows(volumes, table="month"))
     assert [
-        "Period",
-        "had not ended when the extract was taken: the figures cover it up to 2024-06-30",
+        "Coverage",
+        "The period had not ended when the extract was taken: the figures cover it up to 2024-06-30",
     ] in rows
     assert not any(row and row[0] == "Days from the end of the period to the extraction" for row in rows)
     finished = list(volumes_csv_rows(exact(world), table="month"))
