@@ -238,7 +238,8 @@ def _centre(cell: str) -> tuple[float, float]:
     return (round(lat, _DECIMALS), round(lng, _DECIMALS))
 
 
-def _default_label(cell: str) -> str:
+def centre_label(cell: str) -> str:
+    """A hexagon named by its centre: "Around 52.510° N, 1.993° W"."""
     lat, lng = h3.cell_to_latlng(cell)
     north_south = "N" if lat >= 0 else "S"
     east_west = "E" if lng >= 0 else "W"
@@ -346,7 +347,7 @@ def hex_map_from_counts(
             cell=cell,
             count=count,
             band=next(index for index, band in enumerate(bands) if band.low <= count <= band.high),
-            label=names.get(cell) or _default_label(cell),
+            label=names.get(cell) or centre_label(cell),
             centre=_centre(cell),
             named=bool(names.get(cell)),
         )

@@ -4,13 +4,14 @@ pages, their CSV downloads, their GeoJSON and the API all take their maps from h
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count
 
 from waymark.core.disclosure import Audience, default_threshold
-from waymark.core.hexmap import HexMap, hex_map_from_counts
+from waymark.core.hexmap import HexMap, centre_label, hex_map_from_counts
 
 from . import metrics
 from .metrics import CrimeFilters
@@ -37,9 +38,9 @@ MAPS: dict[str, MapScope] = {
 }
 
 
-def crime_cell_counts(*, user: Any, filters: CrimeFilters, scope: str = "vawg") -> dict[str, int]:
-    """Crimes of `scope` (a key of `MAPS`) recorded in the period per H3 cell; cancelled and
-    transferred records, and crimes with no location, left out."""
+def _cells(*, user: Any, filters: CrimeFilters, scope: str) -> tuple[dict[str, int], dict[str, str]]:
+    """Crimes of `scope` recorded in the period per H3 cell, and each cell's name: the local
+    authority most of its crimes are in, then its centre (a hexagon can straddle a boundary)."""
     metrics.ensure_may_view_crime_data(user)
     crimes = filters.apply(
         Crime.objects.visible_to(user).filter(
@@ -47,19 +48,45 @@ def crime_cell_counts(*, user: Any, filters: CrimeFilters, scope: str = "vawg") 
         ),
         user=user,
     ).filter(filters.in_period("recorded_on"))
-    rows = crimes.exclude(**{MAP_RESOLUTION_FIELD: ""}).values(MAP_RESOLUTION_FIELD).annotate(n=Count("id"))
-    return {row[MAP_RESOLUTION_FIELD]: row["n"] for row in rows}
+    rows = (
+        crimes.exclude(**{MAP_RESOLUTION_FIELD: ""})
+        .values(MAP_RESOLUTION_FIELD, "local_authority__name")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict[str, int] = defaultdict(int)
+    areas: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        cell = row[MAP_RESOLUTION_FIELD]
+        counts[cell] += row["n"]
+        if row["local_authority__name"]:
+            areas[cell][row["local_authority__name"]] += row["n"]
+    labels = {}
+    for cell, named in areas.items():
+        name = min(named, key=lambda area: (-named[area], area))
+        centre = centre_label(cell)
+        labels[cell] = f"{name}, {centre[:1].lower()}{centre[1:]}"
+    return dict(counts), labels
+
+
+def crime_cell_counts(*, user: Any, filters: CrimeFilters, scope: str = "vawg") -> dict[str, int]:
+    """Crimes of `scope` (a key of `MAPS`) recorded in the period per H3 cell; cancelled and
+    transferred records, and crimes with no location, left out."""
+    return _cells(user=user, filters=filters, scope=scope)[0]
 
 
 def crime_map(*, user: Any, filters: CrimeFilters, scope: str = "vawg") -> HexMap:
     """The map of `scope`'s crimes for the filters: small cells hidden at the operational
-    threshold, counts rounded as every crime figure is (`metrics.crime_rounding_base`)."""
+    threshold, counts rounded as every crime figure is (`metrics.crime_rounding_base`); each
+    hexagon named for its local authority and centre."""
     chosen = MAPS[scope]
+    counts, labels = _cells(user=user, filters=filters, scope=scope)
     return hex_map_from_counts(
-        crime_cell_counts(user=user, filters=filters, scope=scope),
+        counts,
         title=f"{chosen.title}, {filters.label}",
         value_label=chosen.value_label,
         map_id=chosen.map_id,
+        labels=labels,
         threshold=default_threshold(Audience.OPERATIONAL),
         rounding_base=metrics.crime_rounding_base(),
     )

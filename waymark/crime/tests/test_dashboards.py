@@ -269,6 +269,8 @@ def test_rasso_map_counts_the_adult_rapes_m1_counts(client, world, extract):
     assert geojson["title"] == "Adult rape offences by area, 2024/25"
     vawg = json.loads(client.get(reverse("crime:vawg_map"), query).content)
     assert [feature["properties"]["count"] for feature in vawg["features"]] == [9]
+    # Named for the local authority most of its crimes are in (8 in Birmingham, A0 in Coventry).
+    assert vawg["features"][0]["properties"]["label"].startswith("Birmingham, around 52.")
 
     page = client.get(reverse("crime:rasso"), query).content.decode()
     assert 'id="rasso-map"' in page
@@ -277,7 +279,12 @@ def test_rasso_map_counts_the_adult_rapes_m1_counts(client, world, extract):
     assert response["Content-Disposition"].endswith('rasso-map-2024-25.csv"')
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == ["Adult rape offences by area, 2024/25"]
-    assert [row[1:] for row in rows if len(row) == 3 and row[0] != "Area"] == [[located["h3_r7"], "8"]]
+    assert [row for row in rows if len(row) == 3 and row[0] != "Area"] == [
+        [geojson["features"][0]["properties"]["label"], located["h3_r7"], "8"]
+    ]
+    assert rows[rows.index(["Area", "H3 cell", "Adult rape offences"]) + 1][0].startswith(
+        "Birmingham, around"
+    )
 
 
 def test_rasso_map_follows_the_filters_and_hides_small_cells(client, world, extract):
