@@ -85,7 +85,7 @@ class ViolenceContext:
             return ""
         figure = HIDDEN_MARKER if self.count is None else f"{self.count:,}"
         return (
-            f"police.uk recorded {figure} crimes of its category ‘{VIOLENCE_AND_SEXUAL_OFFENCES}’ "
+            f"police.uk lists {figure} crimes of its category ‘{VIOLENCE_AND_SEXUAL_OFFENCES}’ "
             f"{self.where}, {self.months}."
         )
 
@@ -208,6 +208,9 @@ def context_csv_rows(context: ViolenceContext, filters: CrimeFilters) -> Iterato
     yield ["Crimes", metrics.HIDDEN_MARKER if context.count is None else context.count]
     if context.hidden_reason:
         yield ["Why hidden", context.hidden_reason]
+    # The filters above are the page's: these two say what the figure itself counts.
+    yield ["Counted", context.where.removeprefix("in ")]
+    yield ["Months covered", context.months.removeprefix("in ")]
     yield ["In words", context.statement]
     for note in context.notes:
         yield ["Note", note]

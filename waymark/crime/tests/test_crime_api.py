@@ -128,7 +128,7 @@ def test_the_volumes_api_carries_police_uks_violence_figure_as_the_page_does(cli
     assert context["available"] is True
     assert context["count"] == 43
     assert context["category"] == "Violence and sexual offences"
-    assert context["statement"].startswith("police.uk recorded 43 crimes of its category")
+    assert context["statement"].startswith("police.uk lists 43 crimes of its category")
     assert context["statement"] in page.replace("&#39;", "'")
     assert context["source"] == "data.police.uk (West Midlands Police)"
     assert context["licence_url"] == OPEN_GOVERNMENT_LICENCE_URL

@@ -344,7 +344,7 @@ def test_police_uk_counts_are_context_only(client, world, extract):
     )
     client.force_login(world.member("opcc_analyst"))
     page = client.get(reverse("crime:vawg"), {"period": "fy:2024/25"}).content.decode()
-    assert "police.uk recorded 30 crimes" in page
+    assert "police.uk lists 30 crimes" in page
     assert "14 VAWG crimes recorded in 2024/25" in page
 
 
@@ -363,7 +363,7 @@ def test_police_uk_context_counts_only_the_page_force_area(client, world, extrac
     police_uk_street_file("city-of-london", date(2024, 4, 1), violence=7)
     client.force_login(world.member("opcc_analyst"))
     text = violence_context_text(client)
-    assert "police.uk recorded 40 crimes of its category ‘Violence and sexual offences’ in the West" in text
+    assert "police.uk lists 40 crimes of its category ‘Violence and sexual offences’ in the West" in text
     assert "47" not in text
     assert "City of London" not in text
 
@@ -380,7 +380,7 @@ def test_police_uk_context_says_which_months_it_covers(client, world, extract):
     police_uk_street_file("west-midlands", date(2024, 7, 1))  # loaded, with no violence in it
     police_uk_street_file("city-of-london", date(2024, 6, 1), violence=10)  # another force's month
     text = violence_context_text(client)
-    assert "recorded 20 crimes" in text
+    assert "lists 20 crimes" in text
     assert (
         "in April 2024 to May 2024 and July 2024 only: police.uk files for the other months of 2024/25"
         " are not loaded" in text
@@ -408,7 +408,7 @@ def test_police_uk_context_says_which_filters_it_cannot_follow(client, world, ex
     assert "does not apply" not in violence_context_text(client)
     assert "do not apply" not in violence_context_text(client)
     text = violence_context_text(client, offence_group="Sexual offences", victim_sex="F")
-    assert "recorded 10 crimes" in text
+    assert "lists 10 crimes" in text
     assert (
         "police.uk has no offence codes, VAWG bases or victim details, so the filters Offence group and "
         "Victim sex do not apply to this figure: it counts every crime in police.uk's category." in text
@@ -429,10 +429,10 @@ def test_police_uk_context_follows_the_local_authority_by_lsoa_name(client, worl
     )
     client.force_login(world.member("opcc_analyst"))
     text = violence_context_text(client, local_authority=COVENTRY)
-    assert "police.uk recorded 10 crimes of its category ‘Violence and sexual offences’ in Coventry," in text
+    assert "police.uk lists 10 crimes of its category ‘Violence and sexual offences’ in Coventry," in text
     assert "Crimes with no location are in no local authority and are not counted." in text
     dudley = violence_context_text(client, local_authority="E08000027")
-    assert "recorded 40 crimes" in dudley
+    assert "lists 40 crimes" in dudley
     assert "cannot be narrowed to Dudley: it is for the whole West Midlands force area." in dudley
 
 
@@ -443,9 +443,9 @@ def test_police_uk_context_is_rounded_and_small_counts_hidden(client, world, ext
         "west-midlands", date(2024, 5, 1), violence=3, lsoa_names=("Coventry 001A", "Birmingham 001A")
     )
     client.force_login(world.member("opcc_analyst"))
-    assert "police.uk recorded 45 crimes" in violence_context_text(client)
+    assert "police.uk lists 45 crimes" in violence_context_text(client)
     # Two of the three May crimes are in Coventry: under the threshold, hidden as every figure is.
-    assert "police.uk recorded [c] crimes" in violence_context_text(client, local_authority=COVENTRY)
+    assert "police.uk lists [c] crimes" in violence_context_text(client, local_authority=COVENTRY)
 
 
 @override_settings(WAYMARK_POLICE_FORCE_AREA="T99999999")
@@ -455,7 +455,7 @@ def test_police_uk_context_needs_the_force_areas_police_uk_id(client, world, ext
     client.force_login(world.member("opcc_analyst"))
     text = violence_context_text(client)
     assert "Waymark does not know police.uk's id for its force" in text
-    assert "recorded 10" not in text
+    assert "lists 10" not in text
 
 
 def context_csv(client, **query: str) -> dict[str, list[list[str]]]:
@@ -483,9 +483,13 @@ def test_police_uk_context_download_has_the_pages_figure_notes_and_attribution(c
     found = context_csv(client, victim_sex="F")
     assert found["Crimes"] == [["40"]]
     assert found["Force area"] == [["West Midlands"]]
+    assert found["Counted"] == [["the West Midlands force area"]]
+    assert found["Months covered"] == [
+        ["April 2024 only: police.uk files for the other months of 2024/25 are not loaded"]
+    ]
     assert found["Victim sex"] == [["Female (F)"]]
     statement = found["In words"][0][0]
-    assert statement.startswith("police.uk recorded 40 crimes of its category")
+    assert statement.startswith("police.uk lists 40 crimes of its category")
     assert statement in page
     assert found["Note"] == [
         [
@@ -514,7 +518,7 @@ def test_police_uk_context_download_hides_and_rounds_as_the_page_does(client, wo
     coventry = context_csv(client, local_authority=COVENTRY)
     assert coventry["Crimes"] == [["[c]"]]
     assert coventry["Why hidden"] == [["primary: under 5"]]
-    assert coventry["In words"][0][0].startswith("police.uk recorded [c] crimes")
+    assert coventry["In words"][0][0].startswith("police.uk lists [c] crimes")
 
 
 def test_police_uk_context_download_says_why_there_is_no_figure(client, world, extract):
