@@ -277,11 +277,19 @@ def _fit(text: str, width: float, size: int = FONT_SIZE) -> str:
 
 
 def _largest(labels: Sequence[str], values: Sequence[int | None]) -> tuple[str, int] | None:
+    """The largest figure shown and its label; None when none is shown or all are 0 (a label
+    named "largest" at 0 would mislead)."""
     shown = [(value, -index) for index, value in enumerate(values) if value is not None]
-    if not shown:
+    if not shown or max(shown)[0] == 0:
         return None
     value, negative_index = max(shown)
     return labels[-negative_index], value
+
+
+def _all_zero_sentence(values: Sequence[int | None]) -> str:
+    """ "Every figure shown is 0." when that is so (and some are shown)."""
+    shown = [value for value in values if value is not None]
+    return "Every figure shown is 0." if shown and not any(shown) else ""
 
 
 def _smallest(labels: Sequence[str], values: Sequence[int | None]) -> tuple[str, int] | None:
@@ -378,7 +386,7 @@ def bar_chart(
         for part in (
             summary.strip(),
             f"Horizontal bar chart of {value_label} by {category_label.lower()}, {len(labels)} bars.",
-            f"Largest: {largest[0]}, {largest[1]:,}." if largest else "",
+            f"Largest: {largest[0]}, {largest[1]:,}." if largest else _all_zero_sentence(values),
         )
         if part
     )
@@ -508,14 +516,14 @@ def time_chart(
         rows.append(_total_row(total_label, total, 1))
     largest, smallest = _largest(labels, values), _smallest(labels, values)
     kind_words = "Column chart" if style == "column" else "Line chart"
-    span = f", {labels[0]} to {labels[-1]}" if labels else ""
+    span = "" if not labels else f", {labels[0]}" if len(labels) == 1 else f", {labels[0]} to {labels[-1]}"
     description = " ".join(
         part
         for part in (
             summary.strip(),
             f"{kind_words} of {value_label} per {period_label.lower()}{span}.",
-            f"Highest: {largest[0]}, {largest[1]:,}." if largest else "",
-            f"Lowest: {smallest[0]}, {smallest[1]:,}." if smallest and len(labels) > 1 else "",
+            f"Highest: {largest[0]}, {largest[1]:,}." if largest else _all_zero_sentence(values),
+            f"Lowest: {smallest[0]}, {smallest[1]:,}." if smallest and largest and len(labels) > 1 else "",
         )
         if part
     )

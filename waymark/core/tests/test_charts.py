@@ -443,3 +443,40 @@ def test_chart_ids_are_made_from_titles_and_are_valid_html_ids():
         bar_chart(title="2024/25 crimes", labels=["a"], values=[1], category_label="A", value_label="V").id
         == "chart-202425-crimes"
     )
+
+
+def test_descriptions_name_no_largest_when_every_figure_is_zero_and_word_one_month_alone() -> None:
+    """A filter can leave every bar at 0: "Largest: Birmingham, 0" would point at nothing. A
+    single month's chart is "September 2026", not "September 2026 to September 2026"."""
+    zeros = bar_chart(
+        title="By area",
+        labels=["Birmingham", "Coventry"],
+        values=[0, 0],
+        category_label="Area",
+        value_label="crimes",
+    )
+    assert "Largest" not in zeros.description
+    assert "Every figure shown is 0." in zeros.description
+    some = bar_chart(
+        title="By area",
+        labels=["Birmingham", "Coventry"],
+        values=[0, 7],
+        category_label="Area",
+        value_label="crimes",
+    )
+    assert "Largest: Coventry, 7." in some.description
+    assert "Every figure shown is 0." not in some.description
+    month = time_chart(
+        title="By month", labels=["September 2026"], values=[0], period_label="Month", value_label="crimes"
+    )
+    assert "per month, September 2026." in month.description
+    assert "Highest" not in month.description
+    assert "Lowest" not in month.description
+    months = time_chart(
+        title="By month",
+        labels=["May 2026", "June 2026"],
+        values=[3, 0],
+        period_label="Month",
+        value_label="crimes",
+    )
+    assert "May 2026 to June 2026. Highest: May 2026, 3. Lowest: June 2026, 0." in months.description
