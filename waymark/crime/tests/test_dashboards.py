@@ -252,6 +252,9 @@ def test_a_hidden_figure_is_said_as_hidden_in_every_dashboard_table(client, worl
     vawg = client.get(reverse("crime:vawg"), query).content.decode()
     victims = vawg[vawg.index('id="table-victim"') :]
     assert marker in victims[: victims.index("</table>")]
+    # Its caption ends with the period, as the charts' titles do.
+    assert "VAWG crimes by victim sex and age band, 2024/25</caption>" in victims
+    assert "Where the cohort stopped, and where it stands now, 2024/25</caption>" in losses
 
 
 def test_rasso_map_counts_the_adult_rapes_m1_counts(client, world, extract):
