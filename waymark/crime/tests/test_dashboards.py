@@ -439,12 +439,19 @@ def test_police_uk_context_follows_the_local_authority_by_lsoa_name(client, worl
     assert "cannot be narrowed to Dudley: it is for the whole West Midlands force area." in dudley
 
 
-@override_settings(CRIME_FIGURES_ROUNDING_BASE=5)
-def test_police_uk_context_is_rounded_and_small_counts_hidden(client, world, extract):
+@pytest.fixture
+def forty_six_violent_crimes(world) -> None:
+    """43 in April 2024 with no location, and 3 in May: 2 in Coventry LSOAs, 1 in Birmingham."""
     police_uk_street_file("west-midlands", date(2024, 4, 1), violence=43)
     police_uk_street_file(
         "west-midlands", date(2024, 5, 1), violence=3, lsoa_names=("Coventry 001A", "Birmingham 001A")
     )
+
+
+@override_settings(CRIME_FIGURES_ROUNDING_BASE=5)
+def test_police_uk_context_is_rounded_and_small_counts_hidden(
+    client, world, extract, forty_six_violent_crimes
+):
     client.force_login(world.member("opcc_analyst"))
     assert "police.uk lists 45 crimes" in violence_context_text(client)
     # Two of the three May crimes are in Coventry: under the threshold, hidden as every figure is.
@@ -510,11 +517,9 @@ def test_police_uk_context_download_has_the_pages_figure_notes_and_attribution(c
 
 
 @override_settings(CRIME_FIGURES_ROUNDING_BASE=5)
-def test_police_uk_context_download_hides_and_rounds_as_the_page_does(client, world, extract):
-    police_uk_street_file("west-midlands", date(2024, 4, 1), violence=43)
-    police_uk_street_file(
-        "west-midlands", date(2024, 5, 1), violence=3, lsoa_names=("Coventry 001A", "Birmingham 001A")
-    )
+def test_police_uk_context_download_hides_and_rounds_as_the_page_does(
+    client, world, extract, forty_six_violent_crimes
+):
     client.force_login(world.member("opcc_analyst"))
     assert context_csv(client)["Crimes"] == [["45"]]
     assert "Rounding" in context_csv(client)
