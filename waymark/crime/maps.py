@@ -69,12 +69,6 @@ def _cells(*, user: Any, filters: CrimeFilters, scope: str) -> tuple[dict[str, i
     return dict(counts), labels
 
 
-def crime_cell_counts(*, user: Any, filters: CrimeFilters, scope: str = "vawg") -> dict[str, int]:
-    """Crimes of `scope` (a key of `MAPS`) recorded in the period per H3 cell; cancelled and
-    transferred records, and crimes with no location, left out."""
-    return _cells(user=user, filters=filters, scope=scope)[0]
-
-
 def crime_map(*, user: Any, filters: CrimeFilters, scope: str = "vawg") -> HexMap:
     """The map of `scope`'s crimes for the filters: small cells hidden at the operational
     threshold, counts rounded as every crime figure is (`metrics.crime_rounding_base`); each

@@ -157,6 +157,14 @@ DIMENSION_LABELS: dict[str, str] = {
 }
 
 
+def _a_year_before(day: date) -> date:
+    """The same day a year before (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
 @dataclass(frozen=True)
 class CrimeFilters:
     """Which crimes: a period (both dates included) and the dashboard's dimensions.
@@ -220,6 +228,25 @@ class CrimeFilters:
         if isinstance(year, str):
             year = FinancialYear.parse(year)
         return cls(start=year.start, end=year.end, period_label=year.label, **dimensions)
+
+    @classmethod
+    def for_span(cls, start: date, end: date, **dimensions: str) -> CrimeFilters:
+        """A period by its dates, named as the financial year, quarter or month it is, if any."""
+        year = FinancialYear.from_date(start)
+        if (start, end) == (year.start, year.end):
+            return cls.for_financial_year(year, **dimensions)
+        quarter = FinancialQuarter.from_date(start)
+        if (start, end) == (quarter.start, quarter.end):
+            return cls.for_quarter(quarter, **dimensions)
+        month = cls.for_month(start, **dimensions)
+        if (start, end) == (month.start, month.end):
+            return month
+        return cls.for_dates(start, end, **dimensions)
+
+    def a_year_earlier(self) -> CrimeFilters:
+        """The same crimes over the same span a year earlier (28 February for a 29th)."""
+        dimensions = {name: getattr(self, name) for name in DIMENSION_LABELS}
+        return self.for_span(_a_year_before(self.start), _a_year_before(self.end), **dimensions)
 
     # -- checking and describing -----------------------------------------------------------------
 
@@ -573,27 +600,6 @@ class YearEarlier:
 YEAR_EARLIER_TABLE = "VAWG crimes recorded a year earlier"
 
 
-def _a_year_before(day: date) -> date:
-    """The same day a year before (28 February for 29 February)."""
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:
-        return day.replace(year=day.year - 1, day=28)
-
-
-def _span_label(start: date, end: date) -> str:
-    """A span in words: a financial year or quarter or a month by its name, else its dates."""
-    year = FinancialYear.from_date(start)
-    quarter = FinancialQuarter.from_date(start)
-    if (start, end) == (year.start, year.end):
-        return year.label
-    if (start, end) == (quarter.start, quarter.end):
-        return quarter.label
-    if start.day == 1 and end == start.replace(day=calendar.monthrange(start.year, start.month)[1]):
-        return f"{start:%B %Y}"
-    return f"{start.day} {start:%B %Y} to {end.day} {end:%B %Y}"
-
-
 def _year_earlier(
     user: Any,
     scoped: QuerySet[Crime],
@@ -602,8 +608,8 @@ def _year_earlier(
     total: int | None,
     disclosure: _Disclosure,
 ) -> YearEarlier:
-    start, end = _a_year_before(filters.start), _a_year_before(filters.end)
-    label = _span_label(start, end)
+    earlier = filters.a_year_earlier()
+    start, end, label = earlier.start, earlier.end, earlier.label
     if extracted_on is not None and extracted_on < filters.end:
         return YearEarlier(
             label,

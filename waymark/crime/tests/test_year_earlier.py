@@ -128,3 +128,26 @@ def test_the_page_the_csv_and_the_api_give_the_comparison(client, world):
         "change": pytest.approx(-0.25),
         "unavailable": "",
     }
+
+
+@pytest.mark.parametrize(
+    ("period", "label", "start", "end"),
+    [
+        (CrimeFilters.for_financial_year("2024/25"), "2023/24", date(2023, 4, 1), date(2024, 3, 31)),
+        (CrimeFilters.for_quarter("2024/25 Q4"), "2023/24 Q4", date(2024, 1, 1), date(2024, 3, 31)),
+        (CrimeFilters.for_month("2024-02"), "February 2023", date(2023, 2, 1), date(2023, 2, 28)),
+        (
+            CrimeFilters.for_dates(date(2024, 2, 3), date(2024, 2, 29)),
+            "3 February 2023 to 28 February 2023",
+            date(2023, 2, 3),
+            date(2023, 2, 28),
+        ),
+    ],
+)
+def test_a_year_earlier_is_the_same_kind_of_period_with_the_same_dimensions(period, label, start, end):
+    narrowed = CrimeFilters(**{**period.__dict__, "local_authority": COVENTRY, "victim_sex": "F"})
+
+    earlier = narrowed.a_year_earlier()
+
+    assert (earlier.label, earlier.start, earlier.end) == (label, start, end)
+    assert (earlier.local_authority, earlier.victim_sex) == (COVENTRY, "F")
