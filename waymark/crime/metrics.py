@@ -47,6 +47,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 
+from waymark.accounts.access import police_force_area_ids_with_role
 from waymark.core.csv_download import spreadsheet_safe
 from waymark.core.disclosure import (
     HIDDEN_MARKER,
@@ -60,6 +61,7 @@ from waymark.core.disclosure import (
 from waymark.core.hexmap import HexMap
 from waymark.core.models import LocalAuthority, PoliceForceArea
 from waymark.core.periods import FinancialQuarter, FinancialYear
+from waymark.victims_code.models import COMPLIANCE_ROLES, CodeDuty
 
 from .models import (
     Crime,
@@ -1378,6 +1380,14 @@ def rasso_metrics(
         filters=filters,
         disclosure=disclosure,
         still_open=still_open,
+        updates=_updates_in_time(
+            cohort=recorded.filter(cohort),
+            user=user,
+            filters=filters,
+            cut=cut,
+            disclosure=disclosure,
+            still_open=_NotYetAssigned(cohort_open, cohort_open_basis),
+        ),
     )
 
     return RassoMetrics(
@@ -1851,6 +1861,102 @@ def _repeat_suspect_share(
 
 _NOT_IN_EXTRACT = "Not available from the force extract"
 
+# The Victims' Code right to be told of key decisions in the investigation and prosecution, with
+# time limits: Right 6 in the 2020 Code and in the 2026 draft (research/victims-code.md §1.2 and
+# §1.4; the rights and their entitlements are reference data in waymark/victims_code/fixtures).
+UPDATES_RIGHT = 6
+
+M13B_NAME = "Victims updated within the Victims' Code time limits"
+M13B_DEFINITION = (
+    "Of the victims of the adult rape offences recorded in the period who were owed an update under "
+    "Right 6 of the Victims' Code (told of an arrest, interview, release, bail, or a decision not to "
+    "investigate or charge) that had fallen due by the extraction date, those given every such update "
+    "within its time limit. From the force's Victims' Code duties: an update documented as not "
+    "applicable, or not yet due, is not counted; one not given by its due date counts as late."
+)
+
+
+def _m13b_unavailable(note: str) -> Metric:
+    return Metric(
+        id="M13b",
+        name=M13B_NAME,
+        definition=M13B_DEFINITION,
+        basis="unavailable",
+        kind="rate",
+        available=False,
+        note=note,
+    )
+
+
+def _updates_in_time(
+    *,
+    cohort: QuerySet[Crime],
+    user: Any,
+    filters: CrimeFilters,
+    cut: date,
+    disclosure: _Disclosure,
+    still_open: _NotYetAssigned,
+) -> Metric:
+    """M13b from the force's Victims' Code duties (`CodeDuty`) of the cohort's offences.
+
+    The unit is a victim of an offence (crime and pseudonymous victim id). The duties are read
+    through their own visibility rule, so a user who does not see the force's Code evidence
+    gets "not available", never a figure made of no duties.
+    """
+    if not police_force_area_ids_with_role(user, COMPLIANCE_ROLES):
+        return _m13b_unavailable(
+            "Shown to those who see the force's Victims' Code evidence (OPCC analysts and admins, "
+            "the force's Victims' Code leads)."
+        )
+    duties = CodeDuty.objects.visible_to(user)
+    if not duties.filter(crime__in=Crime.objects.visible_to(user).filter(is_adult_rape=True)).exists():
+        return _m13b_unavailable(
+            "No Victims' Code duties of adult rape offences have been loaded (docs/formats/code-duties.md)."
+        )
+    owed = duties.filter(
+        crime__in=cohort,
+        entitlement__right__number=UPDATES_RIGHT,
+        not_applicable_reason="",
+        triggered_on__lte=cut,
+    )
+    if filters.victim_sex or filters.victim_age_band:
+        # The victims the filter names, not every victim of a crime one of them is a victim of.
+        victims = CrimeVictim.objects.visible_to(user).filter(
+            crime=OuterRef("crime"), victim_ref=OuterRef("victim_ref")
+        )
+        if filters.victim_sex:
+            victims = victims.filter(sex=filters.victim_sex)
+        if filters.victim_age_band:
+            victims = victims.filter(age_band=filters.victim_age_band)
+        owed = owed.filter(Exists(victims))
+    given_by_cut = Q(delivered_on__lte=cut)
+    fallen_due = owed.filter(given_by_cut | Q(due_on__isnull=True) | Q(due_on__lte=cut))
+    in_time = given_by_cut & (Q(due_on__isnull=True) | Q(delivered_on__lte=F("due_on")))
+    victim = ("crime_id", "victim_ref")
+    owed_victims = fallen_due.values(*victim).distinct().count()
+    late_victims = fallen_due.exclude(in_time).values(*victim).distinct().count()
+    row = f"M13b {M13B_NAME}"
+    denominator = disclosure.count(
+        owed_victims, table="RASSO metrics", row=row, column="Victims owed an update"
+    )
+    numerator = disclosure.count(
+        owed_victims - late_victims, table="RASSO metrics", row=row, column="Every update in time"
+    )
+    return Metric(
+        id="M13b",
+        name=M13B_NAME,
+        definition=M13B_DEFINITION,
+        basis="cohort",
+        kind="rate",
+        numerator=numerator,
+        numerator_label="victims given every update within its time limit",
+        denominator=denominator,
+        denominator_label="victims of offences recorded in the period owed an update by the extraction date",
+        value=_rate(numerator, denominator),
+        not_yet_assigned=still_open.count,
+        not_yet_assigned_basis=still_open.basis,
+    )
+
 
 def _victim_engagement(
     *,
@@ -1859,8 +1965,10 @@ def _victim_engagement(
     filters: CrimeFilters,
     disclosure: _Disclosure,
     still_open: _NotYetAssigned,
+    updates: Metric,
 ) -> list[Metric]:
-    """M13: what the extract supports (withdrawals with a reason), and what it does not.
+    """M13: withdrawals with a reason (from the extract), updates in time (`updates`, M13b,
+    from the force's Victims' Code duties), and ISVA referrals, which neither supports.
     `closing`: the recorded offences with their closing outcome (`_closing_outcome`)."""
     withdrawal_events = all_events.filter(kind=Kind.VICTIM_WITHDRAWAL, crime=OuterRef("pk"))
     withdrawals = closing.filter(
@@ -1885,16 +1993,7 @@ def _victim_engagement(
             note=f"{_NOT_IN_EXTRACT}: it carries no ISVA referrals. Waymark's referral records can "
             "answer this once they are linked to crime references.",
         ),
-        Metric(
-            id="M13b",
-            name="Victims updated within the Victims' Code time limits",
-            definition="The share of victims of adult rape told of each key event within the Victims' "
-            "Code time limit.",
-            basis="unavailable",
-            kind="rate",
-            available=False,
-            note=f"{_NOT_IN_EXTRACT}: it carries no victim contact or notification dates.",
-        ),
+        updates,
         Metric(
             id="M13c",
             name=name,
