@@ -17,6 +17,9 @@ INSERT ... SELECT per table, then `classify_crimes`; or `--loader importer`: Way
       (PostgreSQL's JIT compiles these queries for longer than they run at this size);
   (b) times DuckDB computing M1 to M6 and M10 from the same two CSV files (read and parsed
       each time), by the definitions in docs/crime-metrics.md;
+  (c) times the VAWG and RASSO pages' other selectors for the financial year 2024/25, with
+      their disclosure control on: `vawg_volumes` (five tables and the comparison with
+      2023/24) and `crime_map` for VAWG and for adult rape (no reference: figures to watch);
 
 and prints both sets of numbers, whether they agree, the best and median time of each, and the
 ratio. It never fails on a time: it reports. With `--keep` the database and the files (under
@@ -45,6 +48,7 @@ START, END = date(2023, 4, 1), date(2025, 3, 31)
 EXTRACTED_ON = date(2025, 4, 7)
 AREA = "E23000014"
 YEAR = "2023/24"
+PAGE_YEAR = "2024/25"  # the later year, so that the VAWG page's comparison a year earlier runs
 
 
 def _parse() -> argparse.Namespace:
@@ -105,7 +109,8 @@ def load_with_copy(crimes_path: Path, events_path: Path) -> None:
     text, one INSERT ... SELECT each for crimes, suspects and events, then `classify_crimes`.
 
     Much faster than the importer at millions of rows, because it skips what the metrics do not
-    read (victims, outcome history, H3 cells, the checks on every value) and trusts the file.
+    read (victims, outcome history, the checks on every value) and trusts the file. The H3
+    cells the maps group by are computed in Python, as the importer does.
     """
     from django.db import connection
 
@@ -177,9 +182,49 @@ def load_with_copy(crimes_path: Path, events_path: Path) -> None:
             [area.pk],
         )
         cursor.execute("DROP TABLE bench_crimes, bench_events")
-    log(f"  crimes, suspects and events inserted: {time.perf_counter() - started:.1f}s")
+        log(f"  crimes, suspects and events inserted: {time.perf_counter() - started:.1f}s")
+        _add_cells(cursor.cursor, crime)
+    log(f"  H3 cells added: {time.perf_counter() - started:.1f}s")
     classified = classify_crimes(police_force_area_id=area.pk)
     log(f"  {classified:,} crimes classified: {time.perf_counter() - started:.1f}s in all")
+
+
+def _add_cells(cursor: Any, crime: str) -> None:
+    """Each located crime's H3 cells, as the importer computes them (the maps group by them)."""
+    import h3
+
+    cursor.execute(f"SELECT id, latitude, longitude FROM {crime} WHERE latitude IS NOT NULL")  # noqa: S608
+    located = cursor.fetchall()  # read before the COPY starts: one connection does one thing at a time
+    cursor.execute("CREATE TEMP TABLE bench_cells (id bigint, h3_r7 text, h3_r8 text)")
+    with cursor.copy("COPY bench_cells FROM STDIN") as copy:
+        for crime_id, latitude, longitude in located:
+            cells = (h3.latlng_to_cell(latitude, longitude, resolution) for resolution in (7, 8))
+            copy.write_row((crime_id, *cells))
+    cursor.execute(
+        f"UPDATE {crime} c SET h3_r7 = b.h3_r7, h3_r8 = b.h3_r8 FROM bench_cells b WHERE b.id = c.id"  # noqa: S608
+    )
+    cursor.execute("DROP TABLE bench_cells")
+
+
+def vawg_page_timings(user: Any, repeats: int) -> dict[str, list[float]]:
+    """Seconds per call of the VAWG and RASSO pages' other selectors, for PAGE_YEAR: the volumes
+    (with the comparison a year earlier, which the data reaches back to) and the two maps."""
+    from waymark.crime.maps import crime_map
+    from waymark.crime.metrics import CrimeFilters, vawg_volumes
+
+    filters = CrimeFilters.for_financial_year(PAGE_YEAR)
+    volumes = vawg_volumes(user=user, filters=filters, threshold=1)
+    if volumes.year_earlier.unavailable:
+        raise SystemExit(f"bench: no year-earlier figure to time: {volumes.year_earlier.unavailable}")
+    return {
+        f"vawg_volumes {PAGE_YEAR} ({volumes.total:,} VAWG crimes)": timed(
+            lambda: vawg_volumes(user=user, filters=filters), repeats
+        )[1],
+        f"crime_map {PAGE_YEAR}, VAWG": timed(lambda: crime_map(user=user, filters=filters), repeats)[1],
+        f"crime_map {PAGE_YEAR}, adult rape": timed(
+            lambda: crime_map(user=user, filters=filters, scope="rasso"), repeats
+        )[1],
+    }
 
 
 def waymark_figures(user: Any) -> dict[str, Any]:
@@ -397,6 +442,8 @@ def main() -> None:
             theirs, their_seconds = timed(
                 lambda: duckdb_figures(crimes_path, events_path, codes), args.repeats
             )
+            log(f"timing the VAWG and RASSO pages' volumes and maps for {PAGE_YEAR} (jit = off)")
+            page_seconds = vawg_page_timings(user, args.repeats)
         finally:
             if not args.keep:
                 log(f"dropping {name}")
@@ -422,6 +469,8 @@ def main() -> None:
         ("Waymark rasso_metrics (all), jit = off", our_seconds),
         ("DuckDB M1-M6, M10 from the CSV files", their_seconds),
     ):
+        print(f"{label:<42} {min(seconds):>8.2f} {statistics.median(seconds):>9.2f}")
+    for label, seconds in page_seconds.items():
         print(f"{label:<42} {min(seconds):>8.2f} {statistics.median(seconds):>9.2f}")
     print(
         f"\nRatio (Waymark / DuckDB, best times): {min(our_seconds) / min(their_seconds):.2f} (jit = off), "
