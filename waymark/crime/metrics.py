@@ -2006,8 +2006,8 @@ def _victim_engagement(
             basis="unavailable",
             kind="rate",
             available=False,
-            note=f"{_NOT_IN_EXTRACT}: it carries no ISVA referrals. Waymark's referral records can "
-            "answer this once they are linked to crime references.",
+            note=f"{_NOT_IN_EXTRACT}: it carries no ISVA referrals. The ISVA services' own referrals "
+            "in Waymark are the providers' records, which the OPCC sees only as their returns.",
         ),
         updates,
         Metric(
