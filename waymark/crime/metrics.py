@@ -1904,6 +1904,20 @@ def _m13b_unavailable(note: str) -> Metric:
     )
 
 
+def _duties_extracted_on(area_ids: Sequence[int]) -> date | None:
+    """The extraction date of the newest Victims' Code duties file of these force areas (else
+    the newest `CodeDuty.extracted_on`, for duties loaded without an import record)."""
+    files = ForceExtractImport.objects.filter(
+        kind=ForceExtractImport.Kind.CODE_DUTIES, police_force_area_id__in=area_ids
+    )
+    latest = files.aggregate(latest=Max("extracted_on"))["latest"]
+    if latest is None:
+        latest = CodeDuty.objects.filter(police_force_area_id__in=area_ids).aggregate(
+            latest=Max("extracted_on")
+        )["latest"]
+    return latest
+
+
 def _updates_in_time(
     *,
     cohort: QuerySet[Crime],
@@ -1915,25 +1929,54 @@ def _updates_in_time(
 ) -> Metric:
     """M13b from the force's Victims' Code duties (`CodeDuty`) of the cohort's offences.
 
-    The unit is a victim of an offence (crime and pseudonymous victim id). The duties are read
-    through their own visibility rule, so a user who does not see the force's Code evidence
-    gets "not available", never a figure made of no duties.
+    The unit is a victim of an offence (crime and pseudonymous victim id). Crime data is seen
+    force-wide by every crime-data role, but duties only in the force areas where the user
+    holds a compliance role: so the metric is given only when every offence of the cohort is in
+    such an area and a duties file of those areas has been loaded, never as a figure made of no
+    duties. The duties are judged at the earlier of the crimes' and the duties' extraction
+    dates: a duty given after the duties file was taken is not in it, and must not count late.
     """
-    if not police_force_area_ids_with_role(user, COMPLIANCE_ROLES):
+    areas = police_force_area_ids_with_role(user, COMPLIANCE_ROLES)
+    if not areas:
         return _m13b_unavailable(
             "Shown to those who see the force's Victims' Code evidence (OPCC analysts and admins, "
             "the force's Victims' Code leads)."
         )
-    duties = CodeDuty.objects.visible_to(user)
-    if not duties.filter(crime__in=Crime.objects.visible_to(user).filter(is_adult_rape=True)).exists():
+    if cohort.exclude(police_force_area_id__in=areas).exists():
         return _m13b_unavailable(
-            "No Victims' Code duties of adult rape offences have been loaded (docs/formats/code-duties.md)."
+            "The offences counted include another force area's, whose Victims' Code evidence you do "
+            "not see: choose your own force area."
         )
+    in_scope = sorted(areas)
+    if filters.police_force_area:
+        in_scope = list(
+            PoliceForceArea.objects.filter(pk__in=areas, code=filters.police_force_area).values_list(
+                "pk", flat=True
+            )
+        )
+    duties_on = _duties_extracted_on(in_scope)
+    if duties_on is None:
+        return _m13b_unavailable(
+            "No Victims' Code duties file has been loaded for the force area (docs/formats/code-duties.md)."
+        )
+    if duties_on < filters.start:
+        return _m13b_unavailable(
+            f"The newest Victims' Code duties file was taken on {duties_on.day} {duties_on:%B %Y}, "
+            "before the period."
+        )
+    judged_on = min(cut, duties_on)
+    note = (
+        f"Judged at {judged_on.day} {judged_on:%B %Y}, the extraction date of the newest Victims' Code "
+        "duties file, which is earlier than the crimes file's."
+        if judged_on < cut
+        else ""
+    )
+    duties = CodeDuty.objects.visible_to(user)
     owed = duties.filter(
         crime__in=cohort,
         entitlement__right__number=UPDATES_RIGHT,
         not_applicable_reason="",
-        triggered_on__lte=cut,
+        triggered_on__lte=judged_on,
     )
     if filters.victim_sex or filters.victim_age_band:
         # The victims the filter names, not every victim of a crime one of them is a victim of.
@@ -1945,9 +1988,9 @@ def _updates_in_time(
         if filters.victim_age_band:
             victims = victims.filter(age_band=filters.victim_age_band)
         owed = owed.filter(Exists(victims))
-    given_by_cut = Q(delivered_on__lte=cut)
-    fallen_due = owed.filter(given_by_cut | Q(due_on__isnull=True) | Q(due_on__lte=cut))
-    in_time = given_by_cut & (Q(due_on__isnull=True) | Q(delivered_on__lte=F("due_on")))
+    given = Q(delivered_on__lte=judged_on)
+    fallen_due = owed.filter(given | Q(due_on__isnull=True) | Q(due_on__lte=judged_on))
+    in_time = given & (Q(due_on__isnull=True) | Q(delivered_on__lte=F("due_on")))
     victim = ("crime_id", "victim_ref")
     owed_victims = fallen_due.values(*victim).distinct().count()
     late_victims = fallen_due.exclude(in_time).values(*victim).distinct().count()
@@ -1971,6 +2014,7 @@ def _updates_in_time(
         value=_rate(numerator, denominator),
         not_yet_assigned=still_open.count,
         not_yet_assigned_basis=still_open.basis,
+        note=note,
     )
 
 
