@@ -1945,7 +1945,8 @@ def _updates_in_time(
     if cohort.exclude(police_force_area_id__in=areas).exists():
         return _m13b_unavailable(
             "The offences counted include another force area's, whose Victims' Code evidence you do "
-            "not see: choose your own force area."
+            "not see; it is given for your own force area's offences only (in the API, "
+            "police_force_area)."
         )
     in_scope = sorted(areas)
     if filters.police_force_area:

@@ -231,6 +231,7 @@ def test_another_forces_analyst_gets_no_figure_for_these_offences(world, duties)
         assert not refused.available
         assert refused.numerator is None
         assert refused.denominator is None
+        assert "your own force area" in refused.note
     own = m13b(analyst, CrimeFilters.for_financial_year("2023/24", police_force_area=other_force().code))
     assert (own.numerator, own.denominator) == (0, 1)
     home = CrimeFilters.for_financial_year("2023/24", police_force_area=WEST_MIDLANDS)
