@@ -322,12 +322,16 @@ class CrimeFilters:
             )
         if self.victim_sex or self.victim_age_band:
             victims = CrimeVictim.objects.visible_to(user).filter(crime=OuterRef("pk"))
-            if self.victim_sex:
-                victims = victims.filter(sex=self.victim_sex)
-            if self.victim_age_band:
-                victims = victims.filter(age_band=self.victim_age_band)
-            crimes = crimes.filter(Exists(victims))
+            crimes = crimes.filter(Exists(self.matching_victims(victims)))
         return crimes
+
+    def matching_victims(self, victims: QuerySet[CrimeVictim]) -> QuerySet[CrimeVictim]:
+        """`victims` narrowed to the victim sex and age band chosen (all of them when neither is)."""
+        if self.victim_sex:
+            victims = victims.filter(sex=self.victim_sex)
+        if self.victim_age_band:
+            victims = victims.filter(age_band=self.victim_age_band)
+        return victims
 
     def in_period(self, date_field: str, *, until: date | None = None) -> Q:
         """`date_field` within the period (and on or before `until`, if given)."""
@@ -1984,11 +1988,7 @@ def _updates_in_time(
         victims = CrimeVictim.objects.visible_to(user).filter(
             crime=OuterRef("crime"), victim_ref=OuterRef("victim_ref")
         )
-        if filters.victim_sex:
-            victims = victims.filter(sex=filters.victim_sex)
-        if filters.victim_age_band:
-            victims = victims.filter(age_band=filters.victim_age_band)
-        owed = owed.filter(Exists(victims))
+        owed = owed.filter(Exists(filters.matching_victims(victims)))
     given = Q(delivered_on__lte=judged_on)
     fallen_due = owed.filter(given | Q(due_on__isnull=True) | Q(due_on__lte=judged_on))
     in_time = given & (Q(due_on__isnull=True) | Q(delivered_on__lte=F("due_on")))
