@@ -42,6 +42,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -1992,9 +1993,14 @@ def _updates_in_time(
     given = Q(delivered_on__lte=judged_on)
     fallen_due = owed.filter(given | Q(due_on__isnull=True) | Q(due_on__lte=judged_on))
     in_time = given & (Q(due_on__isnull=True) | Q(delivered_on__lte=F("due_on")))
-    victim = ("crime_id", "victim_ref")
-    owed_victims = fallen_due.values(*victim).distinct().count()
-    late_victims = fallen_due.exclude(in_time).values(*victim).distinct().count()
+    # One row per victim, late when any of their updates was not in time; then both counts.
+    late = Case(When(in_time, then=Value(0)), default=Value(1), output_field=IntegerField())
+    figures = (
+        fallen_due.values("crime_id", "victim_ref")
+        .annotate(is_late=Max(late))
+        .aggregate(owed=Count("crime_id"), late=Coalesce(Sum("is_late"), 0))
+    )
+    owed_victims, late_victims = figures["owed"], figures["late"]
     row = f"M13b {M13B_NAME}"
     denominator = disclosure.count(
         owed_victims, table="RASSO metrics", row=row, column="Victims owed an update"
