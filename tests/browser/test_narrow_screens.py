@@ -3,10 +3,13 @@ the keyboard can reach and a screen reader can name, while the page itself still
 
 Every page a browser test checks with `axe.check` is also checked at this width (conftest)."""
 
+from datetime import date
+
 import pytest
 from playwright.sync_api import expect
 
 from waymark.core.testing.world import build_world
+from waymark.crime.tests.metric_fixtures import make_crime
 
 from .conftest import NEXT_FRAME_JS, REFLOW_WIDTH
 from .signing_in import sign_in
@@ -79,3 +82,46 @@ def test_a_chart_keeps_readable_text_and_scrolls_in_a_named_box(page, live_serve
     assert scrolling is not None
     assert caption["x"] + caption["width"] <= scrolling["x"] + scrolling["width"] + 0.5
     axe.check(page)
+
+
+def test_the_adult_rape_metrics_are_cards_on_a_narrow_screen(page, live_server, axe):
+    """At 320 pixels each adult rape metric is a card: its value, what was counted and the offences
+    not yet assigned an outcome sit under their columns' names, in view with no sideways scrolling
+    (in a box that scrolled, all but the first two columns were out of view). The elements keep
+    their table roles for assistive technology; on a wide screen it is a plain table again."""
+    for n in range(3):
+        make_crime(f"R{n}", recorded=date(2024, 4, 10 + n))
+    open_narrow(page, live_server, "/crime/rasso/")
+
+    table = page.locator("#table-metrics")
+    box = page.locator(".waymark-table-scroll").filter(has=table)
+    assert box.evaluate("el => el.scrollWidth <= el.clientWidth")
+    expect(box).not_to_have_attribute("role", "region")
+    first = table.locator("tbody tr").first
+    expect(first.locator(".waymark-table--cards__label")).to_have_text(
+        ["Value", "Counted", "Not yet assigned an outcome"]
+    )
+    for part in first.locator("th, td").all():
+        where = part.bounding_box()
+        assert where
+        assert where["x"] + where["width"] <= REFLOW_WIDTH
+    # The cards stack: the not-yet-assigned figure is below the value, not beside it.
+    value, _, not_yet_assigned = (cell.bounding_box() for cell in first.locator("td").all())
+    assert value
+    assert not_yet_assigned
+    assert not_yet_assigned["y"] > value["y"] + value["height"] - 1
+    expect(table).to_have_attribute("role", "table")
+    expect(table.locator("[role=columnheader]")).to_have_count(4)
+    rows = table.locator("tbody > [role=row]")
+    assert rows.count() >= 13
+    expect(table.locator("tbody [role=rowheader]")).to_have_count(rows.count())
+    expect(table.locator("tbody [role=cell]")).to_have_count(3 * rows.count())
+    axe.check(page)
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.evaluate(NEXT_FRAME_JS)
+    expect(first.locator(".waymark-table--cards__label").first).to_be_hidden()
+    value, _, not_yet_assigned = (cell.bounding_box() for cell in first.locator("td").all())
+    assert value
+    assert not_yet_assigned
+    assert abs(not_yet_assigned["y"] - value["y"]) < 1

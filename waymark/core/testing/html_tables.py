@@ -7,7 +7,8 @@ from html.parser import HTMLParser
 
 class _TableReader(HTMLParser):
     """Collects the rows of the table with the id asked for (its `th` and `td` cells' text,
-    spaces collapsed), leaving out what sits in a `details` (a definition under a heading)."""
+    spaces collapsed), leaving out what sits in a `details` (a definition under a heading) and
+    what is `aria-hidden` (a card's label, which a screen reader takes from the column header)."""
 
     def __init__(self, table_id: str) -> None:
         super().__init__()
@@ -17,9 +18,15 @@ class _TableReader(HTMLParser):
         self.rows: list[list[str]] = []
         self.cell: list[str] | None = None
         self.found = False
+        self.hidden_tag: str | None = None  # the aria-hidden element being skipped
+        self.hidden = 0  # elements of its tag name open, counting it
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "table" and (self.depth or dict(attrs).get("id") == self.table_id):
+        if self.hidden_tag is not None:
+            self.hidden += tag == self.hidden_tag
+        elif self.depth and dict(attrs).get("aria-hidden") == "true":
+            self.hidden_tag, self.hidden = tag, 1
+        elif tag == "table" and (self.depth or dict(attrs).get("id") == self.table_id):
             self.depth += 1
             self.found = True
         elif self.depth == 1 and tag == "tr":
@@ -30,7 +37,11 @@ class _TableReader(HTMLParser):
             self.in_details += 1
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "table" and self.depth:
+        if self.hidden_tag is not None:
+            if tag == self.hidden_tag:
+                self.hidden -= 1
+                self.hidden_tag = self.hidden_tag if self.hidden else None
+        elif tag == "table" and self.depth:
             self.depth -= 1
         elif self.depth == 1 and tag in ("th", "td") and self.cell is not None:
             self.rows[-1].append(" ".join("".join(self.cell).split()))
@@ -39,7 +50,7 @@ class _TableReader(HTMLParser):
             self.in_details -= 1
 
     def handle_data(self, data: str) -> None:
-        if self.cell is not None and not self.in_details:
+        if self.cell is not None and not self.in_details and self.hidden_tag is None:
             self.cell.append(data)
 
 
