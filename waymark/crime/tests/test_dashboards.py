@@ -14,6 +14,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from waymark.core.geography import h3_cell
+from waymark.core.testing.html_tables import table_rows
 from waymark.core.testing.matrix import permission_matrix
 from waymark.crime import metrics
 from waymark.crime.dashboards import period_choices
@@ -306,15 +307,25 @@ def test_rasso_map_follows_the_filters_and_hides_small_cells(client, world, extr
 def test_rasso_page_shows_every_metric_with_its_definition_and_not_yet_assigned(client, world, extract):
     client.force_login(world.member("force_code_lead"))
     page = client.get(reverse("crime:rasso"), {"period": "fy:2024/25"}).content.decode()
-    for metric_id in [f"M{n}" for n in range(1, 13)] + ["M13a", "M13b", "M13c"]:
-        assert f"{metric_id} " in page
-    assert "Not yet assigned an outcome" in page
     assert "Force extract as at" in page
     assert "30 June 2024" in page
     result = metrics.rasso_metrics(
         user=world.member("force_code_lead"), filters=metrics.CrimeFilters.for_financial_year("2024/25")
     )
-    assert result.metric("M1").display_value in page
+    header, *body = table_rows(page, "table-metrics")
+    assert header[3] == "Not yet assigned an outcome"
+    rows = {row[0].split(" ")[0]: row for row in body}
+    assert list(rows) == [metric.id for metric in result.metrics]
+    assert {f"M{n}" for n in range(1, 13)} | {"M13a", "M13b", "M13c"} <= set(rows)
+    # Each metric's own figure, and beside every rate its own count not yet assigned an outcome.
+    rates = [metric for metric in result.metrics if metric.kind == "rate" and metric.available]
+    assert len(rates) >= 5
+    for metric in result.metrics:
+        assert rows[metric.id][1].startswith(metric.display_value), metric.id
+    for metric in rates:
+        assert metric.not_yet_assigned is not None, metric.id
+        expected = f"{metric.not_yet_assigned:,} {metric.not_yet_assigned_basis}"
+        assert rows[metric.id][3] == expected, metric.id
     response = client.get(reverse("crime:rasso_download", args=["metrics"]), {"period": "fy:2024/25"})
     text = response.content.decode("utf-8-sig")
     assert "M1" in text
