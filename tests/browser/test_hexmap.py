@@ -4,13 +4,17 @@ elsewhere, and the CSP holds."""
 
 import json
 import re
+from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
+from waymark.core.geography import h3_cell
 from waymark.core.hexmap import hex_map_from_counts
 from waymark.core.testing.world import build_world
+from waymark.crime.models import Crime
+from waymark.crime.tests.metric_fixtures import make_crime
 from waymark.crime.views_components import example_charts, example_hex_map
 
 from .signing_in import sign_in
@@ -125,4 +129,35 @@ def test_a_map_whose_data_has_no_hexagon_says_why_instead_of_drawing_an_empty_bo
     assert box
     assert box["height"] < 200, "no empty map box"
     expect(page.locator("#by-area .waymark-hexmap__legend")).to_have_count(0)
+    assert not console_errors, console_errors
+
+
+@pytest.mark.parametrize("path", ["/crime/vawg/", "/crime/rasso/"])
+def test_the_crime_pages_draw_their_crimes_hexagons_with_no_tiles(
+    page, live_server, axe, console_errors, path
+):
+    """The VAWG and adult rape pages' own maps, from their own GeoJSON: one hexagon for each row
+    of the map's table, with no tiles configured and nothing fetched from elsewhere."""
+    places = {"Birmingham": (52.4797, -1.9027), "Coventry": (52.4068, -1.5197)}
+    for name, (lat, lng) in places.items():
+        for n in range(12):
+            crime = make_crime(f"{name}-{n}", recorded=date(2024, 4, 10 + n))
+            Crime.objects.filter(pk=crime.pk).update(
+                latitude=lat, longitude=lng, h3_r7=h3_cell(lat, lng, 7), h3_r8=h3_cell(lat, lng, 8)
+            )
+    analyst = build_world().member("opcc_analyst")
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    sign_in(page, live_server.url, analyst.email)
+
+    page.goto(f"{live_server.url}{path}")
+    map_element = page.locator("[data-hexmap]")
+    rows = page.locator(".waymark-hexmap tbody tr[data-cell]")
+    expect(rows).to_have_count(len(places))
+    expect(map_element).to_have_attribute("data-hexmap-ready", str(len(places)), timeout=15_000)
+    expect(map_element.locator("path.leaflet-interactive")).to_have_count(len(places))
+    expect(map_element.locator("img")).to_have_count(0)
+    axe.check(page)
+    origin = urlsplit(live_server.url).netloc
+    assert all(urlsplit(url).netloc == origin for url in requested if url.startswith("http")), requested
     assert not console_errors, console_errors
