@@ -608,6 +608,12 @@ class _CrimeRows:
         v.text("crime_reference", reference, required=True)
         reported = v.date("reported_date", reported_text)
         recorded = v.date("recorded_date", recorded_text)
+        if reported is not None and recorded is not None and recorded < reported:
+            v.bad(
+                "recorded_date",
+                f"{recorded:%Y-%m-%d} is before the reported_date ({reported:%Y-%m-%d}): a crime is "
+                "recorded on or after the day it is reported.",
+            )
         offence_code: str | None = code
         if code not in self.offence_codes:
             shown = f"Offence code '{code}' is" if code else "An empty offence code is"
@@ -665,6 +671,12 @@ class _CrimeRows:
             v.bad("outcome_date", "Leave outcome_date empty while the outcome type is 0 (not yet assigned).")
         elif outcome and not outcome_date:
             v.bad("outcome_date", f"Give the date of outcome {outcome} as YYYY-MM-DD.")
+        elif outcome_on is not None and reported is not None and outcome_on < reported:
+            v.bad(
+                "outcome_date",
+                f"{outcome_on:%Y-%m-%d} is before the reported_date ({reported:%Y-%m-%d}): an outcome "
+                "is given after the crime is reported.",
+            )
         victims = self._victims(victim_ids, victim_lists)
         suspects = v.ids("suspect_ids", suspect_ids) if suspect_ids else []
 
@@ -1412,6 +1424,7 @@ def _load_events(
                     [MAX_ERRORS],
                 )
             ]
+            early, early_count = _events_before_their_report(sql, events)
             duplicates, duplicate_count = sql.duplicates(
                 events,
                 ["crime_reference", "kind", "occurred_on", "suspect_ref"],
@@ -1421,12 +1434,39 @@ def _load_events(
                     + f") is also on line {row[1]}: give each event once."
                 ),
             )
-            if problems or unknown or duplicates:
-                found = sorted(unknown + duplicates, key=lambda error: error.line)
-                raise problems.refusal(name, found, int(unknown_count) + duplicate_count)
+            if problems or unknown or early or duplicates:
+                found = sorted(unknown + early + duplicates, key=lambda error: error.line)
+                raise problems.refusal(name, found, int(unknown_count) + early_count + duplicate_count)
             return write(lambda step: _upsert_events(sql, events, area, extracted_on), events.rows)
     finally:
         reader.close()
+
+
+def _events_before_their_report(sql: _Sql, stage: StagingTable) -> tuple[list[RowError], int]:
+    """Staged events dated before their crime was reported (each step of a case follows the
+    report): the first `MAX_ERRORS`, and how many there are."""
+    e = stage.name
+    c = _columns(Crime, "reported_on")
+    body = (
+        f"FROM {e} JOIN {_table(Crime)} c ON c.id = {e}.crime_id WHERE {e}.occurred_on < c.{c['reported_on']}"
+    )
+    count = int(sql.rows(f"SELECT COUNT(*) {body}")[0][0])
+    if not count:
+        return [], 0
+    rows = sql.rows(
+        f"SELECT {e}.line, {e}.crime_reference, {e}.occurred_on, c.{c['reported_on']} {body}"
+        f" ORDER BY {e}.line LIMIT %s",
+        [MAX_ERRORS],
+    )
+    return [
+        RowError(
+            line,
+            "event_date",
+            f"{occurred_on} is before crime {reference} was reported ({reported_on}): every event "
+            "of a case comes after its report. Check this date, or the crime's reported_date.",
+        )
+        for line, reference, occurred_on, reported_on in rows
+    ], count
 
 
 def _upsert_events(

@@ -191,6 +191,17 @@ def test_a_file_with_a_header_and_no_rows_is_refused(crimes: Import, events: Imp
         ({"suspect_ids": "S1;;S2"}, "suspect_ids", "has an empty id"),
         ({"crime_reference": ""}, "crime_reference", "The crime_reference column must not be empty"),
         ({"crime_reference": "R" * 41}, "crime_reference", "is longer than 40 characters"),
+        # crime_row is reported on 2024-04-01: nothing is recorded or decided before that.
+        (
+            {"recorded_date": "2024-03-31"},
+            "recorded_date",
+            "2024-03-31 is before the reported_date (2024-04-01): a crime is recorded on or after",
+        ),
+        (
+            {"outcome_type": "15", "outcome_date": "2024-03-31"},
+            "outcome_date",
+            "2024-03-31 is before the reported_date (2024-04-01): an outcome is given after",
+        ),
         # Later than the extraction date given with the file (MAY): impossible in that extract.
         ({"recorded_date": "2025-05-02"}, "recorded_date", "2025-05-02 is after the extraction date"),
         (
@@ -326,6 +337,22 @@ def test_an_event_for_a_crime_not_imported(events: Import, tmp_path: Path) -> No
             "No crime with reference 'NOT-THERE' has been imported for West Midlands: "
             "import the crimes file first.",
         )
+    ]
+
+
+def test_events_dated_before_their_crime_was_reported(events: Import, tmp_path: Path) -> None:
+    """SYN-0003-24 was reported on 2024-05-02 (the sample extract): an event the day before is
+    refused, one on the day is not."""
+    rows = [
+        event_row("SYN-0003-24", "arrested", "2024-05-02"),
+        event_row("SYN-0003-24", "interviewed", "2024-05-01"),
+        event_row("SYN-0003-24", "bailed", "2023-12-31"),
+    ]
+    errors = refused(events, write_events(tmp_path / "e.csv", rows))
+    check = "every event of a case comes after its report. Check this date, or the crime's reported_date."
+    assert [(e.line, e.column, e.message) for e in errors] == [
+        (3, "event_date", f"2024-05-01 is before crime SYN-0003-24 was reported (2024-05-02): {check}"),
+        (4, "event_date", f"2023-12-31 is before crime SYN-0003-24 was reported (2024-05-02): {check}"),
     ]
 
 
