@@ -970,7 +970,10 @@ class Metric:
         if not self.available:
             return "not available"
         if self.value is None:
-            hidden = self.numerator is None or (self.kind != "count" and self.denominator is None)
+            # A count is its numerator, a timeliness metric is measured over its denominator (the
+            # cases), and a rate needs both: with that shown and zero, there was nothing to count.
+            measured = self.denominator if self.kind == "days" else self.numerator
+            hidden = measured is None or (self.kind == "rate" and self.denominator is None)
             return HIDDEN_MARKER if hidden else "no cases"
         if self.kind == "rate":
             return f"{self.value * 100:.1f}%"

@@ -53,6 +53,7 @@ from waymark.crime.metrics import (
     NOT_YET_ASSIGNED,
     CrimeFilters,
     HiddenFigure,
+    Metric,
     metrics_csv_rows,
     rasso_metrics,
 )
@@ -550,6 +551,20 @@ def test_percentiles_are_nearest_rank_on_every_database(world, size):
     m5 = exact(world, CrimeFilters.for_month("2023-05")).metric("M5")
     assert m5.denominator == size
     assert (m5.value, m5.p75_days, m5.p90_days) == tuple(_nearest_rank(days, p) for p in (50, 75, 90))
+
+
+def test_a_metric_with_nothing_to_measure_says_no_cases_not_hidden(world, extract):
+    """In March 2024 no adult rape was recorded, charged or given a verdict (A9 and A13 were
+    recorded in February): M2 has no cohort and M5 and M8 no case to time. Each says "no cases",
+    which a reader cannot mistake for a small hidden number, while a timeliness metric with its
+    cases hidden still reads [c]."""
+    result = rasso_metrics(user=world.member("opcc_analyst"), filters=CrimeFilters.for_month("2024-03"))
+    for metric_id in ("M2", "M5", "M8"):
+        metric = result.metric(metric_id)
+        assert metric.value is None, metric_id
+        assert metric.display_value == "no cases", metric_id
+    hidden = Metric(id="M5", name="", definition="", basis="cohort", kind="days", denominator=None)
+    assert hidden.display_value == "[c]"
 
 
 # --- disclosure control -------------------------------------------------------------------------
