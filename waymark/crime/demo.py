@@ -4,7 +4,8 @@ The extract comes from `waymark.crime.synthetic` (crime references `SYN-…`, ps
 `SYN-V…` and `SYN-S…`; nothing in it is real). It covers the last financial year and this one, up
 to the end of the last complete month, four crimes a day (about 2,300 to 2,900 crimes), and is
 loaded with the same importer an analyst uses (`import_crimes`, then `import_events`), extracted
-today, for West Midlands (E23000014).
+on that last day, as a force's monthly extract is, for West Midlands (E23000014). Extracted
+today, it would claim to hold this month's crimes, and the pages would count none.
 
 Idempotent, on the same day and on any later one:
 
@@ -58,8 +59,8 @@ def demo_crime_load(stdout: _Writer | None = None, *, today: date | None = None)
         crimes_path, events_path = write_extract(
             Path(directory), crimes=crimes, seed=DEMO_SEED, start=start, end=end
         )
-        crime_result = import_crimes(crimes_path, police_force_area=area, extracted_on=today)
-        event_result = import_events(events_path, police_force_area=area, extracted_on=today)
+        crime_result = import_crimes(crimes_path, police_force_area=area, extracted_on=end)
+        event_result = import_events(events_path, police_force_area=area, extracted_on=end)
     if stdout is not None:
         stdout.write(
             f"Demo crime data: a synthetic West Midlands extract of {crimes:,} crimes, {start} to {end}.\n"

@@ -484,8 +484,10 @@ def _demo_counts() -> dict[str, int]:
 def test_demo_crime_load_is_idempotent_and_a_later_month_only_adds() -> None:
     import io
 
+    from django.db.models import Max
+
     from waymark.crime.demo import DEMO_CRIMES_PER_DAY, demo_crime_load, demo_crime_window
-    from waymark.crime.models import Crime
+    from waymark.crime.models import Crime, ForceExtractImport
 
     today = date(2026, 11, 26)
     assert demo_crime_window(today) == (date(2025, 4, 1), date(2026, 10, 31))
@@ -497,6 +499,9 @@ def test_demo_crime_load_is_idempotent_and_a_later_month_only_adds() -> None:
     first = _demo_counts()
     assert first["Crime"] == expected
     assert first["ForceExtractImport"] == 2
+    # Extracted on the last day it holds, so no month after it reads as one with no crimes.
+    assert set(ForceExtractImport.objects.values_list("extracted_on", flat=True)) == {date(2026, 10, 31)}
+    assert Crime.objects.aggregate(latest=Max("recorded_on"))["latest"] == date(2026, 10, 31)
     assert min(first.values()) > 0
     crimes = Crime.objects.all()
     assert not crimes.exclude(crime_reference__startswith="SYN-").exists()
