@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from waymark.core.forms import add_service_errors
 from waymark.core.http import AuthenticatedHttpRequest
-from waymark.core.imports import RowError
 from waymark.jobs.models import JobProgress
+from waymark.jobs.uploads import RefusedFile
 
 from .forms import ForceExtractUploadForm, PoliceUkUploadForm
 from .models import ForceExtractImport, PoliceUkFile
@@ -116,17 +116,14 @@ def police_uk_problems(request: AuthenticatedHttpRequest, public_id: UUID) -> Ht
     return _problems(request, POLICE_UK_UPLOADS.refused_file(user=request.user, public_id=public_id))
 
 
-def _problems(
-    request: AuthenticatedHttpRequest, refused: tuple[JobProgress, str, list[RowError]]
-) -> HttpResponse:
-    job, file_name, errors = refused
+def _problems(request: AuthenticatedHttpRequest, refused: tuple[JobProgress, RefusedFile]) -> HttpResponse:
+    job, file = refused
     return render(
         request,
         "jobs/import_problems.html",
         {
             "job": job,
-            "file_name": file_name,
-            "errors": errors,
+            "file": file,
             "caption": "Crime data imports",
             "back_url": reverse("crime:imports"),
         },

@@ -43,6 +43,21 @@ _STORES: list[UploadStore] = []
 
 
 @dataclass(frozen=True)
+class RefusedFile:
+    """The problems a job kept of the file it refused: those listed (an importer lists the
+    first of very many) and how many there were."""
+
+    file_name: str
+    errors: list[RowError]
+    total: int
+
+    @property
+    def unlisted(self) -> int:
+        """How many problems there were beyond those listed."""
+        return self.total - len(self.errors)
+
+
+@dataclass(frozen=True)
 class UploadStore:
     """One import's uploads (`VAR_DIR/uploads/<folder>`) and the jobs that read them, whose
     names all start with `job_name`; `problems_url_name` names the page that lists a refused
@@ -117,7 +132,12 @@ class UploadStore:
         try:
             yield path
         except ImportRefusedError as refusal:
-            self.refusal_save(task_result_id=task_result_id, file_name=file_name, errors=refusal.problems)
+            self.refusal_save(
+                task_result_id=task_result_id,
+                file_name=file_name,
+                errors=refusal.problems,
+                total=refusal.total,
+            )
             report.finish(succeeded=False, message=refusal_message(refusal, page=page))
             raise
         except BaseException:
@@ -130,27 +150,32 @@ class UploadStore:
         """Where the job with this task result id left the problems of a refused file."""
         return self.directory() / f"{uuid.UUID(str(task_result_id)).hex}.problems.json"
 
-    def refusal_save(self, *, task_result_id: str, file_name: str, errors: list[RowError]) -> None:
-        """Keep a refused file's problems for the page that lists them."""
+    def refusal_save(
+        self, *, task_result_id: str, file_name: str, errors: list[RowError], total: int | None = None
+    ) -> None:
+        """Keep a refused file's problems for the page that lists them: those listed, and how many
+        there were (`total`, when the importer listed only the first)."""
         path = self.refusal_path(task_result_id)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         rows = [
             {"line": error.line, "column": error.column, "message": error.message, "file": error.file_name}
             for error in errors
         ]
-        path.write_text(json.dumps({"file_name": file_name, "errors": rows}), encoding="utf-8")
+        saved = {"file_name": file_name, "errors": rows, "total": max(total or 0, len(rows))}
+        path.write_text(json.dumps(saved), encoding="utf-8")
         os.chmod(path, 0o600)
 
-    def refusal_load(self, *, task_result_id: str) -> tuple[str, list[RowError]] | None:
+    def refusal_load(self, *, task_result_id: str) -> RefusedFile | None:
         """A refused file's name and problems, or None if the job left none."""
         path = self.refusal_path(task_result_id)
         if not path.is_file():
             return None
         saved = json.loads(path.read_text(encoding="utf-8"))
-        return saved["file_name"], [
+        errors = [
             RowError(row["line"], row["column"], row["message"], row.get("file", ""))
             for row in saved["errors"]
         ]
+        return RefusedFile(saved["file_name"], errors, saved.get("total", len(errors)))
 
     def recent_jobs(self, *, user: Any, limit: int) -> list[tuple[JobProgress, Any, bool]]:
         """This person's most recent upload jobs of this import: (job, its state, whether it
@@ -161,16 +186,16 @@ class UploadStore:
             for job in jobs
         ]
 
-    def refused_file(self, *, user: Any, public_id: UUID) -> tuple[JobProgress, str, list[RowError]]:
-        """A job of this import the person may see that refused its file: (job, file name,
-        every problem). 404 for anyone else's job, another import's, or one with no problems."""
+    def refused_file(self, *, user: Any, public_id: UUID) -> tuple[JobProgress, RefusedFile]:
+        """A job of this import the person may see that refused its file, and the file's
+        problems. 404 for anyone else's job, another import's, or one with no problems."""
         job = job_selectors.job_get(user=user, public_id=public_id)
         if not job.name.startswith(self.job_name):
             raise Http404("Not an upload of this import.")
         saved = self.refusal_load(task_result_id=job.task_result_id)
         if saved is None:
             raise Http404("This job left no list of problems.")
-        return job, *saved
+        return job, saved
 
 
 def refusal_message(refusal: ImportRefusedError, *, page: str) -> str:
@@ -181,11 +206,12 @@ def refusal_message(refusal: ImportRefusedError, *, page: str) -> str:
     places = "; ".join(error.place for error in refusal.problems[:PROBLEMS_IN_MESSAGE])
     more = " and more" if total > PROBLEMS_IN_MESSAGE else ""
     headline = f" {refusal.headline}" if refusal.headline else ""
+    shown = len(refusal.problems)
+    listed = "Every problem is listed" if shown >= total else f"The first {shown:,} are listed"
     return (
         f"Nothing was imported.{headline} The file was refused with {total:,} problem"
-        f"{'' if total == 1 else 's'} ({places}{more}). Every problem is listed on the file's own "
-        f"problems page, linked from this job and from the {page} page; correct them and upload the "
-        "whole file again."
+        f"{'' if total == 1 else 's'} ({places}{more}). {listed} on the file's own problems page, "
+        f"linked from this job and from the {page} page; correct them and upload the whole file again."
     )
 
 

@@ -118,14 +118,13 @@ def upload_aggregate_return(request: AuthenticatedHttpRequest) -> HttpResponse:
 def import_problems(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Every problem of a file an upload job refused (the job's own page names only where the
     first are). Only the person who started the job sees it."""
-    job, file_name, errors = UPLOADS.refused_file(user=request.user, public_id=public_id)
+    job, file = UPLOADS.refused_file(user=request.user, public_id=public_id)
     return render(
         request,
         "jobs/import_problems.html",
         {
             "job": job,
-            "file_name": file_name,
-            "errors": errors,
+            "file": file,
             "caption": "Victims' Code imports",
             "back_url": reverse("victims_code:imports"),
         },

@@ -20,6 +20,7 @@ from waymark.core.navigation import nav_items_for
 from waymark.core.testing.factories import make_member
 from waymark.core.testing.matrix import permission_matrix
 from waymark.core.testing.world import World
+from waymark.crime import force_extract
 from waymark.crime.models import Crime, ForceExtractImport, ProgressionEvent
 from waymark.jobs.models import JobProgress
 
@@ -233,3 +234,33 @@ def test_a_refused_upload_fails_the_job_and_lists_every_problem(
     # Another analyst cannot tell the job exists.
     client.force_login(make_member(role=Role.OPCC_ANALYST, organisation=world.opcc, teams=None))
     assert client.get(problems_url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_file_with_more_problems_than_are_listed_says_how_many_it_lists(
+    client: Client,
+    world: World,
+    run_worker: Callable[[], None],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Five bad rows, three listed (the importer lists the first `MAX_ERRORS`): the job and the
+    problems page say the first three of five are listed, not that every problem is."""
+    monkeypatch.setattr(force_extract, "MAX_ERRORS", 3)
+    client.force_login(world.member("opcc_analyst"))
+    bad = write_csv(tmp_path / "bad.csv", [crime_row(f"R-{n}", offence_code="99Z") for n in range(5)])
+    client.post(UPLOAD, upload_form(bad))
+
+    run_worker()
+
+    job = JobProgress.objects.get()
+    assert "The file was refused with 5 problems" in job.message
+    assert "The first 3 are listed on the file's own problems page" in job.message
+    assert "Every problem is listed" not in job.message
+    page = html.unescape(
+        client.get(reverse("crime:import_problems", kwargs={"public_id": job.public_id})).content.decode()
+    )
+    assert "The first 3 of 5 problems" in page
+    assert "The file has 5 problems: the first 3 are listed." in page
+    assert page.count("is not a Home Office offence code") == 3
+    assert '<a class="govuk-link" href="/crime/imports/">Crime data imports</a>' in page

@@ -16,7 +16,7 @@ from waymark.core.testing.world import World
 from waymark.jobs.models import JobProgress
 from waymark.jobs.progress import ProgressReporter
 from waymark.jobs.services import job_enqueue
-from waymark.jobs.uploads import IMPORT_STOPPED, UploadStore
+from waymark.jobs.uploads import IMPORT_STOPPED, RefusedFile, UploadStore
 
 from .tasks import count_to
 
@@ -65,9 +65,8 @@ def test_a_refused_file_keeps_its_problems_and_fails_the_job(world: World, tmp_p
             "Nothing was imported. The file was refused with 1 problem (line 2, column a)"
         )
         assert "Test imports page" in job.message
-        assert STORE.refusal_load(task_result_id=job.task_result_id) == (
-            "a.csv",
-            [RowError(2, "a", "not a number")],
+        assert STORE.refusal_load(task_result_id=job.task_result_id) == RefusedFile(
+            "a.csv", [RowError(2, "a", "not a number")], 1
         )
         assert not STORE.path(upload_id).exists()
 
