@@ -345,7 +345,9 @@ def vawg_download(request: AuthenticatedHttpRequest, table: str) -> HttpResponse
             rounding_base=volumes.rounding_base,
         )
         rows = list(context_csv_rows(context, chosen.filters))
-        return csv_response(filename=csv_filename("vawg", table, *_name_parts(chosen.filters)), rows=rows)
+        # Named for what the figure counts: the filters it cannot follow are not in its name.
+        counted = [context.where.removeprefix("in ")] if context.where else []
+        return csv_response(filename=csv_filename("vawg", table, chosen.filters.label, *counted), rows=rows)
     try:
         rows = list(metrics.volumes_csv_rows(volumes, table=table))
     except KeyError as missing:

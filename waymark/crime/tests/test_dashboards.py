@@ -428,6 +428,14 @@ def test_police_uk_context_says_which_filters_it_cannot_follow(client, world, ex
         "Victim sex do not apply to this figure: it counts every crime in police.uk's category." in text
     )
     assert "the filter VAWG basis does not apply" in violence_context_text(client, vawg_basis="da_flag")
+    # The download is named for what the figure counts, not for the filters it cannot follow.
+    response = client.get(
+        reverse("crime:vawg_download", args=["context"]),
+        {"period": "fy:2024/25", "offence_group": "Sexual offences", "victim_sex": "F"},
+    )
+    assert response["Content-Disposition"] == (
+        'attachment; filename="vawg-context-2024-25-the-west-midlands-force-area.csv"'
+    )
 
 
 def test_police_uk_context_follows_the_local_authority_by_lsoa_name(client, world, extract):
