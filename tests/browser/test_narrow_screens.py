@@ -37,6 +37,11 @@ def test_a_wide_table_scrolls_in_a_box_the_keyboard_can_reach(page, live_server,
     expect(box).to_have_attribute("tabindex", "0")
     assert page.evaluate("document.documentElement.scrollWidth") <= REFLOW_WIDTH
     assert box.evaluate("el => el.scrollWidth > el.clientWidth")
+    # A shadow at the edge with more beyond it shows the eye there is more: shadows fixed to the
+    # box, covered by white that moves with the content when its end is in view.
+    style = box.evaluate("el => getComputedStyle(el)")
+    assert style["backgroundAttachment"] == "local, local, scroll, scroll"
+    assert style["backgroundImage"].count("radial-gradient") == 2
 
     box.focus()
     page.keyboard.press("ArrowRight")
