@@ -120,6 +120,10 @@ def test_the_form_says_what_is_missing_and_queues_nothing(
     page = html.unescape(response.content.decode())
     assert message in page
     assert f'href="#id_{field}' in page  # the error summary links to the field
+    # The browser does not keep the chosen file: unless the file was the problem, the page says
+    # to choose it again.
+    again = "Choose the file again: it is not kept when the form comes back with a problem."
+    assert (again in page) == (field != "file")
     assert not JobProgress.objects.exists()
     assert uploads(var_dir) == []
 
