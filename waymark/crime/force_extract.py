@@ -134,6 +134,9 @@ EVENT_DETAILS: dict[str, tuple[str, ...]] = {
 # Problems listed before the rest are only counted: a file with a million bad rows needs its
 # first screenful fixed, not a million-line report held in memory.
 MAX_ERRORS = 1_000
+# From this many dates after the extraction date given with a file, the refusal leads with them:
+# one wrong extraction date otherwise reads as thousands of problems, one per date.
+DATES_AFTER_EXTRACTION_HEADLINE = 10
 # Rows staged per chunk: bounds memory whatever the file's size.
 CHUNK_ROWS = 10_000
 # How often (in rows) the progress callback is told how far the file has been read.
@@ -211,6 +214,15 @@ class _Problems:
         self.listed: list[RowError] = []
         self.count = 0
         self.headline = ""
+        # Dates after the extraction date given with the file: many of them point at that date.
+        self.after_extraction = 0
+        self.latest: date | None = None
+        self.extracted_on: date | None = None
+
+    def date_after_extraction(self, day: date, extracted_on: date) -> None:
+        self.after_extraction += 1
+        self.latest = day if self.latest is None else max(self.latest, day)
+        self.extracted_on = extracted_on
 
     def add(self, line: int, column: str, message: str) -> None:
         self.count += 1
@@ -232,6 +244,12 @@ class _Problems:
         errors = sorted(self.listed + extra, key=lambda error: error.line)[:MAX_ERRORS]
         refusal = ExtractRefusedError(errors, file_name=file_name, total=self.count + sql_count)
         refusal.headline = self.headline
+        if not refusal.headline and self.after_extraction >= DATES_AFTER_EXTRACTION_HEADLINE:
+            refusal.headline = (
+                f"{self.after_extraction:,} dates in the file are after the extraction date given with it "
+                f"({self.extracted_on:%Y-%m-%d}), the latest {self.latest:%Y-%m-%d}: check the "
+                "extraction date first."
+            )
         return refusal
 
 
@@ -448,6 +466,7 @@ class _Values:
 
     def _not_after_extraction(self, column: str, day: _Date) -> _Date | None:
         if self.extracted_on is not None and day > self.extracted_on:
+            self.problems.date_after_extraction(day, self.extracted_on)
             self.bad(
                 column,
                 f"{day:%Y-%m-%d} is after the extraction date given with the file "

@@ -340,6 +340,26 @@ def test_an_event_for_a_crime_not_imported(events: Import, tmp_path: Path) -> No
     ]
 
 
+def test_many_dates_after_the_extraction_date_lead_the_refusal(
+    area: PoliceForceArea, imported: None, tmp_path: Path
+) -> None:
+    """A wrong extraction date refuses every row by its dates. From ten such dates the refusal
+    leads with them, the latest named, so the person checks that date before a thousand rows;
+    nine (or a headline of the importer's own, such as the wrong kind of file) do not."""
+    rows = [crime_row(f"R-{n}", recorded_date=f"2025-05-{n + 2:02d}") for n in range(9)]
+    with pytest.raises(ImportRefusedError) as nine:
+        import_crimes(write_csv(tmp_path / "nine.csv", rows), police_force_area=area, extracted_on=MAY)
+    assert nine.value.headline == ""
+    rows.append(crime_row("R-9", outcome_type="15", outcome_date="2025-06-30"))
+    with pytest.raises(ImportRefusedError) as ten:
+        import_crimes(write_csv(tmp_path / "ten.csv", rows), police_force_area=area, extracted_on=MAY)
+    assert ten.value.headline == (
+        "10 dates in the file are after the extraction date given with it (2025-05-01), the latest "
+        "2025-06-30: check the extraction date first."
+    )
+    assert ten.value.total == 10
+
+
 def test_events_dated_before_their_crime_was_reported(events: Import, tmp_path: Path) -> None:
     """SYN-0003-24 was reported on 2024-05-02 (the sample extract): an event the day before is
     refused, one on the day is not."""

@@ -790,6 +790,26 @@ def test_the_command_line_refuses_a_bad_file_listing_every_problem(tmp_path: Pat
     assert not Crime.objects.exists()
 
 
+def test_the_command_line_leads_with_the_refusal_s_headline(tmp_path: Path) -> None:
+    """A crimes file given an extraction date before its dates: the headline comes before the rows."""
+    rows = [crime_row(f"R-{n}", recorded_date="2025-03-01") for n in range(12)]
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command(
+            "import",
+            "force-extract",
+            str(write_csv(tmp_path / "late.csv", rows)),
+            "--extracted-on",
+            "2025-02-01",
+            stdout=io.StringIO(),
+            stderr=err,
+        )
+    text = err.getvalue()
+    headline = "12 dates in the file are after the extraction date given with it (2025-02-01)"
+    assert headline in text
+    assert text.index(headline) < text.index("line 2, column recorded_date")
+
+
 def test_the_command_line_names_an_unknown_force_area(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="No police force area has the code 'E23999999'"):
         call_command(

@@ -45,6 +45,8 @@ class Command(BaseCommand):
             summary = importer.run(options, stdout=self.stdout, stderr=self.stderr)
         except ImportRefusedError as refusal:
             self.stderr.write(str(refusal))
+            if refusal.headline:
+                self.stderr.write(refusal.headline)
             self.stderr.write(refusal.report(limit=200))
             raise CommandError("Nothing was imported.", returncode=1) from refusal
         self.stdout.write(summary)
