@@ -10,7 +10,7 @@ import os
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -31,6 +31,9 @@ from .services import job_enqueue
 
 # How many problems a refused job's message places (by line and column).
 PROBLEMS_IN_MESSAGE = 5
+
+# The status of a job whose file was refused (its problems kept): the job did its work.
+REFUSED = "Refused"
 
 # A job's closing words when its import failed with anything but a refused file.
 IMPORT_STOPPED = (
@@ -181,10 +184,11 @@ class UploadStore:
         """This person's most recent upload jobs of this import: (job, its state, whether it
         left a list of problems)."""
         jobs = job_selectors.job_list_for_user(user=user).filter(name__startswith=self.job_name)[:limit]
-        return [
-            (job, job_selectors.job_state(job=job), self.refusal_path(job.task_result_id).is_file())
-            for job in jobs
-        ]
+        listed = []
+        for job in jobs:
+            state, problems = job_state_shown(job)
+            listed.append((job, state, problems is not None))
+        return listed
 
     def refused_file(self, *, user: Any, public_id: UUID) -> tuple[JobProgress, RefusedFile]:
         """A job of this import the person may see that refused its file, and the file's
@@ -213,6 +217,15 @@ def refusal_message(refusal: ImportRefusedError, *, page: str) -> str:
         f"{'' if total == 1 else 's'} ({places}{more}). {listed} on the file's own problems page, "
         f"linked from this job and from the {page} page; correct them and upload the whole file again."
     )
+
+
+def job_state_shown(job: JobProgress) -> tuple[job_selectors.JobState, str | None]:
+    """A job's state as its pages show it, and the page of its file's problems if it refused one.
+    A job that refused its file reads "Refused", not "Failed": the file was wrong, not the
+    import, and the person's next step is to correct it."""
+    state = job_selectors.job_state(job=job)
+    url = None if state.active else problems_url(job)
+    return (replace(state, label=REFUSED) if url else state), url
 
 
 def problems_url(job: JobProgress) -> str | None:

@@ -24,7 +24,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "jobs/job_list.html",
-        {"rows": [(job, selectors.job_state(job=job)) for job in jobs]},
+        {"rows": [(job, uploads.job_state_shown(job)[0]) for job in jobs]},
     )
 
 
@@ -33,7 +33,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
 def job_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """One job's progress; the page reloads itself while the job is still going."""
     job = selectors.job_get(user=request.user, public_id=public_id)
-    state = selectors.job_state(job=job)
+    state, problems_url = uploads.job_state_shown(job)
     # Automatic reloading can be switched off: a page that changes under a screen reader
     # or a slow reader is a barrier (WCAG 2.2.1 and 2.2.2).
     refresh_off = request.GET.get("refresh") == "off"
@@ -45,7 +45,7 @@ def job_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "state": state,
             "auto_refresh": state.active and not refresh_off,
             "refresh_off": refresh_off,
-            "problems_url": None if state.active else uploads.problems_url(job),
+            "problems_url": problems_url,
         },
     )
 

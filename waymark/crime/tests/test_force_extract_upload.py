@@ -205,7 +205,12 @@ def test_a_refused_upload_fails_the_job_and_lists_every_problem(
     )
     assert "99Z" not in job.message  # the message says where, never what the file said
     job_page = client.get(job_url).content.decode()
-    assert "Failed" in job_page
+    # The file was refused, the job did its work: "Refused", here and in the lists, not "Failed".
+    refused = re.compile(r'class="govuk-tag govuk-tag--red">\s*Refused\s*<')
+    assert refused.search(job_page)
+    assert "Failed" not in job_page
+    assert refused.search(client.get(IMPORTS).content.decode())
+    assert refused.search(client.get(reverse("jobs:list")).content.decode())
     assert "Stopped at 33%" in job_page  # where the bar stopped, not "Finished"
     problems_link = reverse("crime:import_problems", kwargs={"public_id": job.public_id})
     assert f'<a class="govuk-link" href="{problems_link}">See every problem in the file</a>' in job_page

@@ -4,6 +4,7 @@ through the task worker (the sample duties file, and a refused aggregate return)
 from __future__ import annotations
 
 import html
+import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -178,7 +179,7 @@ def test_a_refused_upload_fails_the_job_and_lists_every_problem(
         "Nothing was imported. The file was refused with 1 problem (line 2, column numerator)."
     )
     assert "452" not in job.message  # where, never what the file said
-    assert "Failed" in client.get(job_url).content.decode()
+    assert re.search(r'class="govuk-tag govuk-tag--red">\s*Refused\s*<', client.get(job_url).content.decode())
     assert not AggregateReturn.objects.exists()
     assert uploads(var_dir) == []
 
