@@ -780,10 +780,14 @@ def _volume_by_local_authority(
     authorities = LocalAuthority.objects.order_by("name")
     if filters.police_force_area:
         authorities = authorities.filter(police_force_area__code=filters.police_force_area)
+    if filters.local_authority:
+        # The filter leaves one authority: every other row, and "Not recorded", would read 0.
+        authorities = authorities.filter(code=filters.local_authority)
     rows = [(authority.code, authority.name, counts.pop(authority.code, 0)) for authority in authorities]
     # A code outside the list (another area's, when an area is chosen) still gets its own row.
     rows += [(code, code, counts.pop(code)) for code in sorted(code for code in counts if code)]
-    rows.append(("", NOT_RECORDED, counts.pop("", 0)))
+    if not filters.local_authority:
+        rows.append(("", NOT_RECORDED, counts.pop("", 0)))
     return _series_table(
         key="local_authority",
         title="VAWG crimes by local authority",

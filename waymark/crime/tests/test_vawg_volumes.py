@@ -109,6 +109,16 @@ def test_by_local_authority(world, extract):
     assert table.row_keys[0] == BIRMINGHAM
 
 
+def test_a_local_authority_filter_leaves_only_its_row(world, extract):
+    """Filtered to Coventry, the table has Coventry's row alone: the others, and "Not recorded",
+    could only read 0."""
+    table = exact(world, CrimeFilters.for_financial_year("2023/24", local_authority=COVENTRY)).table(
+        "local_authority"
+    )
+    assert figures(table) == {"Coventry": 3}
+    assert table.total == 3
+
+
 def test_by_basis_counts_a_crime_under_each_basis_and_once_in_the_total(world, extract):
     table = exact(world).table("basis")
     shown = {key: cells[0] for key, _, cells in table.rows()}
