@@ -403,6 +403,11 @@ def test_police_uk_context_says_which_months_it_covers(client, world, extract):
     assert "force area, in April 2024. The category" in month
     nothing = client.get(reverse("crime:vawg"), {"period": "m:2024-03"}).content.decode()
     assert "No police.uk data for the West Midlands force area has been loaded for this period." in nothing
+    # Who may import is offered the upload; who may not is not.
+    upload = f'<a class="govuk-link" href="{reverse("crime:upload_police_uk")}">Upload police.uk files</a>'
+    assert upload in nothing
+    client.force_login(world.member("force_code_lead"))
+    assert upload not in client.get(reverse("crime:vawg"), {"period": "m:2024-03"}).content.decode()
 
 
 def test_police_uk_context_carries_the_open_government_licence_attribution(client, world, extract):
