@@ -237,7 +237,8 @@ def test_vawg_map_counts_located_crimes_in_hexagons(client, world, extract):
 
 def test_a_hidden_figure_is_said_as_hidden_in_every_dashboard_table(client, world, extract):
     """Screen readers hear "[c] (hidden)", as in the charts' tables, in the RASSO metrics and
-    losses tables and the VAWG victim table, and no line break opens a "Counted" cell."""
+    losses tables, the VAWG victim table and the VAWG total, and no line break opens a "Counted"
+    cell."""
     make_crime("MALE", recorded=date(2024, 4, 20), victims=(("M", "18-24"),))
     client.force_login(world.member("opcc_analyst"))
     query = {"period": "fy:2024/25"}
@@ -255,6 +256,9 @@ def test_a_hidden_figure_is_said_as_hidden_in_every_dashboard_table(client, worl
     assert marker in victims[: victims.index("</table>")]
     # Its caption ends with the period, as the charts' titles do.
     assert "VAWG crimes by victim sex and age band, 2024/25</caption>" in victims
+    # A hidden total in the page's headline too: one male victim's crime in April 2024.
+    april = client.get(reverse("crime:vawg"), {"period": "m:2024-04", "victim_sex": "M"}).content.decode()
+    assert f'<h2 class="govuk-heading-m">{marker} VAWG crimes recorded in April 2024</h2>' in april
     assert "Where the cohort stopped, and where it stands now, 2024/25</caption>" in losses
 
 
