@@ -52,30 +52,46 @@ class RowError:
 
 
 class ImportRefusedError(Exception):
-    """A file was refused and nothing was written. `errors` holds every problem found; `problems`
-    those listed and `total` how many there were (a subclass may list fewer than it found)."""
+    """A file was refused and nothing was written. `problems` holds the problems listed and
+    `total` how many there were: an importer may list only the first of very many (`total`
+    given), and then `errors` ends with a line counting the rest, for whoever prints them."""
 
     # A sentence about the whole file in the importer's own words, never the file's (say "This is
     # an events file: import it as events."), that a job's closing message may lead with.
     headline: str = ""
 
-    def __init__(self, errors: Sequence[RowError], *, file_name: str = "") -> None:
-        self.errors = list(errors)
+    def __init__(self, errors: Sequence[RowError], *, file_name: str = "", total: int | None = None) -> None:
+        listed = list(errors)
+        self.total = max(total or 0, len(listed))
+        self.unlisted = self.total - len(listed)
+        self._listed = len(listed)
+        if self.unlisted and listed:
+            last = listed[-1]
+            listed.append(
+                RowError(
+                    last.line,
+                    "",
+                    f"{self.unlisted:,} more problems after this line are not listed: correct those "
+                    "above and check the file again.",
+                    file_name=last.file_name,
+                )
+            )
+        self.errors = listed
         self.file_name = file_name
-        self.total = len(self.errors)
         head = f"{file_name}: " if file_name else ""
-        super().__init__(f"{head}refused with {len(self.errors):,} error(s); nothing was imported")
+        super().__init__(f"{head}refused with {self.total:,} problem(s); nothing was imported")
 
     @property
     def problems(self) -> list[RowError]:
-        """The problems listed."""
-        return self.errors
+        """The problems listed, without the line counting the rest."""
+        return self.errors[: self._listed]
 
     def report(self, limit: int = 50) -> str:
-        """The errors as lines of text, at most `limit` of them and a count of the rest."""
-        lines = [str(error) for error in self.errors[:limit]]
-        if len(self.errors) > limit:
-            lines.append(f"… and {len(self.errors) - limit:,} more")
+        """The problems as lines of text, at most `limit` of them and a count of the rest (of
+        all there were, listed or not)."""
+        lines = [str(error) for error in self.problems[:limit]]
+        if self.total > len(lines):
+            lines.append(f"… and {self.total - len(lines):,} more")
         return "\n".join(lines)
 
 

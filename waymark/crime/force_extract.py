@@ -258,27 +258,7 @@ class ExtractRefusedError(ImportRefusedError):
     then a line counting the rest); `total` counts them all, and `unlisted` those not listed."""
 
     def __init__(self, errors: Sequence[RowError], *, file_name: str, total: int) -> None:
-        listed = list(errors)
-        found = max(total, len(listed))
-        self.unlisted = found - len(listed)
-        if self.unlisted:
-            listed.append(
-                RowError(
-                    listed[-1].line,
-                    "",
-                    f"{self.unlisted:,} more problems after this line are not listed: correct those "
-                    "above and check the file again.",
-                )
-            )
-        super().__init__(listed, file_name=file_name)
-        self.total = found
-        head = f"{file_name}: " if file_name else ""
-        self.args = (f"{head}refused with {self.total:,} problem(s); nothing was imported",)
-
-    @property
-    def problems(self) -> list[RowError]:
-        """The problems listed, without the line counting the rest."""
-        return self.errors[: len(self.errors) - 1] if self.unlisted else list(self.errors)
+        super().__init__(errors, file_name=file_name, total=total)
 
 
 # --- reading ----------------------------------------------------------------------------------------

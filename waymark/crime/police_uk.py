@@ -295,11 +295,9 @@ class _Import:
                 self.read(part, item, stages[item.kind], vocabulary) for part, item in enumerate(planned)
             ]
             if self.errors:
-                if self.more_errors:
-                    self.errors.append(
-                        RowError(0, "", f"… and {self.more_errors:,} more errors.", file_name=self.name)
-                    )
-                raise ImportRefusedError(self.errors, file_name=self.name)
+                raise ImportRefusedError(
+                    self.errors, file_name=self.name, total=len(self.errors) + self.more_errors
+                )
             for stage in stages.values():
                 _index_parts(stage)
             with transaction.atomic():

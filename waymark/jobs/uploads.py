@@ -52,12 +52,13 @@ class RefusedFile:
 
     file_name: str
     errors: list[RowError]
-    total: int
+    total: int | None  # None for problems kept before their total was
+    headline: str = ""
 
     @property
     def unlisted(self) -> int:
-        """How many problems there were beyond those listed."""
-        return self.total - len(self.errors)
+        """How many problems there were beyond those listed (0 when not known)."""
+        return 0 if self.total is None else self.total - len(self.errors)
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ class UploadStore:
                 file_name=file_name,
                 errors=refusal.problems,
                 total=refusal.total,
+                headline=refusal.headline,
             )
             report.finish(succeeded=False, message=refusal_message(refusal, page=page))
             raise
@@ -154,17 +156,29 @@ class UploadStore:
         return self.directory() / f"{uuid.UUID(str(task_result_id)).hex}.problems.json"
 
     def refusal_save(
-        self, *, task_result_id: str, file_name: str, errors: list[RowError], total: int | None = None
+        self,
+        *,
+        task_result_id: str,
+        file_name: str,
+        errors: list[RowError],
+        total: int | None = None,
+        headline: str = "",
     ) -> None:
-        """Keep a refused file's problems for the page that lists them: those listed, and how many
-        there were (`total`, when the importer listed only the first)."""
+        """Keep a refused file's problems for the page that lists them: those listed, how many
+        there were (`total`, when the importer listed only the first) and the importer's
+        `headline` about the whole file."""
         path = self.refusal_path(task_result_id)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         rows = [
             {"line": error.line, "column": error.column, "message": error.message, "file": error.file_name}
             for error in errors
         ]
-        saved = {"file_name": file_name, "errors": rows, "total": max(total or 0, len(rows))}
+        saved = {
+            "file_name": file_name,
+            "errors": rows,
+            "total": max(total or 0, len(rows)),
+            "headline": headline,
+        }
         path.write_text(json.dumps(saved), encoding="utf-8")
         os.chmod(path, 0o600)
 
@@ -178,7 +192,7 @@ class UploadStore:
             RowError(row["line"], row["column"], row["message"], row.get("file", ""))
             for row in saved["errors"]
         ]
-        return RefusedFile(saved["file_name"], errors, saved.get("total", len(errors)))
+        return RefusedFile(saved["file_name"], errors, saved.get("total"), saved.get("headline", ""))
 
     def recent_jobs(self, *, user: Any, limit: int) -> list[tuple[JobProgress, Any, bool]]:
         """This person's most recent upload jobs of this import: (job, its state, whether it
@@ -204,8 +218,8 @@ class UploadStore:
 
 def refusal_message(refusal: ImportRefusedError, *, page: str) -> str:
     """A job's closing words for a refused file: where the first problems are, never what the
-    file said there (a value in the wrong column could be anything). `page` names the page
-    that lists them all."""
+    file said there (a value in the wrong column could be anything; a headline names only what
+    the importer has checked, such as a date). `page` names the page that lists them."""
     total = refusal.total
     places = "; ".join(error.place for error in refusal.problems[:PROBLEMS_IN_MESSAGE])
     more = " and more" if total > PROBLEMS_IN_MESSAGE else ""

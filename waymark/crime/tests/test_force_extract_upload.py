@@ -154,7 +154,7 @@ def test_an_upload_is_imported_by_the_worker_and_its_rows_appear(
     )
     page = client.get(job_url).content.decode()
     assert "Succeeded" in page
-    assert "See every problem in the file" not in page  # a file that was not refused has none
+    assert "See the file's problems" not in page  # a file that was not refused has none
     assert "10 crime rows" in page
     assert Crime.objects.count() == 10
     extract = ForceExtractImport.objects.get()
@@ -213,7 +213,7 @@ def test_a_refused_upload_fails_the_job_and_lists_every_problem(
     assert refused.search(client.get(reverse("jobs:list")).content.decode())
     assert "Stopped at 33%" in job_page  # where the bar stopped, not "Finished"
     problems_link = reverse("crime:import_problems", kwargs={"public_id": job.public_id})
-    assert f'<a class="govuk-link" href="{problems_link}">See every problem in the file</a>' in job_page
+    assert f'<a class="govuk-link" href="{problems_link}">See the file\'s problems</a>' in job_page
     assert not Crime.objects.exists()
     assert not ForceExtractImport.objects.exists()
     assert uploads(var_dir) == []
@@ -253,23 +253,29 @@ def test_a_file_with_more_problems_than_are_listed_says_how_many_it_lists(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Five bad rows, three listed (the importer lists the first `MAX_ERRORS`): the job and the
-    problems page say the first three of five are listed, not that every problem is."""
+    """Ten crimes recorded after the extraction date given, three problems listed (the importer
+    lists the first `MAX_ERRORS`): the job and the problems page say the first three of ten are
+    listed, not that every problem is, and both lead with the extraction date."""
     monkeypatch.setattr(force_extract, "MAX_ERRORS", 3)
     client.force_login(world.member("opcc_analyst"))
-    bad = write_csv(tmp_path / "bad.csv", [crime_row(f"R-{n}", offence_code="99Z") for n in range(5)])
-    client.post(UPLOAD, upload_form(bad))
+    rows = [crime_row(f"R-{n}", recorded_date=f"2025-05-{n + 1:02d}") for n in range(10)]
+    client.post(UPLOAD, upload_form(write_csv(tmp_path / "bad.csv", rows), extracted_on="2025-04-01"))
 
     run_worker()
 
     job = JobProgress.objects.get()
-    assert "The file was refused with 5 problems" in job.message
+    headline = (
+        "10 dates in the file are after the extraction date given with it (2025-04-01), the latest "
+        "2025-05-10: check the extraction date first."
+    )
+    assert job.message.startswith(f"Nothing was imported. {headline} The file was refused with 10 problems")
     assert "The first 3 are listed on the file's own problems page" in job.message
     assert "Every problem is listed" not in job.message
     page = html.unescape(
         client.get(reverse("crime:import_problems", kwargs={"public_id": job.public_id})).content.decode()
     )
-    assert "The first 3 of 5 problems" in page
-    assert "The file has 5 problems: the first 3 are listed." in page
-    assert page.count("is not a Home Office offence code") == 3
+    assert f'<div class="govuk-inset-text">{headline}</div>' in page
+    assert "The first 3 of 10 problems" in page
+    assert "The file has 10 problems: the first 3 are listed." in page
+    assert page.count("is after the extraction date given with the file") == 3
     assert '<a class="govuk-link" href="/crime/imports/">Crime data imports</a>' in page

@@ -32,6 +32,7 @@ from waymark.core.geography import h3_cell
 from waymark.core.imports import ImportRefusedError
 from waymark.core.testing.progress import ProgressCalls
 from waymark.core.testing.world import World
+from waymark.crime import police_uk
 from waymark.crime.models import (
     PoliceUkAntisocialBehaviour,
     PoliceUkCrime,
@@ -426,6 +427,27 @@ def test_a_bad_street_file_is_refused_with_where_and_what(
     assert (error.file_name, error.line, error.column) == (path.name, line, column)
     assert message in error.message
     assert f"line {line}" in refusal.report()
+    _nothing_written()
+
+
+def test_problems_beyond_the_limit_are_counted_not_listed(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five rows with a bad month and a limit of three: three listed, the refusal counting five,
+    and a line saying two more are not listed (not a made-up problem of "the whole file")."""
+    monkeypatch.setattr(police_uk, "MAX_ERRORS", 3)
+    path, rows = _real_copy(data, tmp_path)
+    for row in rows[1:6]:
+        row[1] = "2016-7"
+    _write(path, rows)
+
+    refusal = _refusal(path)
+
+    assert refusal.total == 5
+    assert [error.line for error in refusal.problems] == [2, 3, 4]
+    assert refusal.errors[-1].message.startswith("2 more problems after this line are not listed")
+    assert refusal.errors[-1].file_name == path.name
+    assert refusal.report().endswith("… and 2 more")
     _nothing_written()
 
 

@@ -3,6 +3,7 @@ and the job ends saying what happened."""
 
 from __future__ import annotations
 
+import json
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -69,6 +70,22 @@ def test_a_refused_file_keeps_its_problems_and_fails_the_job(world: World, tmp_p
             "a.csv", [RowError(2, "a", "not a number")], 1
         )
         assert not STORE.path(upload_id).exists()
+
+
+def test_problems_kept_before_their_total_was_load_with_no_total(world: World, tmp_path: Path) -> None:
+    """A problems file from before totals were kept: its problems load, their total unknown, so
+    the page does not claim the list is complete or cut short."""
+    with override_settings(VAR_DIR=tmp_path):
+        job = a_job(world)
+        path = STORE.refusal_path(job.task_result_id)
+        path.parent.mkdir(parents=True)
+        path.write_text(
+            json.dumps({"file_name": "a.csv", "errors": [{"line": 2, "column": "a", "message": "bad"}]}),
+            encoding="utf-8",
+        )
+        loaded = STORE.refusal_load(task_result_id=job.task_result_id)
+    assert loaded == RefusedFile("a.csv", [RowError(2, "a", "bad")], None)
+    assert loaded.unlisted == 0
 
 
 def test_any_other_error_fails_the_job_saying_nothing_was_imported(world: World, tmp_path: Path) -> None:
