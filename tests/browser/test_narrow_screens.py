@@ -3,6 +3,7 @@ the keyboard can reach and a screen reader can name, while the page itself still
 
 Every page a browser test checks with `axe.check` is also checked at this width (conftest)."""
 
+import re
 from datetime import date
 
 import pytest
@@ -116,6 +117,8 @@ def test_the_adult_rape_metrics_are_cards_on_a_narrow_screen(page, live_server, 
     assert not_yet_assigned
     assert not_yet_assigned["y"] > value["y"] + value["height"] - 1
     expect(table).to_have_attribute("role", "table")
+    # Named by its caption through an id, which holds when the caption is no longer a caption.
+    expect(page.get_by_role("table", name=re.compile(r"^Adult rape metrics, "))).to_have_count(1)
     expect(table.locator("[role=columnheader]")).to_have_count(4)
     rows = table.locator("tbody > [role=row]")
     assert rows.count() >= 13

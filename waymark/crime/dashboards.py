@@ -346,7 +346,7 @@ def vawg_download(request: AuthenticatedHttpRequest, table: str) -> HttpResponse
         )
         rows = list(context_csv_rows(context, chosen.filters))
         # Named for what the figure counts: the filters it cannot follow are not in its name.
-        counted = [context.where.removeprefix("in ")] if context.where else []
+        counted = [context.place] if context.place else []
         return csv_response(filename=csv_filename("vawg", table, chosen.filters.label, *counted), rows=rows)
     try:
         rows = list(metrics.volumes_csv_rows(volumes, table=table))

@@ -456,6 +456,11 @@ class _Values:
             return None
         return day
 
+    def not_before_report(self, column: str, day: _Date | None, reported: _Date | None, why: str) -> None:
+        """A date of the crime's (recorded, outcome) cannot be before it was reported."""
+        if day is not None and reported is not None and day < reported:
+            self.bad(column, f"{day:%Y-%m-%d} is before the reported_date ({reported:%Y-%m-%d}): {why}")
+
     def flag(self, column: str, value: str) -> bool:
         if value == "Y":
             return True
@@ -607,12 +612,9 @@ class _CrimeRows:
         v.text("crime_reference", reference, required=True)
         reported = v.date("reported_date", reported_text)
         recorded = v.date("recorded_date", recorded_text)
-        if reported is not None and recorded is not None and recorded < reported:
-            v.bad(
-                "recorded_date",
-                f"{recorded:%Y-%m-%d} is before the reported_date ({reported:%Y-%m-%d}): a crime is "
-                "recorded on or after the day it is reported.",
-            )
+        v.not_before_report(
+            "recorded_date", recorded, reported, "a crime is recorded on or after the day it is reported."
+        )
         offence_code: str | None = code
         if code not in self.offence_codes:
             shown = f"Offence code '{code}' is" if code else "An empty offence code is"
@@ -670,11 +672,9 @@ class _CrimeRows:
             v.bad("outcome_date", "Leave outcome_date empty while the outcome type is 0 (not yet assigned).")
         elif outcome and not outcome_date:
             v.bad("outcome_date", f"Give the date of outcome {outcome} as YYYY-MM-DD.")
-        elif outcome_on is not None and reported is not None and outcome_on < reported:
-            v.bad(
-                "outcome_date",
-                f"{outcome_on:%Y-%m-%d} is before the reported_date ({reported:%Y-%m-%d}): an outcome "
-                "is given after the crime is reported.",
+        else:
+            v.not_before_report(
+                "outcome_date", outcome_on, reported, "an outcome is given after the crime is reported."
             )
         victims = self._victims(victim_ids, victim_lists)
         suspects = v.ids("suspect_ids", suspect_ids) if suspect_ids else []

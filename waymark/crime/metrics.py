@@ -970,7 +970,9 @@ class Metric:
 
     @property
     def display_value(self) -> str:
-        """The value in words: "12.5%", "98 days", a count, [c] when hidden, or "not available"."""
+        """The value in words: "12.5%", "98 days", a count, [c] when hidden, "no cases" when
+        there was nothing to measure, or "not available". (A count that is not hidden but rounds
+        to 0, possible only with a threshold below half the rounding base, reads "no cases" too.)"""
         if not self.available:
             return "not available"
         if self.value is None:

@@ -67,6 +67,11 @@ class ViolenceContext:
     licence_url: str = OPEN_GOVERNMENT_LICENCE_URL
 
     @property
+    def place(self) -> str:
+        """Where the figure counts, without its preposition: "Coventry"."""
+        return self.where.removeprefix("in ")
+
+    @property
     def unavailable(self) -> str:
         """Why there is no figure, in a sentence ("" when there is one)."""
         if not self.force_known:
@@ -209,7 +214,7 @@ def context_csv_rows(context: ViolenceContext, filters: CrimeFilters) -> Iterato
     if context.hidden_reason:
         yield ["Why hidden", context.hidden_reason]
     # The filters above are the page's: these two say what the figure itself counts.
-    yield ["Counted", context.where.removeprefix("in ")]
+    yield ["Counted", context.place]
     yield ["Months covered", context.months.removeprefix("in ")]
     yield ["In words", context.statement]
     for note in context.notes:

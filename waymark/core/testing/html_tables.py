@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+# Elements with no end tag (HTML's void elements).
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+)
+
 
 class _TableReader(HTMLParser):
     """Collects the rows of the table with the id asked for (its `th` and `td` cells' text,
@@ -24,7 +29,8 @@ class _TableReader(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.hidden_tag is not None:
             self.hidden += tag == self.hidden_tag
-        elif self.depth and dict(attrs).get("aria-hidden") == "true":
+        elif self.depth and dict(attrs).get("aria-hidden") == "true" and tag not in _VOID:
+            # A void element has no end tag to wait for, and holds no text to leave out.
             self.hidden_tag, self.hidden = tag, 1
         elif tag == "table" and (self.depth or dict(attrs).get("id") == self.table_id):
             self.depth += 1
