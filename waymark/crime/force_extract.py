@@ -1144,8 +1144,10 @@ def _load_crimes(
                     f"Crime reference '{row[2]}' is also on line {row[1]}: a crime appears once in a file."
                 ),
             )
-            if problems or duplicates:
-                raise problems.refusal(name, duplicates, duplicate_count)
+            late, late_count = _reported_after_their_events(sql, crimes, area, extracted_on)
+            if problems or duplicates or late:
+                found = sorted(duplicates + late, key=lambda error: error.line)
+                raise problems.refusal(name, found, duplicate_count + late_count)
             for table in (crimes, victims, suspects):
                 sql.index(table, "line")
             sql.analyse(victims, suspects)
@@ -1161,6 +1163,41 @@ def _load_crimes(
             )
     finally:
         reader.close()
+
+
+def _reported_after_their_events(
+    sql: _Sql, stage: StagingTable, area: PoliceForceArea, extracted_on: date
+) -> tuple[list[RowError], int]:
+    """Staged crimes Waymark already holds whose reported date would fall after one of the
+    events it holds for them (the events file's own check, from the other side). A row that an
+    older extract than the crime's gives is not applied, so not checked. The first
+    `MAX_ERRORS`, and how many there are."""
+    s = stage.name
+    c = _columns(Crime, "police_force_area", "crime_reference", "extracted_on")
+    p = _columns(ProgressionEvent, "crime", "occurred_on")
+    body = (
+        f"FROM {s} JOIN {_table(Crime)} c ON c.{c['police_force_area']} = %s"
+        f" AND c.{c['crime_reference']} = {s}.crime_reference AND c.{c['extracted_on']} <= %s"
+        f" JOIN {_table(ProgressionEvent)} e ON e.{p['crime']} = c.id"
+        f" WHERE e.{p['occurred_on']} < {s}.reported_on"
+    )
+    count = int(sql.rows(f"SELECT COUNT(DISTINCT {s}.line) {body}", [area.pk, extracted_on])[0][0])
+    if not count:
+        return [], 0
+    rows = sql.rows(
+        f"SELECT {s}.line, {s}.crime_reference, {s}.reported_on, MIN(e.{p['occurred_on']}) {body}"
+        f" GROUP BY {s}.line, {s}.crime_reference, {s}.reported_on ORDER BY {s}.line LIMIT %s",
+        [area.pk, extracted_on, MAX_ERRORS],
+    )
+    return [
+        RowError(
+            line,
+            "reported_date",
+            f"{reported_on} is after an event Waymark holds for crime {reference}, dated {first}: every "
+            "event of a case comes after its report. Check this date, or the events imported before.",
+        )
+        for line, reference, reported_on, first in rows
+    ], count
 
 
 def _upsert_crimes(

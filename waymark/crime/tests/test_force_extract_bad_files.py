@@ -360,6 +360,30 @@ def test_many_dates_after_the_extraction_date_lead_the_refusal(
     assert ten.value.total == 10
 
 
+def test_a_later_crimes_file_cannot_move_a_report_after_the_crime_s_events(
+    crimes: Import, tmp_path: Path, area: PoliceForceArea
+) -> None:
+    """SYN-0002-24's first event held is on 2024-04-12 (the sample's events): a later file
+    reporting it on 2024-04-13 is refused, one reporting it on 2024-04-12 is not, and an older
+    extract than the one that loaded it (which would not be applied) is not checked."""
+    late = crime_row("SYN-0002-24", reported_date="2024-04-13", recorded_date="2024-04-13")
+    errors = refused(crimes, write_csv(tmp_path / "late.csv", [crime_row("NEW-1"), late]))
+    assert [(e.line, e.column, e.message) for e in errors] == [
+        (
+            3,
+            "reported_date",
+            "2024-04-13 is after an event Waymark holds for crime SYN-0002-24, dated 2024-04-12: every "
+            "event of a case comes after its report. Check this date, or the events imported before.",
+        )
+    ]
+    same_day = crime_row("SYN-0002-24", reported_date="2024-04-12", recorded_date="2024-04-12")
+    crimes(write_csv(tmp_path / "same-day.csv", [same_day]))
+    older = crime_row("SYN-0002-24", reported_date="2024-04-20", recorded_date="2024-04-20")
+    import_crimes(
+        write_csv(tmp_path / "older.csv", [older]), police_force_area=area, extracted_on=date(2025, 3, 1)
+    )
+
+
 def test_events_dated_before_their_crime_was_reported(events: Import, tmp_path: Path) -> None:
     """SYN-0003-24 was reported on 2024-05-02 (the sample extract): an event the day before is
     refused, one on the day is not."""
