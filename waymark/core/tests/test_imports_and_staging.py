@@ -27,10 +27,18 @@ def test_row_error_says_where_and_what() -> None:
 def test_refusal_lists_every_error_up_to_a_limit() -> None:
     errors = [RowError(line=n, column="x", message="bad") for n in range(2, 8)]
     refusal = ImportRefusedError(errors, file_name="crimes.csv")
-    assert "crimes.csv: refused with 6 error(s)" in str(refusal)
+    assert "crimes.csv: refused with 6 problem(s)" in str(refusal)
     report = refusal.report(limit=4).splitlines()
     assert report[:4] == [f"line {n}, column x: bad" for n in range(2, 6)]
     assert report[4] == "… and 2 more"
+    # An importer that lists only the first of very many gives the total found.
+    first = ImportRefusedError(errors[:3], file_name="crimes.csv", total=6)
+    assert (first.total, first.unlisted, len(first.problems)) == (6, 3, 3)
+    assert "refused with 6 problem(s)" in str(first)
+    assert first.errors[-1] == RowError(
+        4, "", "3 more problems after this line are not listed: correct those above and check the file again."
+    )
+    assert first.report(limit=50).splitlines()[-1] == "… and 3 more"
 
 
 def test_file_sha256_matches_hashlib(tmp_path: Path) -> None:

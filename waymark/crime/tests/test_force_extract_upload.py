@@ -245,7 +245,7 @@ def test_a_refused_upload_fails_the_job_and_lists_every_problem(
     assert client.get(problems_url).status_code == 404
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_file_with_more_problems_than_are_listed_says_how_many_it_lists(
     client: Client,
     world: World,

@@ -712,7 +712,7 @@ def test_the_command_prints_every_error_and_fails_when_refused(data: Path, tmp_p
     assert failed.value.returncode == 1
     assert "Nothing was imported" in str(failed.value)
     printed = err.getvalue()
-    assert "refused with 2 error(s)" in printed
+    assert "refused with 2 problem(s)" in printed
     assert "2016-07-city-of-london-street.csv, line 5, column Month: '2016-7' is not a month" in printed
     assert "line 7, column Crime type: 'Bike theft'" in printed
     assert out.getvalue() == ""
