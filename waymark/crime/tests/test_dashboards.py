@@ -7,7 +7,7 @@ import csv
 import html
 import io
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.test import override_settings
@@ -334,6 +334,22 @@ def test_rasso_page_shows_every_metric_with_its_definition_and_not_yet_assigned(
     text = response.content.decode("utf-8-sig")
     assert "M1" in text
     assert "M13c" in text
+
+
+def test_a_timeliness_metric_says_its_value_is_the_median(client, world):
+    """Six adult rapes charged 10 to 60 days after they were recorded: M5 reads as a median, with
+    its percentiles in days (nearest rank: median 30, P75 50, P90 60)."""
+    for n in range(6):
+        make_crime(
+            f"C{n}",
+            recorded=date(2024, 4, 1),
+            outcome=1,
+            outcome_on=date(2024, 4, 1) + timedelta(days=10 * (n + 1)),
+        )
+    client.force_login(world.member("opcc_analyst"))
+    page = client.get(reverse("crime:rasso"), {"period": "fy:2024/25"}).content.decode()
+    rows = {row[0].split(" ")[0]: row for row in table_rows(page, "table-metrics")[1:]}
+    assert rows["M5"][1] == "30 days (median)P75 50, P90 60 days"
 
 
 def test_pages_say_so_when_no_extract_is_loaded(client, world):
