@@ -1092,12 +1092,19 @@ class _Sql:
             f"FROM {table.name} s JOIN (SELECT {keys}, MIN(line) AS first_line FROM {table.name}"
             f" GROUP BY {keys} HAVING COUNT(*) > 1) d ON {on} WHERE s.line > d.first_line"
         )
-        count = self.rows(f"SELECT COUNT(*) {body}")[0][0]
         shown = ", ".join(f"s.{column}" for column in key)
-        found = self.rows(
-            f"SELECT s.line, d.first_line, {shown} {body} ORDER BY s.line LIMIT %s", [MAX_ERRORS]
-        )
-        return [RowError(row[0], key[0], describe(row)) for row in found], int(count)
+        return self.found(f"SELECT s.line, d.first_line, {shown} {body}", (), key[0], describe)
+
+    def found(
+        self, select: str, params: Sequence[Any], column: str, describe: Callable[[tuple[Any, ...]], str]
+    ) -> tuple[list[RowError], int]:
+        """The rows a set-based check `select`s (each starting with its line) as problems in
+        `column`: the first `MAX_ERRORS` in line order, and how many there are."""
+        count = int(self.rows(f"SELECT COUNT(*) FROM ({select}) f", params)[0][0])
+        if not count:
+            return [], 0
+        rows = self.rows(f"SELECT * FROM ({select}) f ORDER BY 1 LIMIT %s", [*params, MAX_ERRORS])
+        return [RowError(row[0], column, describe(row)) for row in rows], count
 
     def differs(self, pairs: Sequence[tuple[str, str]]) -> str:
         """SQL true where any pair of expressions differs, a NULL equal only to a NULL."""
@@ -1175,29 +1182,20 @@ def _reported_after_their_events(
     s = stage.name
     c = _columns(Crime, "police_force_area", "crime_reference", "extracted_on")
     p = _columns(ProgressionEvent, "crime", "occurred_on")
-    body = (
-        f"FROM {s} JOIN {_table(Crime)} c ON c.{c['police_force_area']} = %s"
+    return sql.found(
+        f"SELECT {s}.line, {s}.crime_reference, {s}.reported_on, MIN(e.{p['occurred_on']})"
+        f" FROM {s} JOIN {_table(Crime)} c ON c.{c['police_force_area']} = %s"
         f" AND c.{c['crime_reference']} = {s}.crime_reference AND c.{c['extracted_on']} <= %s"
         f" JOIN {_table(ProgressionEvent)} e ON e.{p['crime']} = c.id"
         f" WHERE e.{p['occurred_on']} < {s}.reported_on"
+        f" GROUP BY {s}.line, {s}.crime_reference, {s}.reported_on",
+        [area.pk, extracted_on],
+        "reported_date",
+        lambda row: (
+            f"{row[2]} is after an event Waymark holds for crime {row[1]}, dated {row[3]}: every "
+            "event of a case comes after its report. Check this date, or the events imported before."
+        ),
     )
-    count = int(sql.rows(f"SELECT COUNT(DISTINCT {s}.line) {body}", [area.pk, extracted_on])[0][0])
-    if not count:
-        return [], 0
-    rows = sql.rows(
-        f"SELECT {s}.line, {s}.crime_reference, {s}.reported_on, MIN(e.{p['occurred_on']}) {body}"
-        f" GROUP BY {s}.line, {s}.crime_reference, {s}.reported_on ORDER BY {s}.line LIMIT %s",
-        [area.pk, extracted_on, MAX_ERRORS],
-    )
-    return [
-        RowError(
-            line,
-            "reported_date",
-            f"{reported_on} is after an event Waymark holds for crime {reference}, dated {first}: every "
-            "event of a case comes after its report. Check this date, or the events imported before.",
-        )
-        for line, reference, reported_on, first in rows
-    ], count
 
 
 def _upsert_crimes(
@@ -1447,19 +1445,15 @@ def _load_events(
                 f" WHERE c.{c['police_force_area']} = %s AND c.{c['crime_reference']} = {e}.crime_reference",
                 [area.pk],
             )
-            unknown_count = sql.rows(f"SELECT COUNT(*) FROM {e} WHERE crime_id IS NULL")[0][0]
-            unknown = [
-                RowError(
-                    line,
-                    "crime_reference",
-                    f"No crime with reference '{reference}' has been imported for {area.name}: "
-                    "import the crimes file first.",
-                )
-                for line, reference in sql.rows(
-                    f"SELECT line, crime_reference FROM {e} WHERE crime_id IS NULL ORDER BY line LIMIT %s",
-                    [MAX_ERRORS],
-                )
-            ]
+            unknown, unknown_count = sql.found(
+                f"SELECT line, crime_reference FROM {e} WHERE crime_id IS NULL",
+                (),
+                "crime_reference",
+                lambda row: (
+                    f"No crime with reference '{row[1]}' has been imported for {area.name}: "
+                    "import the crimes file first."
+                ),
+            )
             early, early_count = _events_before_their_report(sql, events)
             duplicates, duplicate_count = sql.duplicates(
                 events,
@@ -1472,7 +1466,7 @@ def _load_events(
             )
             if problems or unknown or early or duplicates:
                 found = sorted(unknown + early + duplicates, key=lambda error: error.line)
-                raise problems.refusal(name, found, int(unknown_count) + early_count + duplicate_count)
+                raise problems.refusal(name, found, unknown_count + early_count + duplicate_count)
             return write(lambda step: _upsert_events(sql, events, area, extracted_on), events.rows)
     finally:
         reader.close()
@@ -1483,26 +1477,17 @@ def _events_before_their_report(sql: _Sql, stage: StagingTable) -> tuple[list[Ro
     report): the first `MAX_ERRORS`, and how many there are."""
     e = stage.name
     c = _columns(Crime, "reported_on")
-    body = (
-        f"FROM {e} JOIN {_table(Crime)} c ON c.id = {e}.crime_id WHERE {e}.occurred_on < c.{c['reported_on']}"
+    return sql.found(
+        f"SELECT {e}.line, {e}.crime_reference, {e}.occurred_on, c.{c['reported_on']}"
+        f" FROM {e} JOIN {_table(Crime)} c ON c.id = {e}.crime_id"
+        f" WHERE {e}.occurred_on < c.{c['reported_on']}",
+        (),
+        "event_date",
+        lambda row: (
+            f"{row[2]} is before crime {row[1]} was reported ({row[3]}): every event of a case comes "
+            "after its report. Check this date, or the crime's reported_date."
+        ),
     )
-    count = int(sql.rows(f"SELECT COUNT(*) {body}")[0][0])
-    if not count:
-        return [], 0
-    rows = sql.rows(
-        f"SELECT {e}.line, {e}.crime_reference, {e}.occurred_on, c.{c['reported_on']} {body}"
-        f" ORDER BY {e}.line LIMIT %s",
-        [MAX_ERRORS],
-    )
-    return [
-        RowError(
-            line,
-            "event_date",
-            f"{occurred_on} is before crime {reference} was reported ({reported_on}): every event "
-            "of a case comes after its report. Check this date, or the crime's reported_date.",
-        )
-        for line, reference, occurred_on, reported_on in rows
-    ], count
 
 
 def _upsert_events(
