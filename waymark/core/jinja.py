@@ -1,4 +1,5 @@
-"""The Jinja2 environment: GOV.UK Frontend macros, Django's static and url helpers."""
+"""The Jinja2 environment: GOV.UK Frontend macros, Django's static and url helpers, and the
+date input's parameters."""
 
 from typing import Any
 
@@ -9,6 +10,8 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+
+from .date_input import date_input, error_anchor
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
@@ -46,6 +49,8 @@ def environment(**options: Any) -> jinja2.Environment:
             "url": url,
             "get_messages": get_messages,
             "service_name": settings.WAYMARK_SERVICE_NAME,
+            "date_input": date_input,
+            "error_anchor": error_anchor,
         }
     )
     env.filters.update({"datetime": format_datetime, "date": format_date})

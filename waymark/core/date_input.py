@@ -1,0 +1,206 @@
+"""A date asked for as GOV.UK asks for one: day, month and year in three boxes.
+
+The GOV.UK Design System's date input (https://design-system.service.gov.uk/components/date-input/)
+is the pattern for a date a person knows or has in front of them: a date of birth, the date on a
+letter, the date an extract was taken. This module is its Django side: a form field that reads
+the three boxes (`<name>-day`, `<name>-month`, `<name>-year`) and gives the errors the Design
+System words ("… must include a month", "… must be a real date", "Year must include 4 numbers"),
+and `date_input`, which turns a bound field into the parameters of the `govukDateInput` macro
+with only the boxes in error marked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.boundfield import BoundField
+from django.utils import timezone
+
+PARTS = ("day", "month", "year")
+
+# The Design System asks services to accept a month's name or its abbreviation as well as its
+# number ("Sept" as well as "9").
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+
+
+def _named(label: str) -> str:
+    """The label as the messages name the date: GOV.UK marks an optional question "(optional)",
+    which a message need not repeat."""
+    return label.removesuffix(" (optional)")
+
+
+def _sentence(label: str) -> str:
+    """The label as it reads inside a sentence: "Date of birth" → "date of birth", but
+    "MARAC meeting date" kept as it is."""
+    if len(label) > 1 and label[1].isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
+def _listed(parts: Sequence[str]) -> str:
+    return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+
+
+class DatePartsWidget(forms.Widget):
+    """The three boxes of a GOV.UK date input. Rendered by the `field` macro in
+    templates/includes/forms.html (with `date_input`), not by Django."""
+
+    def __init__(self, autocomplete: str = "", attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        # "bday" for a date of birth: the boxes take "bday-day", "bday-month", "bday-year".
+        # "off" on a page a victim uses, where the browser should remember nothing typed.
+        self.autocomplete = autocomplete
+
+    def value_from_datadict(self, data: Mapping[str, Any], files: Any, name: str) -> list[str]:
+        return [str(data.get(f"{name}-{part}", "")) for part in PARTS]
+
+    def value_omitted_from_data(self, data: Mapping[str, Any], files: Any, name: str) -> bool:
+        return all(f"{name}-{part}" not in data for part in PARTS)
+
+
+class DateInputField(forms.Field):
+    """A date typed into a GOV.UK date input, its messages naming the field as its label does.
+
+    `not_after_today` refuses a date in the future ("… must be today or in the past"), for a
+    date something already happened. `example` is the date the hint shows, as the Design System
+    writes it ("For example, 27 3 2007").
+    """
+
+    widget = DatePartsWidget
+
+    def __init__(
+        self,
+        *,
+        label: str,
+        required: bool = True,
+        help_text: str = "",
+        example: date | None = None,
+        not_after_today: bool = False,
+        autocomplete: str = "",
+        **kwargs: Any,
+    ) -> None:
+        example = example or date(2025, 4, 1)
+        hint = f"For example, {example.day} {example.month} {example.year}."
+        kwargs.setdefault("widget", DatePartsWidget(autocomplete=autocomplete))
+        super().__init__(
+            label=label,
+            required=required,
+            help_text=f"{help_text} {hint}".strip(),
+            error_messages={"required": f"Enter the {_sentence(_named(label))}"},
+            **kwargs,
+        )
+        self.not_after_today = not_after_today
+
+    def prepare_value(self, value: Any) -> list[str]:
+        """The three boxes' text: what was typed, or the day, month and year of a date."""
+        if isinstance(value, date):
+            return [str(value.day), str(value.month), str(value.year)]
+        if isinstance(value, list | tuple) and len(value) == len(PARTS):
+            return [str(part) for part in value]
+        return ["", "", ""]
+
+    def to_python(self, value: Any) -> date | None:
+        if isinstance(value, date):
+            return value
+        day, month, year = (part.strip() for part in self.prepare_value(value))
+        typed = dict(zip(PARTS, (day, month, year), strict=True))
+        if not any(typed.values()):
+            return None
+        name = _named(str(self.label or "The date"))
+        missing = [part for part in PARTS if not typed[part]]
+        if missing:
+            raise ValidationError(
+                f"{name} must include a {_listed(missing)}", code="incomplete", params={"parts": missing}
+            )
+        if year.isdigit() and len(year) != 4:
+            raise ValidationError("Year must include 4 numbers", code="year", params={"parts": ["year"]})
+        numbers = (day, _MONTHS.get(month.lower().rstrip("."), month), year)
+        try:
+            return date(*(int(number) for number in reversed(numbers)))
+        except (TypeError, ValueError):
+            raise ValidationError(
+                f"{name} must be a real date", code="invalid", params={"parts": []}
+            ) from None
+
+    def validate(self, value: date | None) -> None:
+        super().validate(value)
+        if self.not_after_today and value is not None and value > timezone.localdate():
+            raise ValidationError(f"{_named(str(self.label))} must be today or in the past", code="future")
+
+
+def parts_in_error(bound: BoundField) -> list[str]:
+    """The boxes to mark: those a message names (a missing month, a short year), else all three."""
+    if not bound.errors:
+        return []
+    named: list[str] = []
+    for error in bound.form.errors.as_data().get(bound.name, []):
+        params = error.params or {}
+        named += [part for part in params.get("parts", []) if part not in named]
+    return [part for part in PARTS if part in named] or list(PARTS)
+
+
+def _autocomplete(given: str, part: str) -> str | None:
+    """A box's autocomplete: "bday" gives "bday-day" and so on; "off" stays "off"."""
+    if not given or given == "off":
+        return given or None
+    return f"{given}-{part}"
+
+
+def date_input(bound: BoundField) -> dict[str, Any]:
+    """The `govukDateInput` parameters for a bound `DateInputField`: its legend, hint, error,
+    and the boxes with what was typed in them."""
+    widget = bound.field.widget
+    assert isinstance(widget, DatePartsWidget)
+    values = bound.value() or ["", "", ""]
+    wrong = parts_in_error(bound)
+    items = []
+    for part, value in zip(PARTS, values, strict=True):
+        width = "govuk-input--width-4" if part == "year" else "govuk-input--width-2"
+        items.append(
+            {
+                "name": part,
+                "label": part.capitalize(),
+                "value": value,
+                "classes": f"{width} govuk-input--error" if part in wrong else width,
+                "autocomplete": _autocomplete(widget.autocomplete, part),
+            }
+        )
+    return {
+        "id": bound.auto_id,
+        "namePrefix": bound.html_name,
+        "fieldset": {"legend": {"text": bound.label}},
+        "hint": {"text": bound.help_text} if bound.help_text else None,
+        "errorMessage": {"text": " ".join(str(error) for error in bound.errors)} if bound.errors else None,
+        "items": items,
+    }
+
+
+def error_anchor(bound: BoundField) -> str:
+    """Where the error summary's link for a field goes: a date input's first box in error."""
+    if isinstance(bound.field.widget, DatePartsWidget):
+        return f"#{bound.auto_id}-{(parts_in_error(bound) or ['day'])[0]}"
+    return f"#{bound.auto_id}"

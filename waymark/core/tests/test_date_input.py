@@ -1,0 +1,153 @@
+"""The GOV.UK date input: what it accepts, the Design System's error messages, and the boxes it
+marks and links to when something is wrong."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from html.parser import HTMLParser
+
+import pytest
+from django import forms
+from django.template import engines
+from django.utils import timezone
+
+from waymark.core.date_input import DateInputField
+from waymark.core.testing.forms import date_parts
+
+
+class MeetingForm(forms.Form):
+    held_on = DateInputField(label="Date of the meeting", example=date(2007, 3, 27))
+    marac_on = DateInputField(label="MARAC meeting date (optional)", required=False)
+
+
+class BirthForm(forms.Form):
+    born_on = DateInputField(label="Date of birth", not_after_today=True, autocomplete="bday")
+
+
+def posted(**boxes: str) -> dict[str, str]:
+    """The form's data: the meeting's three boxes as given (day, month, year), the MARAC date empty."""
+    return {f"held_on-{part}": value for part, value in boxes.items()} | date_parts("marac_on", "")
+
+
+ALL = ["day", "month", "year"]
+
+
+class _Inputs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: dict[str, dict[str, str]] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "input":
+            named = {key: value or "" for key, value in attrs}
+            self.found[named["name"]] = named
+
+
+def boxes_of(page: str, name: str) -> dict[str, dict[str, str]]:
+    """The date input's three `<input>`s by part, with their attributes."""
+    parser = _Inputs()
+    parser.feed(page)
+    return {part: parser.found[f"{name}-{part}"] for part in ALL}
+
+
+def render(form: forms.Form, *names: str) -> str:
+    template = engines["jinja2"].from_string(
+        '{% from "includes/forms.html" import error_summary, field %}'
+        "{{ error_summary(form) }}{% for name in names %}{{ field(form[name]) }}{% endfor %}"
+    )
+    return str(template.render({"form": form, "names": names}))
+
+
+@pytest.mark.parametrize(
+    ("day", "month", "year", "expected"),
+    [
+        ("27", "3", "2007", date(2007, 3, 27)),
+        (" 07 ", "03", "2007", date(2007, 3, 7)),
+        ("1", "Sept", "2024", date(2024, 9, 1)),
+        ("1", "sep.", "2024", date(2024, 9, 1)),
+        ("1", "APRIL", "2025", date(2025, 4, 1)),
+        ("29", "2", "2024", date(2024, 2, 29)),
+    ],
+)
+def test_a_real_date_is_read_from_its_three_boxes(day: str, month: str, year: str, expected: date) -> None:
+    form = MeetingForm(posted(day=day, month=month, year=year))
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data == {"held_on": expected, "marac_on": None}
+
+
+@pytest.mark.parametrize(
+    ("boxes", "message", "marked"),
+    [
+        ({"day": "", "month": "", "year": ""}, "Enter the date of the meeting", ["day", "month", "year"]),
+        ({"day": "27", "month": "", "year": "2007"}, "Date of the meeting must include a month", ["month"]),
+        (
+            {"day": "", "month": "", "year": "2007"},
+            "Date of the meeting must include a day and month",
+            ["day", "month"],
+        ),
+        ({"day": "27", "month": "3", "year": "07"}, "Year must include 4 numbers", ["year"]),
+        ({"day": "29", "month": "2", "year": "2025"}, "Date of the meeting must be a real date", ALL),
+        ({"day": "27", "month": "13", "year": "2007"}, "Date of the meeting must be a real date", ALL),
+        ({"day": "x", "month": "3", "year": "2007"}, "Date of the meeting must be a real date", ALL),
+        ({"day": "27", "month": "Smarch", "year": "2007"}, "Date of the meeting must be a real date", ALL),
+        ({"day": "0", "month": "3", "year": "2007"}, "Date of the meeting must be a real date", ALL),
+    ],
+)
+def test_a_wrong_date_gets_the_design_systems_message_and_only_its_wrong_boxes_are_marked(
+    boxes: dict[str, str], message: str, marked: list[str]
+) -> None:
+    form = MeetingForm(posted(**boxes))
+    assert not form.is_valid()
+    assert form.errors == {"held_on": [message]}
+    page = render(form, "held_on")
+    inputs = boxes_of(page, "held_on")
+    assert [part for part, box in inputs.items() if "govuk-input--error" in box["class"].split()] == marked
+    # What was typed is kept, for the person to correct.
+    assert {part: box["value"] for part, box in inputs.items()} == boxes
+    # The error summary links to the first box to put right, and the message sits in the fieldset.
+    assert f'<a href="#id_held_on-{marked[0]}">{message}</a>' in page
+    assert 'aria-describedby="id_held_on-hint id_held_on-error"' in page
+
+
+def test_an_optional_date_may_be_left_empty_but_not_half_filled() -> None:
+    form = MeetingForm(posted(day="27", month="3", year="2007"))
+    assert form.is_valid()
+    assert form.cleaned_data["marac_on"] is None
+    form = MeetingForm(posted(day="27", month="3", year="2007") | {"marac_on-day": "4"})
+    assert form.errors == {"marac_on": ["MARAC meeting date must include a month and year"]}
+
+
+def test_a_date_that_has_to_have_happened_may_be_today_but_not_tomorrow() -> None:
+    today = timezone.localdate()
+    assert BirthForm(date_parts("born_on", today)).is_valid()
+    form = BirthForm(date_parts("born_on", today + timedelta(days=1)))
+    assert form.errors == {"born_on": ["Date of birth must be today or in the past"]}
+
+
+def test_the_input_is_a_fieldset_with_its_hint_and_the_boxes_a_browser_can_fill() -> None:
+    page = render(BirthForm(), "born_on")
+    assert '<fieldset class="govuk-fieldset" role="group" aria-describedby="id_born_on-hint">' in page
+    legend = re.search(r"<legend[^>]*>(.*?)</legend>", page, re.S)
+    assert legend is not None
+    assert legend.group(1).strip() == "Date of birth"
+    assert "For example, 1 4 2025." in page
+    for part, box in boxes_of(page, "born_on").items():
+        assert box["id"] == f"id_born_on-{part}"
+        assert box["autocomplete"] == f"bday-{part}"
+        assert f'<label class="govuk-label govuk-date-input__label" for="id_born_on-{part}">' in page
+
+
+def test_a_page_a_victim_uses_can_turn_autocomplete_off_in_every_box() -> None:
+    class SafeForm(forms.Form):
+        born_on = DateInputField(label="Date of birth", autocomplete="off")
+
+    boxes = boxes_of(render(SafeForm(), "born_on"), "born_on")
+    assert {part: box["autocomplete"] for part, box in boxes.items()} == dict.fromkeys(ALL, "off")
+
+
+def test_a_date_already_held_is_shown_in_its_boxes() -> None:
+    page = render(MeetingForm(initial={"held_on": date(2007, 3, 27)}), "held_on")
+    values = {part: box["value"] for part, box in boxes_of(page, "held_on").items()}
+    assert values == {"day": "27", "month": "3", "year": "2007"}
+    assert "For example, 27 3 2007." in page
