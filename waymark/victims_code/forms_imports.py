@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
-from django.utils import timezone
+
+from waymark.core.date_input import DateInputField
 
 
 class _CsvUploadForm(forms.Form):
@@ -26,23 +25,12 @@ class _CsvUploadForm(forms.Form):
 class CodeDutiesUploadForm(_CsvUploadForm):
     """A Code duties file (docs/formats/code-duties.md) and its extraction date."""
 
-    extracted_on = forms.DateField(
+    extracted_on = DateInputField(
         label="Date the force extracted the data",
-        input_formats=["%Y-%m-%d"],
-        help_text="It is not in the file. For example, 2025-04-01.",
-        error_messages={
-            "required": "Enter the date the force extracted the data.",
-            "invalid": "Enter the extraction date as YYYY-MM-DD, for example 2025-04-01.",
-        },
+        help_text="It is not in the file.",
+        not_after_today=True,
     )
     field_order = ["extracted_on", "file"]
-
-    def clean_extracted_on(self) -> date:
-        """An extract cannot have been taken in the future."""
-        extracted_on: date = self.cleaned_data["extracted_on"]
-        if extracted_on > timezone.localdate():
-            raise forms.ValidationError("The extraction date must be today or in the past.")
-        return extracted_on
 
 
 class AggregateReturnUploadForm(_CsvUploadForm):

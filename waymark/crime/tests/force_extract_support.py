@@ -16,6 +16,7 @@ from django.db import connection
 from django.db import connections as django_connections
 
 from waymark.core.models import PoliceForceArea
+from waymark.core.testing.forms import date_parts
 from waymark.crime.force_extract import CRIME_COLUMNS, EVENT_COLUMNS, IMPORT_LOCK
 from waymark.crime.models import (
     Crime,
@@ -183,6 +184,6 @@ def upload_form(path: Path, kind: str = "crimes", extracted_on: str = "2025-04-0
     """The upload page's form, filled in as a person does, with the file at `path`."""
     return {
         "kind": kind,
-        "extracted_on": extracted_on,
+        **date_parts("extracted_on", extracted_on),
         "file": SimpleUploadedFile(path.name, path.read_bytes(), content_type="text/csv"),
     }

@@ -18,6 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from waymark.accounts.roles import Role
 from waymark.core.navigation import nav_items_for
 from waymark.core.testing.factories import make_member
+from waymark.core.testing.forms import date_parts
 from waymark.core.testing.matrix import permission_matrix
 from waymark.core.testing.world import World
 from waymark.crime import force_extract
@@ -99,9 +100,19 @@ def test_the_nav_shows_crime_data_imports_to_the_analyst_only(world: World) -> N
     ("change", "field", "message"),
     [
         ({"kind": ""}, "kind", "Choose whether the file holds crimes or case-progression events."),
-        ({"extracted_on": ""}, "extracted_on", "Enter the date the force extracted the data."),
-        ({"extracted_on": "1/4/2025"}, "extracted_on", "Enter the extraction date as YYYY-MM-DD"),
-        ({"extracted_on": "2999-01-01"}, "extracted_on", "The extraction date must be today or in the past."),
+        (date_parts("extracted_on", ""), "extracted_on-day", "Enter the date the force extracted the data"),
+        (
+            {"extracted_on-month": ""},
+            "extracted_on-month",
+            "Date the force extracted the data must include a month",
+        ),
+        ({"extracted_on-day": "31", "extracted_on-month": "4"}, "extracted_on-day", "must be a real date"),
+        ({"extracted_on-year": "25"}, "extracted_on-year", "Year must include 4 numbers"),
+        (
+            date_parts("extracted_on", "2999-01-01"),
+            "extracted_on-day",
+            "Date the force extracted the data must be today or in the past",
+        ),
         ({"file": None}, "file", "Choose the CSV file to upload."),
         (
             {"file": SimpleUploadedFile("extract.xlsx", b"x")},
