@@ -2,6 +2,8 @@
 every page listed there, plus the first record of each list: every page renders and passes axe
 (WCAG 2.2 AA) with the demo data loaded."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -140,6 +142,41 @@ def test_crime_upload_pages_pass_axe_and_say_what_is_missing(page, live_server, 
         expect(page.locator(".govuk-error-summary")).to_be_visible()
         axe.check(page)
     expect(page.locator(".govuk-error-summary")).to_contain_text("Choose the police.uk file to upload.")
+    assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
+
+
+def test_the_extraction_date_is_typed_in_a_govuk_date_input(page, live_server, axe, console_errors):
+    """The extraction date is three boxes: a date that is not real is refused with the Design
+    System's message, the summary's link takes the person to the day box, and a month typed as a
+    word is accepted."""
+    from django_tasks_db.models import DBTaskResult
+
+    from waymark.crime.tests.force_extract_support import SAMPLE_CRIMES
+
+    call_command("demo", quiet=True)
+    sign_in_demo(page, live_server.url, "opcc.analyst@demo.waymark.test")
+    page.goto(f"{live_server.url}/crime/imports/upload/")
+    date = page.get_by_role("group", name="Date the force extracted the data")
+    date.get_by_label("Day").fill("31")
+    date.get_by_label("Month").fill("4")
+    date.get_by_label("Year").fill("2025")
+    page.get_by_label("Crimes").check()
+    page.get_by_label("CSV file").set_input_files(SAMPLE_CRIMES)
+    page.get_by_role("button", name="Upload and import").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Date the force extracted the data must be a real date")
+    axe.check(page)
+    date = page.get_by_role("group", name="Date the force extracted the data")
+    expect(date.get_by_label("Day")).to_have_value("31")  # kept, to be corrected
+    summary.get_by_role("link").click()
+    expect(date.get_by_label("Day")).to_be_focused()
+    date.get_by_label("Day").fill("1")
+    date.get_by_label("Month").fill("April")
+    page.get_by_label("CSV file").set_input_files(SAMPLE_CRIMES)
+    page.get_by_role("button", name="Upload and import").click()
+    expect(page).to_have_url(re.compile(r"/jobs/"))
+    queued = DBTaskResult.objects.get(task_path="waymark.crime.tasks.force_extract_import")
+    assert queued.args_kwargs["kwargs"]["extracted_on"] == "2025-04-01"
     assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
 
 
