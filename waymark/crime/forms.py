@@ -1,4 +1,5 @@
-"""Forms of the crime pages: uploading a file of the force's extract, or police.uk data."""
+"""Forms of the crime pages: uploading a file of the force's extract or police.uk data, and
+correcting a file's extraction date."""
 
 from __future__ import annotations
 
@@ -38,6 +39,12 @@ class ForceExtractUploadForm(forms.Form):
         if not (upload.name or "").lower().endswith(".csv"):
             raise forms.ValidationError("The file must be a CSV file (its name ending .csv).")
         return upload
+
+
+class ExtractionDateForm(forms.Form):
+    """The corrected extraction date of a file of the force's extract."""
+
+    extracted_on = DateInputField(label="Date the force extracted the data", not_after_today=True)
 
 
 class PoliceUkUploadForm(forms.Form):

@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern] = [
     path("rasso/download/<slug:table>.csv", dashboards.rasso_download, name="rasso_download"),
     path("imports/", views.imports, name="imports"),
     path("imports/upload/", views.upload, name="upload"),
+    path("imports/<uuid:public_id>/extraction-date/", views.redate, name="redate"),
     path("imports/jobs/<uuid:public_id>/problems/", views.import_problems, name="import_problems"),
     path("imports/police-uk/upload/", views.upload_police_uk, name="upload_police_uk"),
     path(

@@ -1,6 +1,6 @@
 """Crime data pages. Uploading the force's extract and police.uk data: the list of imports, the
-upload forms, and the problems of a refused file. No page here shows a crime: imports are
-described by their counts."""
+upload forms, the problems of a refused file, and correcting a file's extraction date. No page
+here shows a crime: imports are described by their counts."""
 
 from __future__ import annotations
 
@@ -9,19 +9,28 @@ from uuid import UUID
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods
 
-from waymark.core.forms import add_service_errors
+from waymark.core.forms import add_service_errors, form_flow
 from waymark.core.http import AuthenticatedHttpRequest
 from waymark.jobs.models import JobProgress
 from waymark.jobs.uploads import RefusedFile
 
-from .forms import ForceExtractUploadForm, PoliceUkUploadForm
+from .forms import ExtractionDateForm, ForceExtractUploadForm, PoliceUkUploadForm
 from .models import ForceExtractImport, PoliceUkFile
 from .police_uk_selectors import police_uk_force_names
-from .services import POLICE_UK_UPLOADS, UPLOADS, force_extract_upload, police_uk_upload
+from .services import (
+    POLICE_UK_UPLOADS,
+    REDATABLE_KINDS,
+    UPLOADS,
+    force_extract_redate,
+    force_extract_upload,
+    police_uk_upload,
+    redatable_extracts,
+)
 
 # Older imports and jobs are of no use to anyone checking what was loaded last.
 RECENT = 50
@@ -50,6 +59,7 @@ def imports(request: AuthenticatedHttpRequest) -> HttpResponse:
             # A file's force by its area's name where Waymark knows the force's police.uk id.
             "police_uk_force_names": police_uk_force_names(),
             "extract_jobs": extract_jobs,
+            "redatable": {extract.pk for extract in redatable_extracts()},
             "police_uk_jobs": police_uk_jobs,
         },
     )
@@ -127,4 +137,32 @@ def _problems(request: AuthenticatedHttpRequest, refused: tuple[JobProgress, Ref
             "caption": "Crime data imports",
             "back_url": reverse("crime:imports"),
         },
+    )
+
+
+@login_required
+@import_crime_data
+@require_http_methods(["GET", "POST"])
+def redate(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
+    """Correct the extraction date given with a crimes or events file (`force_extract_redate`)."""
+    extract = get_object_or_404(ForceExtractImport, public_id=public_id, kind__in=REDATABLE_KINDS)
+    form = ExtractionDateForm(request.POST or None, initial={"extracted_on": extract.extracted_on})
+    return form_flow(
+        request,
+        form=form,
+        save=lambda data: force_extract_redate(
+            extract=extract, extracted_on=data["extracted_on"], by=request.user
+        ),
+        success=lambda redated: redated.message(),
+        then=lambda redated: reverse("crime:imports"),
+        title="Correct the extraction date",
+        caption=f"{extract.get_kind_display()} file {extract.file_name}",
+        intro=[
+            f"The date given when the file was imported: {date_format(extract.extracted_on, 'j F Y')}. It is"
+            " shown beside every figure from the file, and the crimes the file wrote carry it.",
+            "Only the last crimes or events file imported can be corrected, and not to a date before"
+            " another file of its kind or before any date the file holds.",
+        ],
+        submit="Correct the date",
+        back_url=reverse("crime:imports"),
     )

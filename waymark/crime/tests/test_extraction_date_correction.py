@@ -1,0 +1,257 @@
+"""Correcting the extraction date given with a file of the force's extract: what it re-dates,
+when it is refused (changing nothing), the page, and who may use it."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
+
+from waymark.audit.models import AccessLog
+from waymark.core.models import PoliceForceArea
+from waymark.core.testing.forms import date_parts
+from waymark.core.testing.matrix import permission_matrix
+from waymark.core.testing.world import World
+from waymark.crime.force_extract import import_crimes, import_events
+from waymark.crime.metrics import CrimeFilters, vawg_volumes
+from waymark.crime.models import Crime, CrimeOutcomeChange, ForceExtractImport
+from waymark.crime.services import force_extract_redate, redatable_extracts
+
+from .force_extract_support import crime_row, event_row, snapshot, write_csv, write_events
+
+MARCH = date(2025, 3, 1)
+TYPED = date(2025, 4, 10)  # the date given by mistake
+RIGHT = date(2025, 4, 7)  # the date the force took the extract
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def area() -> PoliceForceArea:
+    return PoliceForceArea.objects.get(code="E23000014")
+
+
+@pytest.fixture
+def two_files(tmp_path: Path, area: PoliceForceArea) -> tuple[ForceExtractImport, ForceExtractImport]:
+    """March's file (T-1, T-2), then April's, given the date 10 April instead of 7 April: T-1 as it
+    was, T-2 now charged (outcome 1 on 5 April), and T-3 new."""
+    march = write_csv(tmp_path / "march.csv", [crime_row("T-1"), crime_row("T-2")])
+    import_crimes(march, police_force_area=area, extracted_on=MARCH)
+    april = write_csv(
+        tmp_path / "april.csv",
+        [
+            crime_row("T-1"),
+            crime_row("T-2", outcome_type="1", outcome_date="2025-04-05"),
+            crime_row("T-3", reported_date="2025-04-02", recorded_date="2025-04-03"),
+        ],
+    )
+    import_crimes(april, police_force_area=area, extracted_on=TYPED)
+    first, last = ForceExtractImport.objects.order_by("created_at", "pk")
+    return first, last
+
+
+def test_the_last_files_date_and_the_rows_it_wrote_are_corrected(
+    world: World, two_files: tuple[ForceExtractImport, ForceExtractImport]
+) -> None:
+    """T-2 (changed) and T-3 (new) were written by April's file and take its corrected date; T-1,
+    unchanged, keeps March's. T-2's new outcome was first reported by April's file."""
+    analyst = world.member("opcc_analyst")
+    march, april = two_files
+    redated = force_extract_redate(extract=april, extracted_on=RIGHT, by=analyst)
+    assert (redated.was, redated.crimes, redated.outcome_changes) == (TYPED, 2, 1)
+    assert redated.message() == (
+        "The extraction date of april.csv is now 7 April 2025 (it was 10 April 2025)."
+        " 2 crimes and 1 outcome it wrote carry the new date."
+    )
+    april.refresh_from_db()
+    march.refresh_from_db()
+    assert (march.extracted_on, april.extracted_on) == (MARCH, RIGHT)
+    assert dict(Crime.objects.values_list("crime_reference", "extracted_on")) == {
+        "T-1": MARCH,
+        "T-2": RIGHT,
+        "T-3": RIGHT,
+    }
+    assert list(CrimeOutcomeChange.objects.values_list("outcome_type", "first_extracted_on")) == [(1, RIGHT)]
+    # The figures are as at the corrected date.
+    volumes = vawg_volumes(user=analyst, filters=CrimeFilters.for_financial_year("2024/25"))
+    assert volumes.extracted_on == RIGHT
+    entry = AccessLog.objects.get(action=AccessLog.Action.CHANGE, actor=analyst)
+    assert entry.detail == (
+        "Corrected the extraction date of crimes file april.csv from 2025-04-10 to 2025-04-07:"
+        " 2 crimes and 1 outcomes re-dated."
+    )
+
+
+@pytest.mark.parametrize(
+    ("corrected", "message"),
+    [
+        (
+            date(2025, 4, 4),
+            "The file holds a date after 4 April 2025 (the latest is 5 April 2025): an extract cannot"
+            " hold what happened after it was taken.",
+        ),
+        (
+            date(2025, 2, 28),
+            "The date must not be before 1 March 2025, the extraction date of march.csv, imported"
+            " before it: a crimes file's rows are merged in date order.",
+        ),
+        (TYPED, "The file's extraction date is 10 April 2025 already."),
+    ],
+)
+def test_a_date_that_cannot_be_right_is_refused_and_nothing_changes(
+    world: World, two_files: tuple[ForceExtractImport, ForceExtractImport], corrected: date, message: str
+) -> None:
+    before = snapshot()
+    with pytest.raises(ValidationError) as refused:
+        force_extract_redate(extract=two_files[1], extracted_on=corrected, by=world.member("opcc_analyst"))
+    assert refused.value.message_dict == {"extracted_on": [message]}
+    assert snapshot() == before
+    assert not AccessLog.objects.filter(action=AccessLog.Action.CHANGE).exists()
+
+
+def test_only_the_last_file_of_its_kind_can_be_corrected(
+    world: World, two_files: tuple[ForceExtractImport, ForceExtractImport]
+) -> None:
+    """March's rows were merged before April's were: re-dating March's file now would not be the
+    same as having imported it with that date."""
+    march, april = two_files
+    assert redatable_extracts() == [april]
+    before = snapshot()
+    with pytest.raises(ValidationError) as refused:
+        force_extract_redate(extract=march, extracted_on=date(2025, 3, 2), by=world.member("opcc_analyst"))
+    assert refused.value.message_dict["extracted_on"][0].startswith(
+        "april.csv was imported after it and was checked against its date: only the last crimes file"
+    )
+    assert snapshot() == before
+
+
+def test_a_last_file_dated_before_an_earlier_one_cannot_be_corrected(
+    world: World, tmp_path: Path, area: PoliceForceArea
+) -> None:
+    """A file imported after a later-dated one had its rows kept back by the newer extract's: its
+    crimes cannot be told from the newer file's by their date."""
+    import_crimes(
+        write_csv(tmp_path / "may.csv", [crime_row("T-1")]), police_force_area=area, extracted_on=RIGHT
+    )
+    import_crimes(
+        write_csv(tmp_path / "old.csv", [crime_row("T-2")]), police_force_area=area, extracted_on=MARCH
+    )
+    old = ForceExtractImport.objects.get(file_name="old.csv")
+    assert redatable_extracts() == []
+    with pytest.raises(ValidationError) as refused:
+        force_extract_redate(extract=old, extracted_on=date(2025, 3, 2), by=world.member("opcc_analyst"))
+    assert refused.value.message_dict == {
+        "extracted_on": [
+            "may.csv has the extraction date 7 April 2025, not before this file's: Waymark cannot tell"
+            " which crimes rows each file wrote."
+        ]
+    }
+
+
+def test_an_events_files_date_is_corrected_but_not_to_before_an_event_it_holds(
+    world: World,
+    two_files: tuple[ForceExtractImport, ForceExtractImport],
+    tmp_path: Path,
+    area: PoliceForceArea,
+) -> None:
+    analyst = world.member("opcc_analyst")
+    events = write_events(tmp_path / "events.csv", [event_row("T-2", "charged", "2025-04-05")])
+    import_events(events, police_force_area=area, extracted_on=TYPED)
+    events_file = ForceExtractImport.objects.get(kind=ForceExtractImport.Kind.EVENTS)
+    assert set(redatable_extracts()) == {two_files[1], events_file}
+    before = snapshot()
+    with pytest.raises(ValidationError) as refused:
+        force_extract_redate(extract=events_file, extracted_on=date(2025, 4, 4), by=analyst)
+    assert "the latest is 5 April 2025" in refused.value.message_dict["extracted_on"][0]
+    assert snapshot() == before
+    redated = force_extract_redate(extract=events_file, extracted_on=RIGHT, by=analyst)
+    assert (
+        redated.message() == "The extraction date of events.csv is now 7 April 2025 (it was 10 April 2025)."
+    )
+    events_file.refresh_from_db()
+    assert events_file.extracted_on == RIGHT
+    # The crimes file is another kind: its date and its crimes' are as they were.
+    assert set(Crime.objects.values_list("extracted_on", flat=True)) == {MARCH, TYPED}
+
+
+# --- the page ---------------------------------------------------------------------------------------
+
+
+def redate_url(extract: ForceExtractImport) -> str:
+    return reverse("crime:redate", kwargs={"public_id": extract.public_id})
+
+
+@permission_matrix({"opcc_admin": 200, "opcc_analyst": 200, "anonymous": 302}, default=403)
+def test_who_may_correct_an_extraction_date(
+    client: Client,
+    login_as: Callable[[str], Any],
+    role: str,
+    expected: int,
+    two_files: tuple[ForceExtractImport, ForceExtractImport],
+) -> None:
+    login_as(role)
+    april = two_files[1]
+    assert client.get(redate_url(april)).status_code == expected
+    response = client.post(redate_url(april), date_parts("extracted_on", RIGHT))
+    assert response.status_code == (302 if expected == 200 else expected)
+    april.refresh_from_db()
+    assert april.extracted_on == (RIGHT if expected == 200 else TYPED)
+
+
+def test_the_imports_page_offers_the_correction_and_the_page_makes_it(
+    client: Client, world: World, two_files: tuple[ForceExtractImport, ForceExtractImport]
+) -> None:
+    client.force_login(world.member("opcc_analyst"))
+    march, april = two_files
+    imports = client.get(reverse("crime:imports")).content.decode()
+    assert redate_url(april) in imports
+    assert redate_url(march) not in imports
+    assert "the extraction date of april.csv" in imports  # the link's full name, for screen readers
+    page = client.get(redate_url(april)).content.decode()
+    assert "The date given when the file was imported: 10 April 2025." in page
+    for part, value in date_parts("extracted_on", TYPED).items():
+        assert f'name="{part}" type="text" value="{value}"' in page  # the date as it is, to correct
+
+    response = client.post(redate_url(april), date_parts("extracted_on", RIGHT), follow=True)
+    assert response.redirect_chain == [(reverse("crime:imports"), 302)]
+    assert "The extraction date of april.csv is now 7 April 2025 (it was 10 April 2025)." in html.unescape(
+        response.content.decode()
+    )
+    assert "7 April 2025" in response.content.decode()
+
+
+def test_the_page_shows_why_a_date_is_refused_against_the_date(
+    client: Client, world: World, two_files: tuple[ForceExtractImport, ForceExtractImport]
+) -> None:
+    client.force_login(world.member("opcc_analyst"))
+    april = two_files[1]
+    before = snapshot()
+    response = client.post(redate_url(april), date_parts("extracted_on", "2025-04-04"))
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert '<a href="#id_extracted_on-day">The file holds a date after 4 April 2025' in page
+    response = client.post(redate_url(april), {"extracted_on-day": "31", "extracted_on-month": "4"})
+    assert "Date the force extracted the data must include a year" in html.unescape(response.content.decode())
+    assert snapshot() == before
+
+
+def test_a_file_that_is_not_crimes_or_events_has_no_correction_page(
+    client: Client, world: World, area: PoliceForceArea
+) -> None:
+    duties = ForceExtractImport.objects.create(
+        police_force_area=area,
+        kind=ForceExtractImport.Kind.CODE_DUTIES,
+        file_name="duties.csv",
+        sha256="0" * 64,
+        extracted_on=MARCH,
+    )
+    client.force_login(world.member("opcc_analyst"))
+    assert client.get(redate_url(duties)).status_code == 404
+    assert client.post(redate_url(duties), date_parts("extracted_on", RIGHT)).status_code == 404
