@@ -189,15 +189,23 @@ class ExtractImportResult:
     kept_newer: int
     extract_id: int
     already_imported: bool = False
+    # For a file imported before: the extraction date given this time, which is not used.
+    date_given: date | None = None
 
     def summary(self) -> str:
         """One line for a terminal or a job's page."""
         what = "crime" if self.kind == ForceExtractImport.Kind.CRIMES else "event"
         if self.already_imported:
-            return (
+            text = (
                 f"{self.file_name} was imported before (extract of {self.extracted_on:%Y-%m-%d}, "
                 f"{self.rows:,} {what} rows): nothing changed."
             )
+            if self.date_given is not None and self.date_given != self.extracted_on:
+                text += (
+                    f" The extraction date given now, {self.date_given:%Y-%m-%d}, was not used: a file's"
+                    " date is corrected on the Crime data imports page."
+                )
+            return text
         text = (
             f"{self.file_name}: {self.rows:,} {what} rows from the extract of {self.extracted_on:%Y-%m-%d}: "
             f"{self.created:,} new, {self.updated:,} changed, {self.unchanged:,} unchanged"
@@ -876,7 +884,7 @@ def _import(
     )
     earlier = same_file.first()
     if earlier is not None:
-        return _already_imported(earlier, name)
+        return _already_imported(earlier, name, extracted_on)
     bar = _Bar(progress or _no_progress, path.stat().st_size, WRITE_SHARE[kind])
     written: list[ForceExtractImport] = []
 
@@ -926,7 +934,7 @@ def _import(
     try:
         counts = loader(path, name, police_force_area, extracted_on, bar.checking, write)
     except _AlreadyImportedError as already:
-        return _already_imported(already.extract, name)
+        return _already_imported(already.extract, name, extracted_on)
     return ExtractImportResult(
         kind=kind,
         file_name=name,
@@ -964,8 +972,9 @@ class _AlreadyImportedError(Exception):
         self.extract = extract
 
 
-def _already_imported(earlier: ForceExtractImport, name: str) -> ExtractImportResult:
-    """The result for a file imported before: nothing done, the first import's counts."""
+def _already_imported(earlier: ForceExtractImport, name: str, date_given: date) -> ExtractImportResult:
+    """The result for a file imported before: nothing done, the first import's counts and date
+    (and the date given this time, which may differ)."""
     return ExtractImportResult(
         kind=earlier.kind,
         file_name=name,
@@ -977,6 +986,7 @@ def _already_imported(earlier: ForceExtractImport, name: str) -> ExtractImportRe
         kept_newer=0,
         extract_id=earlier.pk,
         already_imported=True,
+        date_given=date_given,
     )
 
 

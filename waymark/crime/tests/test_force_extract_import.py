@@ -177,8 +177,15 @@ def test_the_same_file_twice_changes_nothing(area: PoliceForceArea) -> None:
     assert crimes.extract_id == first.extract_id
     assert crimes.extracted_on == APRIL  # the first import's date: this file was that extract
     assert (crimes.created, crimes.updated, crimes.unchanged) == (0, 0, 10)
-    assert "nothing changed" in crimes.summary()
+    # The date given this time is not used, and the summary says so and where a date is corrected.
+    assert crimes.summary() == (
+        "force-extract-crimes.csv was imported before (extract of 2025-04-01, 10 crime rows): nothing"
+        " changed. The extraction date given now, 2025-05-01, was not used: a file's date is corrected"
+        " on the Crime data imports page."
+    )
     assert snapshot() == before
+    again = import_crimes(SAMPLE_CRIMES, police_force_area=area, extracted_on=APRIL)
+    assert again.summary().endswith("10 crime rows): nothing changed.")
 
 
 def test_an_import_has_the_database_measure_the_tables_it_wrote(area: PoliceForceArea) -> None:
