@@ -1,6 +1,12 @@
 """Root conftest: shared fixtures for every app, and transactional tests last."""
 
 import pytest
+from hypothesis import settings
+
+# Property tests check what is computed, not how fast: a per-example deadline fails them at
+# random on a busy machine.
+settings.register_profile("waymark", deadline=None)
+settings.load_profile("waymark")
 
 pytest_plugins = ["waymark.core.testing.fixtures"]
 
