@@ -11,6 +11,7 @@ with only the boxes in error marked.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -48,9 +49,9 @@ _MONTHS = {
 
 
 def _named(label: str) -> str:
-    """The label as the messages name the date: GOV.UK marks an optional question "(optional)",
-    which a message need not repeat."""
-    return label.removesuffix(" (optional)")
+    """The label as the messages name the date: without a last word in brackets, such as GOV.UK's
+    "(optional)" or "(extensions only)", which guides the person and is not the date's name."""
+    return re.sub(r"\s*\([^()]*\)$", "", label)
 
 
 def _sentence(label: str) -> str:

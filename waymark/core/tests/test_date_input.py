@@ -19,6 +19,7 @@ from waymark.core.testing.forms import date_parts
 class MeetingForm(forms.Form):
     held_on = DateInputField(label="Date of the meeting", example=date(2007, 3, 27))
     marac_on = DateInputField(label="MARAC meeting date (optional)", required=False)
+    new_end_on = DateInputField(label="New end date (extensions only)", required=False)
 
 
 class BirthForm(forms.Form):
@@ -27,7 +28,11 @@ class BirthForm(forms.Form):
 
 def posted(**boxes: str) -> dict[str, str]:
     """The form's data: the meeting's three boxes as given (day, month, year), the MARAC date empty."""
-    return {f"held_on-{part}": value for part, value in boxes.items()} | date_parts("marac_on", "")
+    return (
+        {f"held_on-{part}": value for part, value in boxes.items()}
+        | date_parts("marac_on", "")
+        | date_parts("new_end_on", "")
+    )
 
 
 ALL = ["day", "month", "year"]
@@ -73,7 +78,7 @@ def render(form: forms.Form, *names: str) -> str:
 def test_a_real_date_is_read_from_its_three_boxes(day: str, month: str, year: str, expected: date) -> None:
     form = MeetingForm(posted(day=day, month=month, year=year))
     assert form.is_valid(), form.errors
-    assert form.cleaned_data == {"held_on": expected, "marac_on": None}
+    assert form.cleaned_data == {"held_on": expected, "marac_on": None, "new_end_on": None}
 
 
 @pytest.mark.parametrize(
@@ -114,8 +119,14 @@ def test_an_optional_date_may_be_left_empty_but_not_half_filled() -> None:
     form = MeetingForm(posted(day="27", month="3", year="2007"))
     assert form.is_valid()
     assert form.cleaned_data["marac_on"] is None
-    form = MeetingForm(posted(day="27", month="3", year="2007") | {"marac_on-day": "4"})
-    assert form.errors == {"marac_on": ["MARAC meeting date must include a month and year"]}
+    form = MeetingForm(
+        posted(day="27", month="3", year="2007") | {"marac_on-day": "4", "new_end_on-year": "2027"}
+    )
+    # The label's last words in brackets guide the person; the messages name the date without them.
+    assert form.errors == {
+        "marac_on": ["MARAC meeting date must include a month and year"],
+        "new_end_on": ["New end date must include a day and month"],
+    }
 
 
 def test_a_date_that_has_to_have_happened_may_be_today_but_not_tomorrow() -> None:
