@@ -117,8 +117,14 @@ def test_a_provider_submits_a_return_and_the_opcc_accepts_it(page, live_server, 
     page.goto(f"{live_server.url}/funding/funder-returns/build/")
     axe.check(page)
     page.get_by_label("Funding source").select_option(label="National ISVA and IDVA Fund")
-    page.get_by_label("Period starts").fill("2021-04-01")
-    page.get_by_label("Period ends").fill("2021-06-30")
+    for legend, (day, month, year) in (
+        ("Start of the period", ("1", "4", "2021")),
+        ("End of the period", ("30", "6", "2021")),
+    ):
+        period = page.get_by_role("group", name=legend)
+        period.get_by_label("Day").fill(day)
+        period.get_by_label("Month").fill(month)
+        period.get_by_label("Year").fill(year)
     page.get_by_role("button", name="Build the return").click()
     expect(page.get_by_role("heading", name="Return for 1 April 2021 to 30 June 2021")).to_be_visible()
     expect(page.locator("#included")).to_contain_text("DEMO-MOJ-IDVA-2021")

@@ -7,12 +7,14 @@ zero).
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
 
 from waymark.accounts.models import Organisation
+from waymark.core.date_input import DateInputField
 
 from .models import (
     PENNY,
@@ -26,24 +28,6 @@ from .models import (
     PostRole,
 )
 from .money import budget_line_label, pounds
-
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y"]
-
-
-def date_field(
-    label: str, *, required: bool = True, example: str = "2021-04-01", help_text: str = ""
-) -> forms.DateField:
-    """A date typed as 2021-04-01 (or 01/04/2021), with messages that name the field."""
-    return forms.DateField(
-        label=label,
-        required=required,
-        input_formats=DATE_FORMATS,
-        help_text=f"{help_text} For example, {example}.".strip(),
-        error_messages={
-            "required": f"Enter the {label.lower()}",
-            "invalid": f"Enter the {label.lower()} as a real date, like {example}",
-        },
-    )
 
 
 class MoneyField(forms.Field):
@@ -177,7 +161,11 @@ class AllocationForm(forms.Form):
         [("", "Select the status"), *Allocation.Status.choices],
     )
     amount = MoneyField(label="Amount")
-    notified_on = date_field("Date notified", help_text="The date of the funder's letter or agreement.")
+    notified_on = DateInputField(
+        label="Date notified",
+        help_text="The date of the funder's letter or agreement.",
+        example=date(2021, 4, 1),
+    )
     reference = forms.CharField(
         label="Reference (optional)",
         max_length=100,
@@ -218,14 +206,14 @@ class AwardForm(forms.Form):
         empty_label="Select the provider",
         error_messages={"required": "Select the provider", "invalid_choice": "Select the provider"},
     )
-    awarded_on = date_field(
-        "Date decided (optional)",
+    awarded_on = DateInputField(
+        label="Date decided (optional)",
         required=False,
-        example="2021-03-15",
+        example=date(2021, 3, 15),
         help_text="The day the award was decided, for example the date of the commissioner's decision.",
     )
-    start_on = date_field("Start date")
-    end_on = date_field("End date", example="2023-03-31")
+    start_on = DateInputField(label="Start date", example=date(2021, 4, 1))
+    end_on = DateInputField(label="End date", example=date(2023, 3, 31))
     status = _choice("Status", Award.Status.choices)
     stated_total = MoneyField(
         label="Stated total (optional)",
@@ -244,9 +232,6 @@ class AwardForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = providers  # type: ignore[attr-defined]
         self.fields["status"].initial = Award.Status.ACTIVE
-        self.fields["awarded_on"].error_messages["invalid"] = (
-            "Enter the date decided as a real date, like 2021-03-15"
-        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -262,9 +247,10 @@ class AwardChangeForm(AwardForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["reference"]
-        self.fields["end_on"].help_text = (
+        end_on = self.fields["end_on"]
+        end_on.help_text = (
             "Change it here only to correct it. To extend the award, record a variation (an "
-            "extension) instead: that keeps the old end date. For example, 2023-03-31."
+            f"extension) instead: that keeps the old end date. {end_on.help_text}"
         )
 
 
@@ -323,8 +309,10 @@ class AwardVariationForm(forms.Form):
     decision_reference = forms.CharField(
         label="Decision reference (optional)", max_length=100, required=False
     )
-    decided_on = date_field("Date decided")
-    new_end_on = date_field("New end date (extensions only)", required=False, example="2022-05-31")
+    decided_on = DateInputField(label="Date decided", example=date(2021, 4, 1))
+    new_end_on = DateInputField(
+        label="New end date (extensions only)", required=False, example=date(2022, 5, 31)
+    )
     funding_source = source_field("Funding source (uplifts and reductions only)", required=False)
     financial_year = forms.CharField(
         label="Financial year (uplifts and reductions only)",

@@ -7,9 +7,12 @@ allowed and say why not.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from django import forms
+
+from waymark.core.date_input import DateInputField
 
 from .models import Award, BudgetLine, FundingSource, MatchContribution, MonitoringReturn
 from .returns import OUTPUT_MEASURES
@@ -167,12 +170,13 @@ class FunderReturnBuildForm(forms.Form):
     funding_source = forms.ModelChoiceField(
         label="Funding source", queryset=FundingSource.objects.all(), empty_label="Choose a source"
     )
-    period_start = forms.DateField(
-        label="Period starts",
-        help_text="The first day of one of the source's reporting periods, e.g. 2021-04-01.",
+    period_start = DateInputField(
+        label="Start of the period",
+        help_text="The first day of one of the source's reporting periods.",
+        example=date(2021, 4, 1),
     )
-    period_end = forms.DateField(
-        label="Period ends", help_text="The last day of that period, e.g. 2021-06-30."
+    period_end = DateInputField(
+        label="End of the period", help_text="The last day of that period.", example=date(2021, 6, 30)
     )
 
     def clean(self) -> dict[str, Any]:
@@ -184,4 +188,4 @@ class FunderReturnBuildForm(forms.Form):
 
 
 class FunderReturnSubmittedForm(forms.Form):
-    submitted_on = forms.DateField(label="Date sent to the funder", help_text="For example, 2021-07-28.")
+    submitted_on = DateInputField(label="Date sent to the funder", example=date(2021, 7, 28))

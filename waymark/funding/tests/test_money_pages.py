@@ -3,12 +3,14 @@ refused with a clear message and nothing changes)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
+from waymark.core.testing.forms import date_parts
 from waymark.core.testing.matrix import permission_matrix
 from waymark.funding.models import (
     Allocation,
@@ -134,13 +136,14 @@ def test_award_detail(client, login_as, case, role, expected) -> None:
         assert "IDVA salaries" in text
         assert ("Record a variation" in text) is (role in ("opcc_admin", "opcc_analyst"))
         edit = _pages(*case)["award_edit"]
-        assert (f'href="{edit}#id_awarded_on">Change' in text) is (role in ("opcc_admin", "opcc_analyst"))
+        assert (f'href="{edit}#id_awarded_on-day">Change' in text) is (role in ("opcc_admin", "opcc_analyst"))
 
 
 def test_a_provider_manager_cannot_vary_even_their_own_award(client, login_as, case) -> None:
     login_as("provider_manager")
     response = client.post(
-        _pages(*case)["award_vary"], {"kind": "scope", "reason": "x", "decided_on": "2021-05-01"}
+        _pages(*case)["award_vary"],
+        {"kind": "scope", "reason": "x", **date_parts("decided_on", "2021-05-01")},
     )
     assert response.status_code == 403
     assert not AwardVariation.objects.exists()
@@ -224,7 +227,7 @@ def test_recording_an_allocation_through_the_page(client, login_as, case) -> Non
             "financial_year": "2021/22",
             "status": "indicative",
             "amount": "1,000.00",
-            "notified_on": "2021-05-01",
+            **date_parts("notified_on", "2021-05-01"),
         },
     )
     assert refused.status_code == 400
@@ -235,7 +238,7 @@ def test_recording_an_allocation_through_the_page(client, login_as, case) -> Non
             "financial_year": "2021/22",
             "status": "varied",
             "amount": "£1,650,000.10",
-            "notified_on": "2021-10-01",
+            **date_parts("notified_on", "2021-10-01"),
         },
     )
     assert varied.status_code == 302
@@ -251,7 +254,7 @@ def test_amounts_with_more_than_pennies_are_refused(client, login_as, case) -> N
             "financial_year": "2022/23",
             "status": "indicative",
             "amount": "10.001",
-            "notified_on": "2021-05-01",
+            **date_parts("notified_on", "2021-05-01"),
         },
     )
     assert response.status_code == 400
@@ -282,8 +285,8 @@ def test_making_an_award_then_adding_lines(client, login_as, case, world) -> Non
             "reference": "NEW-1",
             "title": "Perpetrator programme",
             "organisation": world.other_provider.pk,
-            "start_on": "2021-10-01",
-            "end_on": "2022-03-31",
+            **date_parts("start_on", "2021-10-01"),
+            **date_parts("end_on", "2022-03-31"),
             "status": "active",
             "stated_total": "0.30",
         },
@@ -315,8 +318,8 @@ def test_an_award_to_an_organisation_that_is_not_a_provider_is_refused(client, l
             "reference": "X",
             "title": "X",
             "organisation": world.opcc.pk,
-            "start_on": "2021-10-01",
-            "end_on": "2021-09-30",
+            **date_parts("start_on", "2021-10-01"),
+            **date_parts("end_on", "2021-09-30"),
             "status": "active",
         },
     )
@@ -337,7 +340,7 @@ def test_varying_an_award_through_the_page(client, login_as, case) -> None:
         {
             "kind": "reduction",
             "reason": "Cut",
-            "decided_on": "2021-09-01",
+            **date_parts("decided_on", "2021-09-01"),
             "funding_source": source.pk,
             "financial_year": "2021/22",
             "amount_delta": "1400307.91",
@@ -345,7 +348,7 @@ def test_varying_an_award_through_the_page(client, login_as, case) -> None:
     )
     assert too_much.status_code == 400
     assert "below £0.00 (it is £1,400,307.90)" in too_much.content.decode()
-    missing = client.post(url, {"kind": "extension", "reason": "x", "decided_on": "2021-09-01"})
+    missing = client.post(url, {"kind": "extension", "reason": "x", **date_parts("decided_on", "2021-09-01")})
     assert missing.status_code == 400
     assert "Enter the new end date of the award" in missing.content.decode()
     assert not AwardVariation.objects.exists()
@@ -355,7 +358,7 @@ def test_varying_an_award_through_the_page(client, login_as, case) -> None:
         {
             "kind": "reduction",
             "reason": "Underspend",
-            "decided_on": "2021-09-01",
+            **date_parts("decided_on", "2021-09-01"),
             "funding_source": source.pk,
             "financial_year": "2021/22",
             "amount_delta": "0.90",
@@ -368,8 +371,8 @@ def test_varying_an_award_through_the_page(client, login_as, case) -> None:
         {
             "kind": "extension",
             "reason": "A two-month extension to allow safe demobilisation",
-            "decided_on": "2023-01-10",
-            "new_end_on": "2023-05-31",
+            **date_parts("decided_on", "2023-01-10"),
+            **date_parts("new_end_on", "2023-05-31"),
         },
     )
     assert extended.status_code == 302
@@ -383,19 +386,29 @@ def test_varying_an_award_through_the_page(client, login_as, case) -> None:
 
 
 def _header(award: Award, **changes: str) -> dict[str, str]:
-    """The change page's fields as the award has them, with `changes`."""
+    """The change page's fields as the award has them, with `changes` (a date as "2021-03-15",
+    posted in its three boxes)."""
+    dates: dict[str, date | str] = {
+        "awarded_on": award.awarded_on or "",
+        "start_on": award.start_on,
+        "end_on": award.end_on,
+    }
     fields = {
         "title": award.title,
         "organisation": str(award.organisation_id),
-        "awarded_on": award.awarded_on.isoformat() if award.awarded_on else "",
-        "start_on": award.start_on.isoformat(),
-        "end_on": award.end_on.isoformat(),
         "status": award.status,
         "stated_total": "" if award.stated_total is None else str(award.stated_total),
         "decision_reference": award.decision_reference,
         "description": award.description,
     }
-    return {**fields, **changes}
+    for name, value in changes.items():
+        if name in dates:
+            dates[name] = value
+        else:
+            fields[name] = value
+    for name, day in dates.items():
+        fields.update(date_parts(name, day))
+    return fields
 
 
 def test_the_change_page_shows_the_award_as_it_is(client, login_as, case) -> None:
@@ -405,7 +418,9 @@ def test_the_change_page_shows_the_award_as_it_is(client, login_as, case) -> Non
     text = response.content.decode()
     assert 'value="Home IDVA service"' in text
     assert 'value="1400307.91"' in text
-    assert 'value="2023-03-31"' in text
+    assert re.search(r'name="end_on-day"[^>]*value="31"', text)
+    assert re.search(r'name="end_on-month"[^>]*value="3"', text)
+    assert re.search(r'name="end_on-year"[^>]*value="2023"', text)
     assert "To extend the award, record a variation (an extension) instead" in text
     assert 'name="reference"' not in text  # the reference stays
 
@@ -485,15 +500,23 @@ def test_making_an_award_with_the_date_it_was_decided(client, login_as, world) -
         "reference": "DEC-1",
         "title": "ISVA service",
         "organisation": world.provider.pk,
-        "start_on": "2021-04-01",
-        "end_on": "2022-03-31",
+        **date_parts("start_on", "2021-04-01"),
+        **date_parts("end_on", "2022-03-31"),
         "status": "active",
     }
-    bad = client.post(reverse("funding:award_add"), {**fields, "awarded_on": "2021-02-30"})
+    bad = client.post(
+        reverse("funding:award_add"),
+        {**fields, "awarded_on-day": "30", "awarded_on-month": "2", "awarded_on-year": "2021"},
+    )
     assert bad.status_code == 400
-    assert "Enter the date decided as a real date, like 2021-03-15" in bad.content.decode()
+    text = bad.content.decode()
+    assert '<a href="#id_awarded_on-day">Date decided must be a real date</a>' in text
     assert not Award.objects.exists()
-    made = client.post(reverse("funding:award_add"), {**fields, "awarded_on": "01/03/2021"})
+    # A month may be typed as its name, and a day with a leading zero.
+    made = client.post(
+        reverse("funding:award_add"),
+        {**fields, "awarded_on-day": "01", "awarded_on-month": "March", "awarded_on-year": "2021"},
+    )
     assert made.status_code == 302
     assert Award.objects.get(reference="DEC-1").awarded_on == date(2021, 3, 1)
 
@@ -523,7 +546,7 @@ def test_a_virement_through_the_page_moves_money_and_is_listed(client, login_as,
         {
             "kind": "virement",
             "reason": "Non-pay to salaries",
-            "decided_on": "2021-07-01",
+            **date_parts("decided_on", "2021-07-01"),
             "from_budget_line": venue.pk,
             "to_budget_line": salaries.pk,
             "amount_delta": "2,000.00",
@@ -559,7 +582,7 @@ def test_a_virement_is_refused_on_the_page_with_a_clear_message(client, login_as
     ).budget_lines.get()
     login_as("opcc_admin")
     url = _pages(*case)["award_vary"]
-    base = {"kind": "virement", "reason": "x", "decided_on": "2021-07-01"}
+    base = {"kind": "virement", "reason": "x", **date_parts("decided_on", "2021-07-01")}
     cases = [
         ({}, ["Select the budget line the money moves from", "Enter the amount the virement moves"]),
         (

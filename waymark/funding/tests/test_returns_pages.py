@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from waymark.audit.models import AccessLog
+from waymark.core.testing.forms import date_parts
 from waymark.core.testing.matrix import permission_matrix
 from waymark.funding.models import FunderReturn, MonitoringReturn
 
@@ -186,7 +187,11 @@ def test_scheduling_and_building_through_the_pages(client, login_as, home) -> No
     assert home["award"].monitoring_returns.count() == 4
     response = client.post(
         _url("funder_return_build"),
-        {"funding_source": home["source"].pk, "period_start": "2021-04-01", "period_end": "2021-06-30"},
+        {
+            "funding_source": home["source"].pk,
+            **date_parts("period_start", "2021-04-01"),
+            **date_parts("period_end", "2021-06-30"),
+        },
     )
     assert response.status_code == 400
     assert (
@@ -194,11 +199,41 @@ def test_scheduling_and_building_through_the_pages(client, login_as, home) -> No
         in response.content.decode()
     )
     response = client.post(
-        _url("funder_return_submitted", home["funder_return"]), {"submitted_on": "2021-10-20"}
+        _url("funder_return_submitted", home["funder_return"]), date_parts("submitted_on", "2021-10-20")
     )
     assert response.status_code == 302
     home["funder_return"].refresh_from_db()
     assert home["funder_return"].submitted_on == date(2021, 10, 20)
+
+
+def test_the_funder_return_dates_are_asked_for_in_three_boxes(client, login_as, home) -> None:
+    """A period end without its month, or a day that does not exist, is refused on the page with
+    the Design System's message, and the error summary links to the box to put right."""
+    login_as("opcc_admin")
+    response = client.post(
+        _url("funder_return_build"),
+        {
+            "funding_source": home["source"].pk,
+            **date_parts("period_start", "2021-04-01"),
+            **date_parts("period_end", "2021-06-30"),
+            "period_end-month": "",
+        },
+    )
+    assert response.status_code == 400
+    assert (
+        '<a href="#id_period_end-month">End of the period must include a month</a>'
+        in response.content.decode()
+    )
+    response = client.post(
+        _url("funder_return_submitted", home["funder_return"]),
+        {"submitted_on-day": "31", "submitted_on-month": "9", "submitted_on-year": "2021"},
+    )
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert '<a href="#id_submitted_on-day">Date sent to the funder must be a real date</a>' in text
+    assert "For example, 28 7 2021." in text
+    home["funder_return"].refresh_from_db()
+    assert home["funder_return"].submitted_on is None
 
 
 @pytest.fixture
