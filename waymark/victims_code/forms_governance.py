@@ -6,10 +6,13 @@ in order, a done action's date, a reference that is not a name).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.http import QueryDict
+
+from waymark.core.date_input import DateInputField
 
 from .audits import CheckInput
 from .complaints import ComplaintFilters, Period
@@ -27,25 +30,7 @@ from .models import (
 )
 from .reviews import ActionFilters
 
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y"]
 EVERYTHING = ("", "All")
-
-
-def date_field(
-    label: str, *, required: bool = True, example: str = "2026-03-27", help_text: str = ""
-) -> forms.DateField:
-    """A date typed as 2026-03-27 (or 27/03/2026), with messages that name the field."""
-    hint = f"For example, {example}."
-    return forms.DateField(
-        label=label,
-        required=required,
-        input_formats=DATE_FORMATS,
-        help_text=f"{help_text} {hint}".strip(),
-        error_messages={
-            "required": f"Enter the {label.lower()}",
-            "invalid": f"Enter the {label.lower()} as a real date, like {example}",
-        },
-    )
 
 
 def _choice(label: str, choices: Any, *, required: bool = True, message: str = "") -> forms.ChoiceField:
@@ -104,14 +89,18 @@ class ComplaintForm(forms.Form):
         error_messages={"required": "Enter the agency's complaint reference"},
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    received_on = date_field("Date received")
-    acknowledged_on = date_field(
-        "Date acknowledged", required=False, help_text="Leave empty if not yet acknowledged."
+    received_on = DateInputField(label="Date received", example=date(2026, 3, 27))
+    acknowledged_on = DateInputField(
+        label="Date acknowledged",
+        required=False,
+        help_text="Leave empty if not yet acknowledged.",
+        example=date(2026, 4, 2),
     )
-    responded_on = date_field(
-        "Date of the response",
+    responded_on = DateInputField(
+        label="Date of the response",
         required=False,
         help_text="The provider's full response. Leave empty if none yet.",
+        example=date(2026, 4, 24),
     )
     rights = RightChoiceField(
         label="Rights the complaint is about",
@@ -140,7 +129,7 @@ class ComplaintForm(forms.Form):
 
 class ReviewMeetingForm(forms.Form):
     forum = _choice("Forum", [("", "Select the forum"), *ReviewMeeting.Forum.choices])
-    held_on = date_field("Date of the meeting")
+    held_on = DateInputField(label="Date of the meeting", example=date(2026, 3, 27))
     title = forms.CharField(
         label="Title", max_length=200, error_messages={"required": "Enter a title for the meeting"}
     )
@@ -196,7 +185,7 @@ class ComplianceActionForm(forms.Form):
         help_text="The post, not the person, for example Head of Witness Care.",
         error_messages={"required": "Enter the post that owns the action, for example Head of Witness Care"},
     )
-    due_on = date_field("Due date")
+    due_on = DateInputField(label="Due date", example=date(2026, 6, 30))
     metrics = MetricChoiceField(
         label="Metrics the action addresses (optional)",
         queryset=MetricDefinition.objects.none(),
@@ -214,7 +203,12 @@ class ActionUpdateForm(forms.Form):
     update = forms.CharField(
         label="Progress note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
-    completed_on = date_field("Date completed", required=False, help_text="Needed when the action is done.")
+    completed_on = DateInputField(
+        label="Date completed",
+        required=False,
+        help_text="Needed when the action is done.",
+        example=date(2026, 5, 28),
+    )
 
 
 # --- audits ---------------------------------------------------------------------------------------
@@ -225,8 +219,8 @@ class AuditExerciseForm(forms.Form):
         label="Title", max_length=200, error_messages={"required": "Enter a title for the audit"}
     )
     agency_type = _choice("Agency whose records are audited", AgencyType.choices)
-    period_start = date_field("Start of the period sampled")
-    period_end = date_field("End of the period sampled")
+    period_start = DateInputField(label="Start of the period sampled", example=date(2026, 1, 1))
+    period_end = DateInputField(label="End of the period sampled", example=date(2026, 3, 31))
     sampling_method = _choice(
         "How the cases were sampled", [("", "Select how"), *AuditExercise.SamplingMethod.choices]
     )
@@ -245,10 +239,11 @@ class AuditCaseForm(forms.Form):
         error_messages={"required": "Enter the reference"},
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-    reported_on = date_field(
-        "Date the crime was reported",
+    reported_on = DateInputField(
+        label="Date the crime was reported",
         required=False,
         help_text="Filled from the imported crime if left empty.",
+        example=date(2026, 3, 27),
     )
     enhanced = forms.BooleanField(label="The victim is entitled to enhanced rights", required=False)
     crime_group = forms.CharField(label="Crime group (optional)", max_length=60, required=False)
@@ -280,14 +275,16 @@ class EntitlementCheckForm(forms.Form):
         required=False,
         choices=[("", "Select a reason"), *NotApplicableReason.choices],
     )
-    triggered_on = date_field("Trigger date", required=False)
-    received_on = date_field(
-        "Date the agency received the information (if the Code counts from it)", required=False
+    triggered_on = DateInputField(label="Trigger date", required=False, example=date(2026, 3, 27))
+    received_on = DateInputField(
+        label="Date the agency received the information (if the Code counts from it)",
+        required=False,
+        example=date(2026, 3, 27),
     )
     delivered = forms.ChoiceField(
         label="Delivered", required=False, choices=DELIVERED_CHOICES, widget=forms.RadioSelect
     )
-    delivered_on = date_field("Date delivered", required=False)
+    delivered_on = DateInputField(label="Date delivered", required=False, example=date(2026, 3, 30))
     channel = forms.ChoiceField(
         label="Channel", required=False, choices=[("", "Not recorded"), *Channel.choices]
     )

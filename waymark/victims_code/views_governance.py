@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET
 from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record
 from waymark.core.csv_download import csv_filename, csv_response
+from waymark.core.date_input import error_anchor
 from waymark.core.forms import add_service_errors, form_flow
 from waymark.core.http import AuthenticatedHttpRequest
 from waymark.crime.dashboards import period_choices
@@ -368,11 +369,11 @@ def _error_items(case_form: AuditCaseForm, check_forms: list[EntitlementCheckFor
     """The error summary's links: the case's errors, then each entitlement's, named by its code."""
     items = [{"text": str(error), "href": "#main-form"} for error in case_form.non_field_errors()]
     for bound in case_form:
-        items.extend({"text": str(error), "href": f"#{bound.auto_id}"} for error in bound.errors)
+        items.extend({"text": str(error), "href": error_anchor(bound)} for error in bound.errors)
     for form in check_forms:
         for bound in form:
             items.extend(
-                {"text": f"{form.entitlement.code}: {error}", "href": f"#{bound.auto_id}"}
+                {"text": f"{form.entitlement.code}: {error}", "href": error_anchor(bound)}
                 for error in bound.errors
             )
     return items

@@ -24,6 +24,7 @@ from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record
 from waymark.core.charts import Chart, bar_chart
 from waymark.core.csv_download import csv_filename, csv_response
+from waymark.core.date_input import DateInputField
 from waymark.core.forms import add_service_errors
 from waymark.core.http import AuthenticatedHttpRequest
 from waymark.crime.dashboards import period_choices
@@ -48,7 +49,6 @@ from .voice import (
 )
 
 view_compliance = permission_required("victims_code.view_compliance", raise_exception=True)
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
 
 # --- the gap page -----------------------------------------------------------------------------------
@@ -196,23 +196,15 @@ def voice_download(request: AuthenticatedHttpRequest) -> HttpResponse:
 class InvitationBatchForm(forms.Form):
     """Which victims to invite: crimes reported in a span, with optional narrowing, capped."""
 
-    reported_from = forms.DateField(
-        label="Crimes reported from",
-        input_formats=DATE_FORMATS,
-        help_text="For example, 2025-04-01.",
-        error_messages={
-            "required": "Enter the first reported date",
-            "invalid": "Enter the first reported date as a real date, like 2025-04-01",
-        },
+    reported_from = DateInputField(
+        label="First reported date",
+        help_text="Crimes reported on or after this date.",
+        example=date(2025, 4, 1),
     )
-    reported_to = forms.DateField(
-        label="Crimes reported to",
-        input_formats=DATE_FORMATS,
-        help_text="For example, 2025-06-30.",
-        error_messages={
-            "required": "Enter the last reported date",
-            "invalid": "Enter the last reported date as a real date, like 2025-06-30",
-        },
+    reported_to = DateInputField(
+        label="Last reported date",
+        help_text="Crimes reported on or before this date.",
+        example=date(2025, 6, 30),
     )
     only_with_duties = forms.BooleanField(
         label="Only victims with a Victims' Code duty recorded", required=False

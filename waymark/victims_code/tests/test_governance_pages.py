@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from waymark.audit.models import AccessLog
+from waymark.core.testing.forms import date_parts
 from waymark.core.testing.matrix import permission_matrix
 from waymark.victims_code.audits import CheckInput, audit_case_record, audit_exercise_record
 from waymark.victims_code.complaints import code_complaint_record
@@ -146,8 +147,8 @@ def test_recording_a_complaint_through_the_page(client: Client, login_as: Any) -
     data = {
         "agency_type": "police",
         "reference": "CMP/7",
-        "received_on": "2026-04-02",
-        "acknowledged_on": "2026-04-07",
+        **date_parts("received_on", "2026-04-02"),
+        **date_parts("acknowledged_on", "2026-04-07"),
         "rights": [str(right4.pk)],
         "outcome": "open",
     }
@@ -167,8 +168,8 @@ def test_a_complaint_form_with_bad_dates_shows_each_error(client: Client, login_
     data = {
         "agency_type": "police",
         "reference": "CMP/8",
-        "received_on": "2026-04-02",
-        "acknowledged_on": "2026-04-01",
+        **date_parts("received_on", "2026-04-02"),
+        **date_parts("acknowledged_on", "2026-04-01"),
         "rights": [str(right4.pk)],
         "outcome": "open",
     }
@@ -176,8 +177,50 @@ def test_a_complaint_form_with_bad_dates_shows_each_error(client: Client, login_
     assert response.status_code == 400
     body = response.content.decode()
     assert "There is a problem" in body
-    assert "The date acknowledged must be the same as or after the date received" in body
+    message = "The date acknowledged must be the same as or after the date received"
+    assert message in body
+    assert f'<a href="#id_acknowledged_on-day">{message}</a>' in body
     assert not CodeComplaint.objects.exists()
+
+
+def test_a_complaint_date_that_is_not_real_or_not_whole_gets_the_design_systems_message(
+    client: Client, login_as: Any
+) -> None:
+    """Dates are typed into GOV.UK date inputs: a 31 April and an acknowledgement without its
+    month are refused with the Design System's messages, each linked to the box to put right,
+    and what was typed is kept."""
+    login_as("force_code_lead")
+    right4 = Right.objects.get(code_version__code="VCOP-2020", number=4)
+    data = {
+        "agency_type": "police",
+        "reference": "CMP/9",
+        "received_on-day": "31",
+        "received_on-month": "4",
+        "received_on-year": "2026",
+        "acknowledged_on-day": "7",
+        "acknowledged_on-month": "",
+        "acknowledged_on-year": "2026",
+        "rights": [str(right4.pk)],
+        "outcome": "open",
+    }
+    response = client.post(reverse("victims_code:complaint_add"), data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert '<a href="#id_received_on-day">Date received must be a real date</a>' in body
+    assert '<a href="#id_acknowledged_on-month">Date acknowledged must include a month</a>' in body
+    assert 'name="received_on-day" type="text" value="31"' in body
+    assert not CodeComplaint.objects.exists()
+
+
+def test_a_complaint_to_change_shows_its_dates_in_the_boxes(
+    client: Client, login_as: Any, records: dict[str, Any]
+) -> None:
+    login_as("opcc_admin")
+    url = reverse("victims_code:complaint_edit", kwargs={"public_id": records["complaint"].public_id})
+    body = client.get(url).content.decode()
+    for part, value in (("day", "2"), ("month", "4"), ("year", "2026")):
+        assert f'id="id_received_on-{part}" name="received_on-{part}" type="text" value="{value}"' in body
+    assert "For example, 27 3 2026." in body
 
 
 def test_editing_a_complaint(client: Client, login_as: Any, records: dict[str, Any]) -> None:
@@ -187,9 +230,9 @@ def test_editing_a_complaint(client: Client, login_as: Any, records: dict[str, A
     data = {
         "agency_type": "police",
         "reference": REFERENCE,
-        "received_on": "2026-04-02",
-        "acknowledged_on": "2026-04-07",
-        "responded_on": "2026-04-30",
+        **date_parts("received_on", "2026-04-02"),
+        **date_parts("acknowledged_on", "2026-04-07"),
+        **date_parts("responded_on", "2026-04-30"),
         "rights": [str(r.pk) for r in complaint.rights.all()],
         "outcome": "upheld",
         "escalated_to_phso": "on",
@@ -220,12 +263,47 @@ def test_a_done_action_without_a_date_is_refused_on_the_page(
     url = reverse("victims_code:action_update", kwargs={"public_id": action.public_id})
     response = client.post(url, {"status": "done", "update": "Finished"})
     assert response.status_code == 400
-    assert "Enter the date the action was completed" in response.content.decode()
+    body = response.content.decode()
+    assert "Enter the date the action was completed" in body
+    assert '<a href="#id_completed_on-day">Enter the date the action was completed</a>' in body
     action.refresh_from_db()
     assert action.status == "open"
-    assert client.post(url, {"status": "done", "completed_on": "2026-05-28"}).status_code == 302
+    assert client.post(url, {"status": "done", **date_parts("completed_on", "2026-05-28")}).status_code == 302
     action.refresh_from_db()
     assert (action.status, action.completed_on) == ("done", date(2026, 5, 28))
+
+
+def test_a_meeting_without_its_date_is_refused_on_the_page(client: Client, login_as: Any) -> None:
+    login_as("opcc_analyst")
+    data = {"forum": "victims_witnesses", "title": "Delivery Group June", **date_parts("held_on", "")}
+    response = client.post(reverse("victims_code:review_add"), data)
+    assert response.status_code == 400
+    assert '<a href="#id_held_on-day">Enter the date of the meeting</a>' in response.content.decode()
+    assert not ReviewMeeting.objects.filter(title="Delivery Group June").exists()
+    data |= date_parts("held_on", "2026-06-09")
+    assert client.post(reverse("victims_code:review_add"), data).status_code == 302
+    assert ReviewMeeting.objects.get(title="Delivery Group June").held_on == date(2026, 6, 9)
+
+
+def test_an_audit_period_is_typed_in_date_inputs(client: Client, login_as: Any) -> None:
+    """The period's ends are GOV.UK date inputs; a two-digit year is refused at the year box."""
+    login_as("opcc_analyst")
+    data = {
+        "title": "Written confirmations Q2",
+        "agency_type": "police",
+        "sampling_method": "random",
+        **date_parts("period_start", "2026-07-01"),
+        "period_end-day": "30",
+        "period_end-month": "9",
+        "period_end-year": "26",
+    }
+    response = client.post(reverse("victims_code:audit_add"), data)
+    assert response.status_code == 400
+    assert '<a href="#id_period_end-year">Year must include 4 numbers</a>' in response.content.decode()
+    data |= date_parts("period_end", "2026-09-30")
+    assert client.post(reverse("victims_code:audit_add"), data).status_code == 302
+    exercise = AuditExercise.objects.get(title="Written confirmations Q2")
+    assert (exercise.period_start, exercise.period_end) == (date(2026, 7, 1), date(2026, 9, 30))
 
 
 def test_overdue_actions_are_flagged_in_words(client: Client, login_as: Any, records: dict[str, Any]) -> None:
@@ -244,7 +322,7 @@ def test_adding_an_action_with_metrics(client: Client, login_as: Any, records: d
         "description": "Audit referral timeliness",
         "owner_agency": "police",
         "owner_role": "Victims' Code lead",
-        "due_on": "2026-07-01",
+        **date_parts("due_on", "2026-07-01"),
         "metrics": [str(m05.pk)],
     }
     response = client.post(reverse("victims_code:action_add", kwargs={"public_id": meeting.public_id}), data)
@@ -253,10 +331,18 @@ def test_adding_an_action_with_metrics(client: Client, login_as: Any, records: d
     assert list(added.metrics.all()) == [m05]
 
 
+DATES = ("triggered_on", "received_on", "delivered_on")
+
+
 def _case_data(**findings: str) -> dict[str, str]:
+    """The case and the arrest update's finding; a date finding (ISO, or "") fills its three boxes."""
     arrest = Entitlement.objects.get(code="R6.ARREST_UPDATE")
     data = {"pseudo_ref": "20/555555/26", "enhanced": "on"}
-    data.update({f"e{arrest.pk}-{name}": value for name, value in findings.items()})
+    for name, value in findings.items():
+        if name in DATES:
+            data.update(date_parts(f"e{arrest.pk}-{name}", value))
+        else:
+            data[f"e{arrest.pk}-{name}"] = value
     return data
 
 
@@ -296,10 +382,29 @@ def test_an_audited_case_with_a_bad_finding_saves_nothing(
     response = client.post(url, data)
     assert response.status_code == 400
     body = response.content.decode()
-    assert "R6.ARREST_UPDATE: The date delivered must be the same as or after the trigger date" in body
+    message = "R6.ARREST_UPDATE: The date delivered must be the same as or after the trigger date"
     arrest = Entitlement.objects.get(code="R6.ARREST_UPDATE")
-    assert f'href="#id_e{arrest.pk}-delivered_on"' in body
+    assert f'<a href="#id_e{arrest.pk}-delivered_on-day">{message}</a>' in body
     assert AuditCase.objects.count() == cases
+
+
+def test_a_finding_date_that_is_not_whole_is_linked_to_its_box(
+    client: Client, login_as: Any, records: dict[str, Any]
+) -> None:
+    """A date delivered without its year: the Design System's message, named by the entitlement,
+    linked to that finding's year box."""
+    login_as("force_code_lead")
+    exercise = records["exercise"]
+    url = reverse("victims_code:audit_case_add", kwargs={"public_id": exercise.public_id})
+    arrest = Entitlement.objects.get(code="R6.ARREST_UPDATE")
+    data = _case_data(status="applies", triggered_on="2026-04-02", delivered="yes")
+    data |= {f"e{arrest.pk}-delivered_on-day": "7", f"e{arrest.pk}-delivered_on-month": "April"}
+    response = client.post(url, data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    message = "R6.ARREST_UPDATE: Date delivered must include a year"
+    assert f'<a href="#id_e{arrest.pk}-delivered_on-year">{message}</a>' in body
+    assert not AuditCase.objects.filter(pseudo_ref="20/555555/26").exists()
 
 
 def test_a_finding_left_under_not_checked_is_queried(

@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 
 from waymark.audit.models import AccessLog
+from waymark.core.testing.forms import date_parts
 from waymark.core.testing.matrix import permission_matrix
 from waymark.victims_code.models import SurveyInvitation
 from waymark.victims_code.voice import PairCriteria, survey_invitations_create, survey_pairs_select
@@ -78,8 +79,8 @@ def test_making_links(client, login_as, role, expected, survey):
     response = client.post(
         reverse("victims_code:survey_invitations"),
         {
-            "reported_from": "2024-04-01",
-            "reported_to": "2024-06-30",
+            **date_parts("reported_from", "2024-04-01"),
+            **date_parts("reported_to", "2024-06-30"),
             "limit": "5000",
             "valid_days": "28",
             "action": "make",
@@ -108,7 +109,12 @@ def test_a_batch_of_links_is_downloaded_once_and_works(client, login_as, world):
     crimes = [pair(f"B{n}") for n in range(3)]
     pair("OUTSIDE", reported=date(2024, 8, 1))
     login_as("force_code_lead")
-    form = {"reported_from": "2024-04-01", "reported_to": "2024-06-30", "limit": "2", "valid_days": "14"}
+    form = {
+        **date_parts("reported_from", "2024-04-01"),
+        **date_parts("reported_to", "2024-06-30"),
+        "limit": "2",
+        "valid_days": "14",
+    }
     check = client.post(reverse("victims_code:survey_invitations"), {**form, "action": "check"})
     assert check.status_code == 200
     assert "2 links will be made" in check.content.decode()
@@ -152,8 +158,8 @@ def test_a_bad_batch_form_is_explained_and_nothing_is_made(client, login_as):
     response = client.post(
         reverse("victims_code:survey_invitations"),
         {
-            "reported_from": "2024-06-30",
-            "reported_to": "2024-04-01",
+            **date_parts("reported_from", "2024-06-30"),
+            **date_parts("reported_to", "2024-04-01"),
             "limit": "9000",
             "valid_days": "0",
             "action": "make",
@@ -163,9 +169,75 @@ def test_a_bad_batch_form_is_explained_and_nothing_is_made(client, login_as):
     page = response.content.decode()
     assert "There is a problem" in page
     assert "The last reported date must be the same as or after the first" in page
+    assert (
+        '<a href="#id_reported_to-day">The last reported date must be the same as or after the first</a>'
+        in page
+    )
     assert "A batch can make at most 5,000 links" in page
     assert "Links must work for at least 1 day" in page
     assert not SurveyInvitation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("boxes", "message", "box"),
+    [
+        (date_parts("reported_from", ""), "Enter the first reported date", "reported_from-day"),
+        (
+            {"reported_from-day": "31", "reported_from-month": "6", "reported_from-year": "2024"},
+            "First reported date must be a real date",
+            "reported_from-day",
+        ),
+        (
+            {"reported_from-day": "1", "reported_from-month": "", "reported_from-year": "2024"},
+            "First reported date must include a month",
+            "reported_from-month",
+        ),
+        (
+            {"reported_from-day": "1", "reported_from-month": "4", "reported_from-year": "24"},
+            "Year must include 4 numbers",
+            "reported_from-year",
+        ),
+    ],
+)
+def test_a_reported_date_that_is_missing_or_not_real_is_explained(client, login_as, boxes, message, box):
+    """The dates are GOV.UK date inputs: the Design System's message, linked to the box to put
+    right, what was typed kept, and nothing made."""
+    pair("B0")
+    login_as("opcc_admin")
+    response = client.post(
+        reverse("victims_code:survey_invitations"),
+        {
+            **boxes,
+            **date_parts("reported_to", "2024-06-30"),
+            "limit": "5",
+            "valid_days": "28",
+            "action": "make",
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f'<a href="#id_{box}">{message}</a>' in page
+    for name, typed in boxes.items():
+        assert f'name="{name}" type="text" value="{typed}"' in page
+    assert not SurveyInvitation.objects.exists()
+
+
+def test_a_batch_can_be_chosen_with_a_month_typed_as_a_word(client, login_as):
+    pair("B0")
+    login_as("opcc_admin")
+    boxes = {"reported_from-day": "1", "reported_from-month": "Apr", "reported_from-year": "2024"}
+    response = client.post(
+        reverse("victims_code:survey_invitations"),
+        {
+            **boxes,
+            **date_parts("reported_to", "2024-06-30"),
+            "limit": "5",
+            "valid_days": "28",
+            "action": "check",
+        },
+    )
+    assert response.status_code == 200
+    assert "1 link will be made" in response.content.decode()
 
 
 def test_the_service_skips_and_reports_invited_and_unknown_pairs(world):
