@@ -12,6 +12,7 @@ from django.utils import timezone
 from waymark.audit.models import AccessLog
 from waymark.cases.models import Case, NeedsDomain
 from waymark.core.periods import FinancialQuarter
+from waymark.core.testing.forms import date_parts
 from waymark.referrals.models import ContactAttempt, Referral
 
 pytestmark = pytest.mark.django_db
@@ -201,7 +202,7 @@ def test_an_idva_referral_from_the_police_feed_runs_through_dash_and_marac_to_cl
 
     def dash(context: str, yes: int) -> dict[str, str]:
         answers = {f"q_{q.key}": ("yes" if i < yes else "no") for i, q in enumerate(questions)}
-        return {**answers, "context": context, "assessed_on": today, "action": "submit"}
+        return {**answers, "context": context, **date_parts("assessed_on", today), "action": "submit"}
 
     _post(client, f"/risk/cases/{case.public_id}/assessments/new/", dash("intake", 14))
     assessment = case.risk_assessments.get()
@@ -219,7 +220,7 @@ def test_an_idva_referral_from_the_police_feed_runs_through_dash_and_marac_to_cl
             "criteria": ["visible_high_risk"],
             "consent": "given",
             "victim_informed": "yes",
-            "referred_on": today,
+            **date_parts("referred_on", today),
             "marac_area": "Birmingham",
         },
     )

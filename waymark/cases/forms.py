@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.db.models import Q
 
 from waymark.accounts.models import Service, Team, User
+from waymark.core.date_input import DateInputField
 
 from .models import (
     Case,
@@ -26,7 +28,8 @@ from .models import (
 )
 
 DATETIME_HELP = "For example, 2025-03-14 10:30"
-DATE_HELP = "For example, 2025-03-14"
+# A date still to come, as the hints of a target or review date show it ("For example, 14 3 2027.").
+DATE_EXAMPLE = date(2027, 3, 14)
 
 SAFETY_PLAN_COMPONENTS = [
     ("safe_contact", "Safe ways and times to make contact"),
@@ -127,9 +130,7 @@ class GoalForm(forms.Form):
     domain = forms.ModelChoiceField(
         queryset=NeedsDomain.objects.filter(is_active=True), required=False, label="Area of need (optional)"
     )
-    target_date = forms.DateField(
-        required=False, help_text=DATE_HELP, error_messages={"invalid": "Enter a date, like 2025-03-14"}
-    )
+    target_date = DateInputField(label="Target date", required=False, example=DATE_EXAMPLE)
 
 
 class GoalStatusForm(forms.Form):
@@ -149,9 +150,7 @@ class SafetyPlanForm(forms.Form):
     notes = forms.CharField(widget=forms.Textarea, required=False)
     completed_at = _dt("Completed")
     reviewed_at = _dt("Last reviewed")
-    review_due = forms.DateField(
-        required=False, help_text=DATE_HELP, error_messages={"invalid": "Enter a date, like 2025-03-14"}
-    )
+    review_due = DateInputField(label="Review due", required=False, example=DATE_EXAMPLE)
 
 
 class ActivityForm(forms.Form):

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 
 from waymark.accounts.models import Service, Team, User
+from waymark.core.date_input import DateInputField
 
 from .models import ContactAttempt, ContactMethod, OutreachEvent, Person, Referral
 from .services import TRIAGE_OUTCOMES, ContactDetails, PersonDetails
 
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y"]
 DATETIME_FORMATS = ["%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M"]
 PHONE_KINDS = [(ContactMethod.Kind.MOBILE, "Mobile"), (ContactMethod.Kind.LANDLINE, "Landline")]
 
@@ -100,11 +101,8 @@ class PersonFieldsMixin(forms.Form):
 
     full_name = forms.CharField(label="Full name", max_length=200)
     preferred_name = forms.CharField(label="Preferred name (optional)", required=False, max_length=200)
-    date_of_birth = forms.DateField(
-        label="Date of birth (optional)",
-        required=False,
-        input_formats=DATE_FORMATS,
-        help_text="For example, 1985-03-27.",
+    date_of_birth = DateInputField(
+        label="Date of birth (optional)", required=False, example=date(1980, 3, 27)
     )
 
     def person_details(self) -> PersonDetails:
@@ -283,7 +281,7 @@ class OutreachEventForm(forms.Form):
     name = forms.CharField(label="Name of the event", max_length=200)
     kind = forms.ChoiceField(label="Kind of event", choices=OutreachEvent.Kind.choices)
     venue = forms.CharField(label="Venue", required=False, max_length=200)
-    held_on = forms.DateField(label="Date", input_formats=DATE_FORMATS, help_text="For example, 2026-03-27.")
+    held_on = DateInputField(label="Date", example=date(2026, 3, 27))
     people_supported = forms.IntegerField(label="People supported on the spot", min_value=0, initial=0)
     notes = forms.CharField(label="Notes (optional)", widget=forms.Textarea, required=False, max_length=5000)
 

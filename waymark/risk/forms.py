@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from django import forms
-from django.utils import timezone
+
+from waymark.core.date_input import DateInputField
 
 from .models import MaracCriterion, MaracReferral, RiskAnswer, RiskAssessment, RiskLevel, RiskQuestion
 
-DATE_FORMATS = ["%d/%m/%Y", "%d %m %Y", "%Y-%m-%d", "%d-%m-%Y"]
-DATE_HINT = "For example, 27/03/2026"
-
-
-def _date_field(label: str, *, required: bool = True) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=required,
-        input_formats=DATE_FORMATS,
-        help_text=DATE_HINT,
-        error_messages={
-            "required": f"Enter the {label.lower()}",
-            "invalid": f"Enter the {label.lower()} as a real date",
-        },
-    )
+# The date the hints show ("For example, 27 3 2026.").
+EXAMPLE = date(2026, 3, 27)
 
 
 class RiskAssessmentForm(forms.Form):
@@ -39,7 +28,7 @@ class RiskAssessmentForm(forms.Form):
         choices=RiskAssessment.Context.choices,
         error_messages={"required": "Choose when this assessment was made"},
     )
-    assessed_on = _date_field("Date of assessment")
+    assessed_on = DateInputField(label="Date of assessment", example=EXAMPLE, not_after_today=True)
     professional_judgement_level = forms.ChoiceField(
         label="Professional judgement: level (optional)",
         required=False,
@@ -69,13 +58,6 @@ class RiskAssessmentForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
 
-    def clean_assessed_on(self) -> Any:
-        """Not in the future."""
-        day = self.cleaned_data["assessed_on"]
-        if day and day > timezone.localdate():
-            raise forms.ValidationError("The date of assessment must be today or in the past")
-        return day
-
     def question_rows(self) -> list[tuple[RiskQuestion, forms.BoundField, forms.BoundField]]:
         """Each question with its answer and comment fields, for the template."""
         return [(q, self[f"q_{q.key}"], self[f"c_{q.key}"]) for q in self.questions]
@@ -84,7 +66,7 @@ class RiskAssessmentForm(forms.Form):
 class IncidentForm(forms.Form):
     """A domestic abuse incident on the case."""
 
-    occurred_on = _date_field("Date of the incident")
+    occurred_on = DateInputField(label="Date of the incident", example=EXAMPLE)
     reported_to_police = forms.BooleanField(label="Reported to the police", required=False)
     same_perpetrator = forms.BooleanField(
         label="Same perpetrator(s) as before",
@@ -111,11 +93,11 @@ class MaracReferralForm(forms.Form):
         widget=forms.Textarea,
         help_text="Required for professional judgement.",
     )
-    referred_on = _date_field("Date of referral")
+    referred_on = DateInputField(label="Date of referral", example=EXAMPLE)
     marac_area = forms.CharField(
         label="MARAC area", max_length=200, error_messages={"required": "Enter the MARAC area"}
     )
-    meeting_date = _date_field("MARAC meeting date (optional)", required=False)
+    meeting_date = DateInputField(label="MARAC meeting date (optional)", required=False, example=EXAMPLE)
     consent = forms.ChoiceField(
         label="Did the person consent to the referral?",
         choices=[("", "Choose"), *MaracReferral.Consent.choices],

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
 
 from waymark.accounts.models import Service
 from waymark.cases.models import Case, ConsentRecord, NeedsDomain, SupportActivity
+from waymark.core.testing.forms import date_parts
 
 from .factories import make_case
 
@@ -39,7 +40,8 @@ def test_a_caseworker_runs_a_case_through_the_pages(client, world, login_as, cas
     )
     assert (
         client.post(
-            f"{url}safety-plan/", {"needed": "on", "components": ["escape_plan"], "review_due": "2099-01-01"}
+            f"{url}safety-plan/",
+            {"needed": "on", "components": ["escape_plan"], **date_parts("review_due", "2099-01-01")},
         ).status_code
         == 302
     )
@@ -95,6 +97,58 @@ def test_bad_input_is_400_with_an_error_summary_and_changes_nothing(
     assert "There is a problem" in response.content.decode()
     assert Case.history.count() == before
     assert Case.objects.get(pk=case.pk).status == Case.Status.OPEN_ALLOCATED
+
+
+@pytest.mark.parametrize(
+    ("suffix", "data", "link", "message"),
+    [
+        (
+            "goals/add/",
+            {"description": "Feel safe", **date_parts("target_date", "2099-01-01"), "target_date-day": "32"},
+            "target_date-day",
+            "Target date must be a real date",
+        ),
+        (
+            "safety-plan/",
+            {"needed": "on", **date_parts("review_due", "2099-01-01"), "review_due-year": "99"},
+            "review_due-year",
+            "Year must include 4 numbers",
+        ),
+        (
+            "safety-plan/",
+            {"needed": "on", **date_parts("review_due", "2099-01-01"), "review_due-month": ""},
+            "review_due-month",
+            "Review due must include a month",
+        ),
+    ],
+)
+def test_a_wrong_date_is_400_linked_to_its_box_and_saves_nothing(
+    client, world, login_as, case, suffix, data, link, message
+):
+    login_as("caseworker")
+    response = client.post(f"{case.get_absolute_url()}{suffix}", data)
+    assert response.status_code == 400
+    assert f'<a href="#id_{link}">{message}</a>' in response.content.decode()
+    assert not case.goals.exists()
+    assert not Case.objects.filter(pk=case.pk, safety_plan__isnull=False).exists()
+
+
+def test_goal_and_safety_plan_dates_are_typed_in_three_boxes(client, world, login_as, case):
+    login_as("caseworker")
+    url = case.get_absolute_url()
+    data = {"description": "Feel safe at home", **date_parts("target_date", "2027-03-14")}
+    assert client.post(f"{url}goals/add/", data).status_code == 302
+    assert case.goals.get().target_date == date(2027, 3, 14)
+    review = timezone.localdate() + timedelta(days=28)
+    assert (
+        client.post(f"{url}safety-plan/", {"needed": "on", **date_parts("review_due", review)}).status_code
+        == 302
+    )
+    # The plan's review date comes back in its boxes, with the hint's example.
+    page = client.get(f"{url}safety-plan/").content.decode()
+    for part, value in date_parts("review_due", review).items():
+        assert f'id="id_{part}" name="{part}" type="text" value="{value}"' in page
+    assert "For example, 14 3 2027." in page
 
 
 def test_a_caseworker_cannot_approve_closure_on_the_page(client, world, login_as, active_case):

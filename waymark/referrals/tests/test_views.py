@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from waymark.audit.models import AccessLog
 from waymark.core.testing.factories import ServiceFactory, TeamFactory, make_member
+from waymark.core.testing.forms import date_parts
 from waymark.core.testing.matrix import permission_matrix
 from waymark.referrals.models import ContactAttempt, OutreachEvent, Referral
 from waymark.referrals.selectors import home_panels_for_user
@@ -316,6 +317,53 @@ def test_staff_entered_referral(client, world, login_as):
     assert Referral.objects.get().source == "staff_entered"
 
 
+def test_referral_form_asks_for_the_date_of_birth_in_three_boxes(client, world, login_as):
+    """A GOV.UK date input; the date is saved. The boxes do not ask the browser to fill a birthday:
+    the date is someone else's, and the page asks the browser to remember nothing typed."""
+    login_as("caseworker")
+    page = client.get(reverse("referrals:create")).content.decode()
+    for part in ("day", "month", "year"):
+        assert f'name="date_of_birth-{part}" type="text" value="" inputmode="numeric"' in page
+    assert "For example, 27 3 1980." in page
+    data = _referral_form(world) | date_parts("date_of_birth", "1985-03-27")
+    assert client.post(reverse("referrals:create"), data).status_code == 302
+    assert Referral.objects.get().person.date_of_birth == "1985-03-27"  # stored as an ISO date, encrypted
+
+
+@pytest.mark.parametrize(
+    ("boxes", "message", "box"),
+    [
+        ({"day": "31", "month": "2", "year": "1985"}, "Date of birth must be a real date", "day"),
+        ({"day": "27", "month": "3", "year": "85"}, "Year must include 4 numbers", "year"),
+    ],
+)
+def test_a_wrong_date_of_birth_is_refused_on_the_page(client, world, login_as, boxes, message, box):
+    """400 with the Design System's message, linked to the box to put right; nothing saved."""
+    login_as("caseworker")
+    typed = {f"date_of_birth-{part}": value for part, value in boxes.items()}
+    response = client.post(reverse("referrals:create"), _referral_form(world) | typed)
+    assert response.status_code == 400
+    assert f'<a href="#id_date_of_birth-{box}">{message}</a>' in response.content.decode()
+    assert not Referral.objects.exists()
+
+
+def test_an_event_without_a_date_is_refused_on_the_page(client, world, login_as):
+    login_as("caseworker")
+    response = client.post(
+        reverse("referrals:event_create"),
+        {
+            "service": str(world.service.public_id),
+            "name": "Fake FC v Test United",
+            "kind": "football_match",
+            **date_parts("held_on", ""),
+            "people_supported": "0",
+        },
+    )
+    assert response.status_code == 400
+    assert '<a href="#id_held_on-day">Enter the date</a>' in response.content.decode()
+    assert not OutreachEvent.objects.exists()
+
+
 def test_staff_cannot_enter_for_another_providers_service(client, world, login_as):
     login_as("caseworker")
     response = client.post(
@@ -334,16 +382,18 @@ def test_outreach_event_flow(client, world, login_as):
             "name": "Fake FC v Test United",
             "kind": "football_match",
             "venue": "Example Park",
-            "held_on": "2026-03-21",
+            **date_parts("held_on", "2026-03-21"),
             "people_supported": "7",
         },
     )
     assert response.status_code == 302
     event = OutreachEvent.objects.get()
+    assert event.held_on == date(2026, 3, 21)
     response = client.post(
         reverse("referrals:event_referral_create", kwargs={"public_id": event.public_id}),
         {
             "full_name": "Fakey Fan",
+            **date_parts("date_of_birth", "1990-05-06"),
             "consent": "given",
             "reason": "Abuse at the match",
             "phone": "07700 900004",
@@ -354,6 +404,7 @@ def test_outreach_event_flow(client, world, login_as):
     assert response.status_code == 302
     referral = Referral.objects.get()
     assert referral.outreach_event == event
+    assert referral.person.date_of_birth == "1990-05-06"
     assert referral.source == "self_outreach"
     assert referral.route == "self"
     page = client.get(event.get_absolute_url()).content.decode()

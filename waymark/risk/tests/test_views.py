@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from waymark.audit.models import AccessLog
+from waymark.core.testing.forms import date_parts
 from waymark.core.testing.matrix import permission_matrix
 from waymark.risk.models import MaracReferral, RiskAssessment
 
@@ -99,10 +100,10 @@ def test_review_list_page(client, login_as, case, caseworker, role, expected):
         assert shown == (role in ("caseworker", "provider_manager"))
 
 
-def _checklist(dash, *, yes, judgement="", rationale="", action="submit", skip=()):
+def _checklist(dash, *, yes, judgement="", rationale="", action="submit", skip=(), assessed_on=None):
     data = {
         "context": "intake",
-        "assessed_on": timezone.localdate().strftime("%d/%m/%Y"),
+        **date_parts("assessed_on", assessed_on or timezone.localdate()),
         "professional_judgement_level": judgement,
         "professional_judgement_rationale": rationale,
         "action": action,
@@ -149,6 +150,28 @@ def test_an_unanswered_question_is_a_400_and_saves_nothing(client, login_as, cas
     page = response.content.decode()
     assert "There is a problem" in page
     assert "Answer question 16" in page
+    assert not RiskAssessment.objects.exists()
+
+
+def test_the_checklist_asks_for_the_date_in_three_boxes_starting_today(client, login_as, case):
+    """The date of assessment is a GOV.UK date input, filled in with today."""
+    login_as("caseworker")
+    page = client.get(reverse("risk:assessment_create", kwargs={"case_id": case.public_id})).content.decode()
+    today = timezone.localdate()
+    for part, value in date_parts("assessed_on", today).items():
+        assert f'id="id_{part}" name="{part}" type="text" value="{value}"' in page
+    assert "For example, 27 3 2026." in page
+
+
+def test_an_assessment_dated_tomorrow_is_refused_on_the_page(client, login_as, case, dash):
+    """A date in the future: 400, the message links to the day box, nothing saved."""
+    login_as("caseworker")
+    url = reverse("risk:assessment_create", kwargs={"case_id": case.public_id})
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    response = client.post(url, _checklist(dash, yes=3, assessed_on=tomorrow))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert '<a href="#id_assessed_on-day">Date of assessment must be today or in the past</a>' in page
     assert not RiskAssessment.objects.exists()
 
 
@@ -216,7 +239,7 @@ def test_marac_form_is_prefilled_from_detection_and_records_the_referral(client,
         url,
         {
             "criteria": ["visible_high_risk"],
-            "referred_on": timezone.localdate().strftime("%d/%m/%Y"),
+            **date_parts("referred_on", timezone.localdate()),
             "marac_area": "Test MARAC",
             "consent": "not_given",
             "victim_informed": "not_yet",
@@ -236,7 +259,7 @@ def test_marac_form_bad_input_is_a_400(client, login_as, case):
         url,
         {
             "criteria": ["professional_judgement"],
-            "referred_on": timezone.localdate().strftime("%d/%m/%Y"),
+            **date_parts("referred_on", timezone.localdate()),
             "marac_area": "Test MARAC",
             "consent": "given",
             "victim_informed": "yes",
@@ -255,11 +278,45 @@ def test_recording_a_repeat_incident_says_refer_back(client, login_as, case, cas
     login_as("caseworker")
     response = client.post(
         reverse("risk:incident_create", kwargs={"case_id": case.public_id}),
-        {"occurred_on": timezone.localdate().strftime("%d/%m/%Y"), "same_perpetrator": "on"},
+        {**date_parts("occurred_on", timezone.localdate()), "same_perpetrator": "on"},
         follow=True,
     )
     assert "refer the case back to MARAC" in response.content.decode()
     assert case.domestic_abuse_incidents.get().is_repeat
+
+
+def test_an_incident_date_without_a_month_is_refused_on_the_page(client, login_as, case):
+    """The month box left empty: 400, the message links to the month box, nothing recorded."""
+    login_as("caseworker")
+    data = date_parts("occurred_on", timezone.localdate()) | {"occurred_on-month": ""}
+    response = client.post(reverse("risk:incident_create", kwargs={"case_id": case.public_id}), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert '<a href="#id_occurred_on-month">Date of the incident must include a month</a>' in page
+    assert not case.domestic_abuse_incidents.exists()
+
+
+def test_marac_meeting_date_is_optional_but_must_be_whole(client, login_as, case):
+    """A meeting date with only a day is refused (linking to the month box); a whole one is kept."""
+    login_as("caseworker")
+    url = reverse("risk:marac_referral_create", kwargs={"case_id": case.public_id})
+    data = {
+        "criteria": ["professional_judgement"],
+        "concerns": "Escalating threats.",
+        **date_parts("referred_on", timezone.localdate()),
+        "meeting_date-day": "10",
+        "marac_area": "Test MARAC",
+        "consent": "given",
+        "victim_informed": "yes",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert '<a href="#id_meeting_date-month">MARAC meeting date must include a month and year</a>' in page
+    assert not MaracReferral.objects.exists()
+    meeting = timezone.localdate() + timedelta(days=14)
+    assert client.post(url, data | date_parts("meeting_date", meeting)).status_code == 302
+    assert MaracReferral.objects.get(case=case).meeting_date == meeting
 
 
 def test_posting_to_another_providers_case_changes_nothing(client, login_as, case, dash):
