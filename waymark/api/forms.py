@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 
 from waymark.accounts.models import Organisation
+from waymark.core.date_input import DateInputField
 
 from .models import ApiToken
 from .selectors import token_organisations_for_user
@@ -36,11 +37,11 @@ class ApiTokenForm(forms.Form):
         initial=[ApiToken.Scope.READ],
         error_messages={"required": "Choose at least one thing the token may do."},
     )
-    expires_on = forms.DateField(
+    expires_on = DateInputField(
         label="Expiry date (optional)",
         required=False,
-        help_text="The token stops working at the end of this day. For example, 31/3/2027.",
-        error_messages={"invalid": "Enter the expiry date as a real date, for example 31/3/2027."},
+        help_text="The token stops working at the end of this day.",
+        example=date(2027, 3, 31),
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

@@ -1,8 +1,11 @@
 """The auditor's search form."""
 
+from datetime import date
 from typing import Any
 
 from django import forms
+
+from waymark.core.date_input import DateInputField
 
 from .models import AccessLog
 
@@ -12,16 +15,10 @@ class AccessLogSearchForm(forms.Form):
     action = forms.ChoiceField(required=False, choices=[("", "Any action"), *AccessLog.Action.choices])
     record_type = forms.ChoiceField(required=False, label="Type of record")
     record_id = forms.CharField(required=False, max_length=64, label="Record id")
-    date_from = forms.DateField(
-        required=False,
-        label="From (for example 2026-11-01)",
-        error_messages={"invalid": "Enter the start date as a real date, like 2026-11-01"},
-    )
-    date_to = forms.DateField(
-        required=False,
-        label="To (for example 2026-11-30)",
-        error_messages={"invalid": "Enter the end date as a real date, like 2026-11-30"},
-    )
+    # A GET form: the dates travel in the query string as `date_from-day`, `date_from-month`,
+    # `date_from-year` (and the same for `date_to`), so a search can be linked to and paged.
+    date_from = DateInputField(label="Start date", required=False, example=date(2026, 11, 1))
+    date_to = DateInputField(label="End date", required=False, example=date(2026, 11, 30))
 
     def __init__(self, *args: Any, record_types: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
 from waymark.api.models import ApiToken, hash_token
 from waymark.api.services import api_token_authenticate
+from waymark.core.testing.forms import date_parts
 from waymark.core.testing.matrix import permission_matrix
 
 pytestmark = pytest.mark.django_db
@@ -119,8 +123,8 @@ def test_the_expiry_date_ends_the_token_at_the_end_of_that_day(client, world, lo
             "name": "Feed",
             "organisation": str(world.force.public_id),
             "scopes": ["read", "referrals:write"],
-            "expires_on": "31/3/2099",
-        },
+        }
+        | date_parts("expires_on", "2099-03-31"),
     )
     assert response.status_code == 200
     token = ApiToken.objects.get()
@@ -139,11 +143,59 @@ def test_a_past_expiry_date_is_refused(client, world, login_as):
             "name": "Feed",
             "organisation": str(world.provider.public_id),
             "scopes": ["read"],
-            "expires_on": "1/1/2000",
+        }
+        | date_parts("expires_on", "2000-01-01"),
+    )
+    assert response.status_code == 400
+    assert not ApiToken.objects.exists()
+    html = response.content.decode()
+    assert '<a href="#id_expires_on-day">The expiry date must be today or in the future.</a>' in html
+
+
+def test_an_expiry_date_may_be_today(client, world, login_as):
+    from django.utils import timezone
+
+    login_as("provider_manager")
+    today = timezone.localdate()
+    response = client.post(
+        CREATE,
+        {"name": "Feed", "organisation": str(world.provider.public_id), "scopes": ["read"]}
+        | date_parts("expires_on", today),
+    )
+    assert response.status_code == 200
+    assert timezone.localtime(ApiToken.objects.get().expires_at).date() == today + timedelta(days=1)
+
+
+def test_empty_expiry_boxes_mean_no_expiry(client, world, login_as):
+    login_as("provider_manager")
+    response = client.post(
+        CREATE,
+        {"name": "Feed", "organisation": str(world.provider.public_id), "scopes": ["read"]}
+        | date_parts("expires_on", ""),
+    )
+    assert response.status_code == 200
+    assert ApiToken.objects.get().expires_at is None
+
+
+def test_a_wrong_expiry_date_gets_the_design_systems_message(client, world, login_as):
+    login_as("provider_manager")
+    response = client.post(
+        CREATE,
+        {
+            "name": "Feed",
+            "organisation": str(world.provider.public_id),
+            "scopes": ["read"],
+            "expires_on-day": "31",
+            "expires_on-month": "3",
+            "expires_on-year": "99",
         },
     )
     assert response.status_code == 400
     assert not ApiToken.objects.exists()
+    html = response.content.decode()
+    # The error summary links to the year, the box to put right; what was typed is kept.
+    assert '<a href="#id_expires_on-year">Year must include 4 numbers</a>' in html
+    assert re.search(r'<input[^>]*name="expires_on-year"[^>]*value="99"', html)
 
 
 def test_the_organisation_choices_are_only_those_the_person_manages(client, world, login_as):

@@ -1,9 +1,17 @@
 """The access log: append-only, written on reads, searchable by the right auditor only."""
 
+import re
+from datetime import datetime
+from html import unescape
+
 import pytest
+import time_machine
+from django.utils import timezone
 
 from waymark.audit.models import AccessLog
-from waymark.audit.services import access_log_record
+from waymark.audit.services import access_log_record, access_log_record_many
+from waymark.audit.views import PAGE_SIZE
+from waymark.core.testing.forms import date_parts
 from waymark.core.testing.matrix import permission_matrix
 
 pytestmark = pytest.mark.django_db
@@ -67,11 +75,93 @@ def test_search_filters_by_person_and_action(client, world, login_as):
     assert "viewed-one" not in page
 
 
+def _period(date_from: str, date_to: str) -> dict[str, str]:
+    """The search's From and To as the GET form sends them: three boxes each."""
+    return date_parts("date_from", date_from) | date_parts("date_to", date_to)
+
+
+def test_search_filters_by_period(client, world, login_as):
+    ours = world.person("caseworker")
+    for moment, label in (
+        (datetime(2025, 2, 28, 23), "february"),
+        (datetime(2025, 3, 1, 0, 30), "march-first"),
+        (datetime(2025, 3, 31, 23, 30), "march-last"),
+        (datetime(2025, 4, 1, 1), "april"),
+    ):
+        with time_machine.travel(timezone.make_aware(moment), tick=False):
+            access_log_record(actor=ours, action=AccessLog.Action.VIEW, obj=world.service, record_label=label)
+    login_as("auditor")
+    response = client.get("/audit/", _period("2025-03-01", "2025-03-31"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "march-first" in page
+    assert "march-last" in page
+    assert "february" not in page
+    assert "april" not in page
+    # The period is shown again in its boxes.
+    for name, value in _period("2025-03-01", "2025-03-31").items():
+        assert re.search(rf'<input[^>]*name="{name}"[^>]*value="{value}"', page), name
+
+
+def test_the_pages_of_a_search_keep_its_period(client, world, login_as):
+    ours = world.person("caseworker")
+    with time_machine.travel(timezone.make_aware(datetime(2025, 3, 10, 12)), tick=False):
+        access_log_record_many(
+            actor=ours, action=AccessLog.Action.LIST, objects=[world.service] * (PAGE_SIZE + 1)
+        )
+    login_as("auditor")
+    page = client.get("/audit/", _period("2025-03-01", "2025-03-31")).content.decode()
+    assert f"{PAGE_SIZE + 1} entries" in page
+    nexts = [unescape(href) for href in re.findall(r'href="(\?[^"]*page=2)"', page)]
+    assert nexts
+    assert all(
+        "date_from-day=1&date_from-month=3&date_from-year=2025" in href
+        and "date_to-day=31&date_to-month=3&date_to-year=2025" in href
+        for href in nexts
+    ), nexts
+    second = client.get(f"/audit/{nexts[0]}")
+    assert second.status_code == 200
+    assert f"{PAGE_SIZE + 1} entries" in second.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("boxes", "message", "anchor"),
+    [
+        (
+            {"date_from-day": "31", "date_from-month": "2", "date_from-year": "2026"},
+            "Start date must be a real date",
+            "id_date_from-day",
+        ),
+        (
+            {"date_to-day": "30", "date_to-month": "", "date_to-year": "2026"},
+            "End date must include a month",
+            "id_date_to-month",
+        ),
+        (
+            {"date_from-day": "1", "date_from-month": "11", "date_from-year": "26"},
+            "Year must include 4 numbers",
+            "id_date_from-year",
+        ),
+    ],
+)
+def test_search_rejects_a_wrong_date(client, login_as, boxes, message, anchor):
+    login_as("auditor")
+    response = client.get("/audit/", _period("", "") | boxes)
+    assert response.status_code == 400
+    page = response.content.decode()
+    # The error summary links to the box to put right, which still holds what was typed.
+    assert f'<a href="#{anchor}">{message}</a>' in page
+    for name, value in boxes.items():
+        assert re.search(rf'<input[^>]*id="id_{name}"[^>]*value="{value}"', page), name
+
+
 def test_search_rejects_a_backwards_period(client, login_as):
     login_as("auditor")
-    response = client.get("/audit/", {"date_from": "2026-11-20", "date_to": "2026-11-01"})
+    response = client.get("/audit/", _period("2026-11-20", "2026-11-01"))
     assert response.status_code == 400
-    assert "The end date must be the same as or after the start date" in response.content.decode()
+    page = response.content.decode()
+    assert "The end date must be the same as or after the start date" in page
+    assert '<a href="#id_date_to-day">The end date must be the same as or after the start date</a>' in page
 
 
 def test_searching_is_itself_logged(client, login_as):
