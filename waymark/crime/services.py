@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.formats import date_format
 
 from waymark.accounts.models import User
@@ -95,16 +97,20 @@ class Redated:
             f" (it was {_day(self.was)})."
         )
         if self.extract.kind == ForceExtractImport.Kind.CRIMES:
-            text += (
-                f" {self.crimes:,} {'crime' if self.crimes == 1 else 'crimes'} and"
-                f" {self.outcome_changes:,} {'outcome' if self.outcome_changes == 1 else 'outcomes'}"
-                " it wrote carry the new date."
-            )
+            text += f" {self.rows_redated()} it wrote carry the new date."
         return text
+
+    def rows_redated(self) -> str:
+        """ "2 crimes and 1 outcome": what a crimes file's correction re-dated."""
+        return f"{_counted(self.crimes, 'crime')} and {_counted(self.outcome_changes, 'outcome')}"
 
 
 def _day(day: date) -> str:
     return date_format(day, "j F Y")
+
+
+def _counted(number: int, thing: str) -> str:
+    return f"{number:,} {thing}{'' if number == 1 else 's'}"
 
 
 def redatable_extracts() -> list[ForceExtractImport]:
@@ -116,7 +122,7 @@ def redatable_extracts() -> list[ForceExtractImport]:
         files = ForceExtractImport.objects.filter(kind=kind)
         for area in files.order_by().values_list("police_force_area", flat=True).distinct():
             lasts.append(files.filter(police_force_area=area).latest("created_at", "pk"))
-    return [extract for extract in lasts if _why_not_redatable(extract) is None]
+    return [extract for extract in lasts if why_not_redatable(extract) is None]
 
 
 def _others_of_its_kind(extract: ForceExtractImport) -> QuerySet[ForceExtractImport]:
@@ -125,7 +131,7 @@ def _others_of_its_kind(extract: ForceExtractImport) -> QuerySet[ForceExtractImp
     ).exclude(pk=extract.pk)
 
 
-def _why_not_redatable(extract: ForceExtractImport) -> str | None:
+def why_not_redatable(extract: ForceExtractImport) -> str | None:
     """Why the file's date cannot be corrected, or None. A file's rows were checked and merged
     against the files of its kind before it; correcting its date is the same as having imported
     it with the right date only while it is still the last file and the newest by date."""
@@ -150,7 +156,9 @@ def _why_not_redatable(extract: ForceExtractImport) -> str | None:
 
 
 @transaction.atomic
-def force_extract_redate(*, extract: ForceExtractImport, extracted_on: date, by: User) -> Redated:
+def force_extract_redate(
+    *, extract: ForceExtractImport, extracted_on: date, by: User, request: HttpRequest | None = None
+) -> Redated:
     """Correct the extraction date given with a crimes or events file, and the date its rows carry.
 
     A mistyped date cannot be put right by importing the file again (the same bytes are
@@ -164,11 +172,13 @@ def force_extract_redate(*, extract: ForceExtractImport, extracted_on: date, by:
     take_turns(extract.police_force_area)
     extract = ForceExtractImport.objects.select_for_update().get(pk=extract.pk)
     was = extract.extracted_on
-    why_not = _why_not_redatable(extract)
+    why_not = why_not_redatable(extract)
     if why_not is not None:
         raise _refused(why_not)
     if extracted_on == was:
         raise _refused(f"The file's extraction date is {_day(was)} already.")
+    if extracted_on > timezone.localdate():
+        raise _refused("The extraction date must be today or in the past.")
     kind = extract.get_kind_display().lower()
     others = _others_of_its_kind(extract)
     before = others.order_by("-extracted_on").first()
@@ -192,14 +202,14 @@ def force_extract_redate(*, extract: ForceExtractImport, extracted_on: date, by:
         ).update(first_extracted_on=extracted_on)
     extract.extracted_on = extracted_on
     extract.save(update_fields=["extracted_on", "updated_at"])
+    redated = Redated(extract=extract, was=was, crimes=crimes, outcome_changes=outcome_changes)
+    detail = f"Corrected the extraction date of {kind} file {extract.file_name} from {was} to {extracted_on}"
+    if extract.kind == ForceExtractImport.Kind.CRIMES:
+        detail += f": {redated.rows_redated()} re-dated"
     access_log_record(
-        actor=by,
-        action=AccessLog.Action.CHANGE,
-        obj=extract,
-        detail=f"Corrected the extraction date of {kind} file {extract.file_name} from {was} to"
-        f" {extracted_on}: {crimes:,} crimes and {outcome_changes:,} outcomes re-dated.",
+        actor=by, action=AccessLog.Action.CHANGE, obj=extract, request=request, detail=f"{detail}."
     )
-    return Redated(extract=extract, was=was, crimes=crimes, outcome_changes=outcome_changes)
+    return redated
 
 
 def _refused(reason: str) -> ValidationError:

@@ -30,6 +30,7 @@ from .services import (
     force_extract_upload,
     police_uk_upload,
     redatable_extracts,
+    why_not_redatable,
 )
 
 # Older imports and jobs are of no use to anyone checking what was loaded last.
@@ -147,11 +148,13 @@ def redate(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """Correct the extraction date given with a crimes or events file (`force_extract_redate`)."""
     extract = get_object_or_404(ForceExtractImport, public_id=public_id, kind__in=REDATABLE_KINDS)
     form = ExtractionDateForm(request.POST or None, initial={"extracted_on": extract.extracted_on})
+    # Said before anything is typed, not only after.
+    why_not = why_not_redatable(extract)
     return form_flow(
         request,
         form=form,
         save=lambda data: force_extract_redate(
-            extract=extract, extracted_on=data["extracted_on"], by=request.user
+            extract=extract, extracted_on=data["extracted_on"], by=request.user, request=request
         ),
         success=lambda redated: redated.message(),
         then=lambda redated: reverse("crime:imports"),
@@ -160,7 +163,9 @@ def redate(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
         intro=[
             f"The date given when the file was imported: {date_format(extract.extracted_on, 'j F Y')}. It is"
             " shown beside every figure from the file, and the crimes the file wrote carry it.",
-            "Only the last crimes or events file imported can be corrected, and not to a date before"
+            f"This file's date cannot be corrected: {why_not}"
+            if why_not
+            else "Only the last crimes or events file imported can be corrected, and not to a date before"
             " another file of its kind or before any date the file holds.",
         ],
         submit="Correct the date",

@@ -17,6 +17,7 @@ from django.urls import reverse
 from waymark.audit.models import AccessLog
 from waymark.core.models import PoliceForceArea
 from waymark.core.testing.forms import date_parts
+from waymark.core.testing.html_tables import table_rows
 from waymark.core.testing.matrix import permission_matrix
 from waymark.core.testing.world import World
 from waymark.crime.force_extract import import_crimes, import_events
@@ -40,14 +41,17 @@ def area() -> PoliceForceArea:
 
 @pytest.fixture
 def two_files(tmp_path: Path, area: PoliceForceArea) -> tuple[ForceExtractImport, ForceExtractImport]:
-    """March's file (T-1, T-2), then April's, given the date 10 April instead of 7 April: T-1 as it
-    was, T-2 now charged (outcome 1 on 5 April), and T-3 new."""
-    march = write_csv(tmp_path / "march.csv", [crime_row("T-1"), crime_row("T-2")])
+    """March's file (T-1 with outcome 15, T-2), then April's, given the date 10 April instead of
+    7 April: T-1 as it was, T-2 now charged (outcome 1 on 5 April), and T-3 new."""
+    march = write_csv(
+        tmp_path / "march.csv",
+        [crime_row("T-1", outcome_type="15", outcome_date="2025-02-20"), crime_row("T-2")],
+    )
     import_crimes(march, police_force_area=area, extracted_on=MARCH)
     april = write_csv(
         tmp_path / "april.csv",
         [
-            crime_row("T-1"),
+            crime_row("T-1", outcome_type="15", outcome_date="2025-02-20"),
             crime_row("T-2", outcome_type="1", outcome_date="2025-04-05"),
             crime_row("T-3", reported_date="2025-04-02", recorded_date="2025-04-03"),
         ],
@@ -78,15 +82,50 @@ def test_the_last_files_date_and_the_rows_it_wrote_are_corrected(
         "T-2": RIGHT,
         "T-3": RIGHT,
     }
-    assert list(CrimeOutcomeChange.objects.values_list("outcome_type", "first_extracted_on")) == [(1, RIGHT)]
+    # T-1's outcome was first reported by March's file, and keeps its date.
+    assert sorted(CrimeOutcomeChange.objects.values_list("outcome_type", "first_extracted_on")) == [
+        (1, RIGHT),
+        (15, MARCH),
+    ]
     # The figures are as at the corrected date.
     volumes = vawg_volumes(user=analyst, filters=CrimeFilters.for_financial_year("2024/25"))
     assert volumes.extracted_on == RIGHT
     entry = AccessLog.objects.get(action=AccessLog.Action.CHANGE, actor=analyst)
     assert entry.detail == (
         "Corrected the extraction date of crimes file april.csv from 2025-04-10 to 2025-04-07:"
-        " 2 crimes and 1 outcomes re-dated."
+        " 2 crimes and 1 outcome re-dated."
     )
+
+
+def test_another_areas_crimes_of_the_same_date_are_not_redated(
+    world: World, two_files: tuple[ForceExtractImport, ForceExtractImport], tmp_path: Path
+) -> None:
+    elsewhere = PoliceForceArea.objects.create(code="E23999999", name="Test area")
+    other = write_csv(tmp_path / "other.csv", [crime_row("O-1", outcome_type="1", outcome_date="2025-04-05")])
+    import_crimes(other, police_force_area=elsewhere, extracted_on=TYPED)
+    force_extract_redate(extract=two_files[1], extracted_on=RIGHT, by=world.member("opcc_analyst"))
+    theirs = Crime.objects.get(crime_reference="O-1")
+    assert theirs.extracted_on == TYPED
+    assert list(theirs.outcome_changes.values_list("first_extracted_on", flat=True)) == [TYPED]
+    assert ForceExtractImport.objects.get(file_name="other.csv").extracted_on == TYPED
+
+
+def test_a_later_date_or_the_earlier_files_own_date_is_allowed(
+    world: World, two_files: tuple[ForceExtractImport, ForceExtractImport]
+) -> None:
+    """Both are dates the file could have been imported with. Given March's own date, the two
+    files' rows can no longer be told apart, so the file cannot be corrected again."""
+    analyst = world.member("opcc_analyst")
+    april = two_files[1]
+    force_extract_redate(extract=april, extracted_on=date(2025, 4, 12), by=analyst)
+    assert set(Crime.objects.values_list("extracted_on", flat=True)) == {MARCH, date(2025, 4, 12)}
+    # A file dated 1 March cannot hold April's dates: take them out of the picture for this step.
+    Crime.objects.filter(crime_reference="T-2").update(outcome_type=0, outcome_on=None)
+    CrimeOutcomeChange.objects.filter(outcome_type=1).delete()
+    Crime.objects.filter(crime_reference="T-3").update(reported_on=MARCH, recorded_on=MARCH)
+    force_extract_redate(extract=april, extracted_on=MARCH, by=analyst)
+    assert set(Crime.objects.values_list("extracted_on", flat=True)) == {MARCH}
+    assert redatable_extracts() == []
 
 
 @pytest.mark.parametrize(
@@ -103,6 +142,7 @@ def test_the_last_files_date_and_the_rows_it_wrote_are_corrected(
             " before it: a crimes file's rows are merged in date order.",
         ),
         (TYPED, "The file's extraction date is 10 April 2025 already."),
+        (date(2999, 1, 1), "The extraction date must be today or in the past."),
     ],
 )
 def test_a_date_that_cannot_be_right_is_refused_and_nothing_changes(
@@ -224,7 +264,10 @@ def test_the_imports_page_offers_the_correction_and_the_page_makes_it(
     assert "The extraction date of april.csv is now 7 April 2025 (it was 10 April 2025)." in html.unescape(
         response.content.decode()
     )
-    assert "7 April 2025" in response.content.decode()
+    rows = table_rows(response.content.decode(), "imports")
+    assert [row[0] for row in rows[1:]] == ["april.csv", "march.csv"]
+    assert rows[1][3].startswith("7 April 2025")  # the table shows the corrected date
+    assert rows[2][3] == "1 March 2025"
 
 
 def test_the_page_shows_why_a_date_is_refused_against_the_date(
@@ -240,6 +283,16 @@ def test_the_page_shows_why_a_date_is_refused_against_the_date(
     response = client.post(redate_url(april), {"extracted_on-day": "31", "extracted_on-month": "4"})
     assert "Date the force extracted the data must include a year" in html.unescape(response.content.decode())
     assert snapshot() == before
+
+
+def test_a_file_that_cannot_be_corrected_says_why_before_anything_is_typed(
+    client: Client, world: World, two_files: tuple[ForceExtractImport, ForceExtractImport]
+) -> None:
+    client.force_login(world.member("opcc_analyst"))
+    page = html.unescape(client.get(redate_url(two_files[0])).content.decode())
+    assert "This file's date cannot be corrected: april.csv was imported after it" in page
+    page = html.unescape(client.get(redate_url(two_files[1])).content.decode())
+    assert "cannot be corrected" not in page
 
 
 def test_a_file_that_is_not_crimes_or_events_has_no_correction_page(
