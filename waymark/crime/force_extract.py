@@ -202,8 +202,8 @@ class ExtractImportResult:
             )
             if self.date_given is not None and self.date_given != self.extracted_on:
                 text += (
-                    f" The extraction date given now, {self.date_given:%Y-%m-%d}, was not used: a file's"
-                    " date is corrected on the Crime data imports page."
+                    f" The extraction date given now, {self.date_given:%Y-%m-%d}, was not used: the date"
+                    " of the last file imported can be corrected on the Crime data imports page."
                 )
             return text
         text = (

@@ -180,8 +180,8 @@ def test_the_same_file_twice_changes_nothing(area: PoliceForceArea) -> None:
     # The date given this time is not used, and the summary says so and where a date is corrected.
     assert crimes.summary() == (
         "force-extract-crimes.csv was imported before (extract of 2025-04-01, 10 crime rows): nothing"
-        " changed. The extraction date given now, 2025-05-01, was not used: a file's date is corrected"
-        " on the Crime data imports page."
+        " changed. The extraction date given now, 2025-05-01, was not used: the date of the last file"
+        " imported can be corrected on the Crime data imports page."
     )
     assert snapshot() == before
     again = import_crimes(SAMPLE_CRIMES, police_force_area=area, extracted_on=APRIL)
