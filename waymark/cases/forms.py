@@ -28,7 +28,7 @@ from .models import (
 )
 
 DATETIME_HELP = "For example, 2025-03-14 10:30"
-# A date still to come, as the hints of a target or review date show it ("For example, 14 3 2027.").
+# A date still to come, as the hints of a target or review date show it ("For example, 14 3 2027").
 DATE_EXAMPLE = date(2027, 3, 14)
 
 SAFETY_PLAN_COMPONENTS = [
@@ -150,7 +150,7 @@ class SafetyPlanForm(forms.Form):
     notes = forms.CharField(widget=forms.Textarea, required=False)
     completed_at = _dt("Completed")
     reviewed_at = _dt("Last reviewed")
-    review_due = DateInputField(label="Review due", required=False, example=DATE_EXAMPLE)
+    review_due = DateInputField(label="Date of the next review", required=False, example=DATE_EXAMPLE)
 
 
 class ActivityForm(forms.Form):

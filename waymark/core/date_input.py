@@ -4,7 +4,7 @@ The GOV.UK Design System's date input (https://design-system.service.gov.uk/comp
 is the pattern for a date a person knows or has in front of them: a date of birth, the date on a
 letter, the date an extract was taken. This module is its Django side: a form field that reads
 the three boxes (`<name>-day`, `<name>-month`, `<name>-year`) and gives the errors the Design
-System words ("… must include a month", "… must be a real date", "Year must include 4 numbers"),
+System words ("… must include a month", "… must be a real date", "… must include 4 numbers"),
 and `date_input`, which turns a bound field into the parameters of the `govukDateInput` macro
 with only the boxes in error marked.
 """
@@ -12,6 +12,7 @@ with only the boxes in error marked.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -62,6 +63,24 @@ def _sentence(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
+# The years a date typed into Waymark may fall in. Beyond them a typo ("2205", "0025") would
+# reach code that counts years, days or financial years from it.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2099, 12, 31)
+_RANGES = {"day": (1, 31), "month": (1, 12), "year": (1, 9999)}
+_NUMBER = re.compile(r"[0-9]{1,4}")
+
+
+def _ascii(text: str) -> str:
+    """The box's text trimmed, with digits of any script (Arabic-Indic, full-width) as 0 to 9."""
+    return "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char for char in text.strip())
+
+
+def _wrong(message: str, code: str, parts: list[str]) -> ValidationError:
+    """An error that names the boxes to mark."""
+    return ValidationError(message, code=code, params={"parts": parts})
+
+
 def _listed(parts: Sequence[str]) -> str:
     return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
 
@@ -105,7 +124,7 @@ class DateInputField(forms.Field):
         **kwargs: Any,
     ) -> None:
         example = example or date(2025, 4, 1)
-        hint = f"For example, {example.day} {example.month} {example.year}."
+        hint = f"For example, {example.day} {example.month} {example.year}"
         kwargs.setdefault("widget", DatePartsWidget(autocomplete=autocomplete))
         super().__init__(
             label=label,
@@ -127,25 +146,43 @@ class DateInputField(forms.Field):
     def to_python(self, value: Any) -> date | None:
         if isinstance(value, date):
             return value
-        day, month, year = (part.strip() for part in self.prepare_value(value))
-        typed = dict(zip(PARTS, (day, month, year), strict=True))
+        typed = dict(zip(PARTS, (_ascii(part) for part in self.prepare_value(value)), strict=True))
         if not any(typed.values()):
             return None
         name = _named(str(self.label or "The date"))
         missing = [part for part in PARTS if not typed[part]]
         if missing:
-            raise ValidationError(
-                f"{name} must include a {_listed(missing)}", code="incomplete", params={"parts": missing}
-            )
+            raise _wrong(f"{name} must include a {_listed(missing)}", "incomplete", missing)
+        day, month, year = (
+            typed["day"],
+            _MONTHS.get(typed["month"].lower().rstrip("."), typed["month"]),
+            typed["year"],
+        )
         if year.isdigit() and len(year) != 4:
-            raise ValidationError("Year must include 4 numbers", code="year", params={"parts": ["year"]})
-        numbers = (day, _MONTHS.get(month.lower().rstrip("."), month), year)
-        try:
-            return date(*(int(number) for number in reversed(numbers)))
-        except (TypeError, ValueError):
-            raise ValidationError(
-                f"{name} must be a real date", code="invalid", params={"parts": []}
-            ) from None
+            raise _wrong(f"The year of the {_sentence(name)} must include 4 numbers", "year", ["year"])
+        # Numbers only: int() would also take "+2", "1_5" or a sign.
+        wrong = [
+            part
+            for part, text in (("day", day), ("month", str(month)), ("year", year))
+            if not _NUMBER.fullmatch(text)
+        ]
+        if not wrong:
+            number = {"day": int(day), "month": int(month), "year": int(year)}
+            wrong = [part for part, (low, high) in _RANGES.items() if not low <= number[part] <= high]
+        if not wrong:
+            try:
+                return date(number["year"], number["month"], number["day"])
+            except ValueError:
+                wrong = ["day"]  # a day the month does not have: 31 4, or 29 2 outside a leap year
+        raise _wrong(f"{name} must be a real date", "invalid", wrong)
+
+    def clean(self, value: Any) -> date | None:
+        day: date | None = super().clean(value)
+        if day is not None and not EARLIEST <= day <= LATEST:
+            name = _named(str(self.label))
+            limit, side = (EARLIEST, "after") if day < EARLIEST else (LATEST, "before")
+            raise _wrong(f"{name} must be the same as or {side} {limit.day} {limit:%B %Y}", "range", ["year"])
+        return day
 
     def validate(self, value: date | None) -> None:
         super().validate(value)

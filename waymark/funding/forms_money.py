@@ -210,7 +210,7 @@ class AwardForm(forms.Form):
         label="Date decided (optional)",
         required=False,
         example=date(2021, 3, 15),
-        help_text="The day the award was decided, for example the date of the commissioner's decision.",
+        help_text="The day the award was decided, such as the date of the commissioner's decision.",
     )
     start_on = DateInputField(label="Start date", example=date(2021, 4, 1))
     end_on = DateInputField(label="End date", example=date(2023, 3, 31))

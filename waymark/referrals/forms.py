@@ -281,7 +281,7 @@ class OutreachEventForm(forms.Form):
     name = forms.CharField(label="Name of the event", max_length=200)
     kind = forms.ChoiceField(label="Kind of event", choices=OutreachEvent.Kind.choices)
     venue = forms.CharField(label="Venue", required=False, max_length=200)
-    held_on = DateInputField(label="Date", example=date(2026, 3, 27))
+    held_on = DateInputField(label="Date of the event", example=date(2026, 3, 27))
     people_supported = forms.IntegerField(label="People supported on the spot", min_value=0, initial=0)
     notes = forms.CharField(label="Notes (optional)", widget=forms.Textarea, required=False, max_length=5000)
 

@@ -12,7 +12,7 @@ from waymark.core.date_input import DateInputField
 
 from .models import MaracCriterion, MaracReferral, RiskAnswer, RiskAssessment, RiskLevel, RiskQuestion
 
-# The date the hints show ("For example, 27 3 2026.").
+# The date the hints show ("For example, 27 3 2026").
 EXAMPLE = date(2026, 3, 27)
 
 

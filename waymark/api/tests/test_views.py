@@ -194,7 +194,7 @@ def test_a_wrong_expiry_date_gets_the_design_systems_message(client, world, logi
     assert not ApiToken.objects.exists()
     html = response.content.decode()
     # The error summary links to the year, the box to put right; what was typed is kept.
-    assert '<a href="#id_expires_on-year">Year must include 4 numbers</a>' in html
+    assert '<a href="#id_expires_on-year">The year of the expiry date must include 4 numbers</a>' in html
     assert re.search(r'<input[^>]*name="expires_on-year"[^>]*value="99"', html)
 
 

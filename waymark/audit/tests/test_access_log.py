@@ -139,7 +139,7 @@ def test_the_pages_of_a_search_keep_its_period(client, world, login_as):
         ),
         (
             {"date_from-day": "1", "date_from-month": "11", "date_from-year": "26"},
-            "Year must include 4 numbers",
+            "The year of the start date must include 4 numbers",
             "id_date_from-year",
         ),
     ],

@@ -112,13 +112,13 @@ def test_bad_input_is_400_with_an_error_summary_and_changes_nothing(
             "safety-plan/",
             {"needed": "on", **date_parts("review_due", "2099-01-01"), "review_due-year": "99"},
             "review_due-year",
-            "Year must include 4 numbers",
+            "The year of the date of the next review must include 4 numbers",
         ),
         (
             "safety-plan/",
             {"needed": "on", **date_parts("review_due", "2099-01-01"), "review_due-month": ""},
             "review_due-month",
-            "Review due must include a month",
+            "Date of the next review must include a month",
         ),
     ],
 )
@@ -148,7 +148,7 @@ def test_goal_and_safety_plan_dates_are_typed_in_three_boxes(client, world, logi
     page = client.get(f"{url}safety-plan/").content.decode()
     for part, value in date_parts("review_due", review).items():
         assert f'id="id_{part}" name="{part}" type="text" value="{value}"' in page
-    assert "For example, 14 3 2027." in page
+    assert "For example, 14 3 2027" in page
 
 
 def test_a_caseworker_cannot_approve_closure_on_the_page(client, world, login_as, active_case):

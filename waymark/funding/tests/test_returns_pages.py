@@ -231,7 +231,7 @@ def test_the_funder_return_dates_are_asked_for_in_three_boxes(client, login_as, 
     assert response.status_code == 400
     text = response.content.decode()
     assert '<a href="#id_submitted_on-day">Date sent to the funder must be a real date</a>' in text
-    assert "For example, 28 7 2021." in text
+    assert "For example, 28 7 2021" in text
     home["funder_return"].refresh_from_db()
     assert home["funder_return"].submitted_on is None
 

@@ -172,6 +172,7 @@ def test_contact_page_shows_summary_before_form(client, world, login_as, referra
     login_as("caseworker")
     page = client.get(reverse("referrals:contact", kwargs={"public_id": referral.public_id})).content.decode()
     assert page.index("Before you contact") < page.index('id="main-form"')
+    assert '<form method="post" novalidate id="main-form" autocomplete="off">' in page  # nothing remembered
     assert "Bluebell" in page
     assert "Voicemail, Text message" in page
 
@@ -322,9 +323,10 @@ def test_referral_form_asks_for_the_date_of_birth_in_three_boxes(client, world, 
     the date is someone else's, and the page asks the browser to remember nothing typed."""
     login_as("caseworker")
     page = client.get(reverse("referrals:create")).content.decode()
+    assert '<form method="post" novalidate id="main-form" autocomplete="off">' in page
     for part in ("day", "month", "year"):
         assert f'name="date_of_birth-{part}" type="text" value="" inputmode="numeric"' in page
-    assert "For example, 27 3 1980." in page
+    assert "For example, 27 3 1980" in page
     data = _referral_form(world) | date_parts("date_of_birth", "1985-03-27")
     assert client.post(reverse("referrals:create"), data).status_code == 302
     assert Referral.objects.get().person.date_of_birth == "1985-03-27"  # stored as an ISO date, encrypted
@@ -334,7 +336,11 @@ def test_referral_form_asks_for_the_date_of_birth_in_three_boxes(client, world, 
     ("boxes", "message", "box"),
     [
         ({"day": "31", "month": "2", "year": "1985"}, "Date of birth must be a real date", "day"),
-        ({"day": "27", "month": "3", "year": "85"}, "Year must include 4 numbers", "year"),
+        (
+            {"day": "27", "month": "3", "year": "85"},
+            "The year of the date of birth must include 4 numbers",
+            "year",
+        ),
     ],
 )
 def test_a_wrong_date_of_birth_is_refused_on_the_page(client, world, login_as, boxes, message, box):
@@ -360,7 +366,7 @@ def test_an_event_without_a_date_is_refused_on_the_page(client, world, login_as)
         },
     )
     assert response.status_code == 400
-    assert '<a href="#id_held_on-day">Enter the date</a>' in response.content.decode()
+    assert '<a href="#id_held_on-day">Enter the date of the event</a>' in response.content.decode()
     assert not OutreachEvent.objects.exists()
 
 

@@ -220,7 +220,7 @@ def test_a_complaint_to_change_shows_its_dates_in_the_boxes(
     body = client.get(url).content.decode()
     for part, value in (("day", "2"), ("month", "4"), ("year", "2026")):
         assert f'id="id_received_on-{part}" name="received_on-{part}" type="text" value="{value}"' in body
-    assert "For example, 27 3 2026." in body
+    assert "For example, 27 3 2026" in body
 
 
 def test_editing_a_complaint(client: Client, login_as: Any, records: dict[str, Any]) -> None:
@@ -299,7 +299,10 @@ def test_an_audit_period_is_typed_in_date_inputs(client: Client, login_as: Any) 
     }
     response = client.post(reverse("victims_code:audit_add"), data)
     assert response.status_code == 400
-    assert '<a href="#id_period_end-year">Year must include 4 numbers</a>' in response.content.decode()
+    assert (
+        '<a href="#id_period_end-year">The year of the end of the period sampled must include 4 numbers</a>'
+        in response.content.decode()
+    )
     data |= date_parts("period_end", "2026-09-30")
     assert client.post(reverse("victims_code:audit_add"), data).status_code == 302
     exercise = AuditExercise.objects.get(title="Written confirmations Q2")

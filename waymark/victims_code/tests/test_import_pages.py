@@ -111,7 +111,11 @@ def test_only_those_who_import_compliance_data_can_upload(
             "Date the force extracted the data must include a month",
         ),
         ({"extracted_on-day": "31", "extracted_on-month": "4"}, "extracted_on-day", "must be a real date"),
-        ({"extracted_on-year": "25"}, "extracted_on-year", "Year must include 4 numbers"),
+        (
+            {"extracted_on-year": "25"},
+            "extracted_on-year",
+            "The year of the date the force extracted the data must include 4 numbers",
+        ),
         (
             date_parts("extracted_on", "2999-01-01"),
             "extracted_on-day",
@@ -130,7 +134,7 @@ def test_the_form_says_what_is_missing_and_queues_nothing(
     assert response.status_code == 400
     page = html.unescape(response.content.decode())
     assert message in page
-    assert f'href="#id_{field}' in page  # the error summary links to the field
+    assert f'href="#id_{field}"' in page  # the error summary links to the field (its first box in error)
     assert not JobProgress.objects.exists()
     assert uploads(var_dir) == []
 

@@ -194,7 +194,7 @@ def test_a_bad_batch_form_is_explained_and_nothing_is_made(client, login_as):
         ),
         (
             {"reported_from-day": "1", "reported_from-month": "4", "reported_from-year": "24"},
-            "Year must include 4 numbers",
+            "The year of the first reported date must include 4 numbers",
             "reported_from-year",
         ),
     ],
