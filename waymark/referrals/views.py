@@ -188,6 +188,7 @@ def referral_triage(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpR
         caption=f"Referral {referral.reference}",
         submit="Record outcome",
         back_url=referral.get_absolute_url(),
+        no_autocomplete=True,
     )
 
 
@@ -255,6 +256,7 @@ def referral_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         title="Make a referral" if agency else "Enter a referral taken by phone or in person",
         submit="Send referral" if agency else "Save referral",
         back_url=reverse("referrals:list"),
+        no_autocomplete=True,
     )
 
 
@@ -393,4 +395,5 @@ def event_referral_create(request: AuthenticatedHttpRequest, public_id: UUID) ->
         caption=str(event),
         submit="Save referral",
         back_url=event.get_absolute_url(),
+        no_autocomplete=True,
     )

@@ -220,6 +220,7 @@ def incident_create(request: AuthenticatedHttpRequest, case_id: UUID) -> HttpRes
         caption=f"Case {case.reference}",
         submit="Record incident",
         back_url=case_risk_url(case),
+        no_autocomplete=True,
     )
 
 

@@ -42,6 +42,14 @@ def test_case_risk_page(client, login_as, case, role, expected):
     assert client.get(reverse("risk:case_risk", kwargs={"case_id": case.public_id})).status_code == expected
 
 
+def test_the_risk_forms_ask_the_browser_to_remember_nothing(client, login_as, case):
+    """Pages about a victim: what is typed there is not offered again on this device."""
+    login_as("caseworker")
+    for name in ("risk:assessment_create", "risk:incident_create", "risk:marac_referral_create"):
+        page = client.get(reverse(name, kwargs={"case_id": case.public_id})).content.decode()
+        assert '<form method="post" novalidate id="main-form" autocomplete="off">' in page, name
+
+
 @permission_matrix(CASE_PAGE, default=403)
 def test_new_assessment_page(client, login_as, case, role, expected):
     """The checklist form."""
@@ -160,7 +168,7 @@ def test_the_checklist_asks_for_the_date_in_three_boxes_starting_today(client, l
     today = timezone.localdate()
     for part, value in date_parts("assessed_on", today).items():
         assert f'id="id_{part}" name="{part}" type="text" value="{value}"' in page
-    assert "For example, 27 3 2026." in page
+    assert "For example, 27 3 2026" in page
 
 
 def test_an_assessment_dated_tomorrow_is_refused_on_the_page(client, login_as, case, dash):
