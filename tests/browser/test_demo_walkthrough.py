@@ -180,6 +180,25 @@ def test_the_extraction_date_is_typed_in_a_govuk_date_input(page, live_server, a
     assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
 
 
+def test_the_extraction_date_correction_page_passes_axe(page, live_server, axe, console_errors):
+    """From the imports page's "Correct" link to the correction page, before and after a date
+    with no month."""
+    call_command("demo", quiet=True)
+    sign_in_demo(page, live_server.url, "opcc.analyst@demo.waymark.test")
+    page.goto(f"{live_server.url}/crime/imports/")
+    page.get_by_role("link", name=re.compile(r"^Correct the extraction date of .*crimes")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Correct the extraction date")
+    axe.check(page)
+    date = page.get_by_role("group", name="Date the force extracted the data")
+    date.get_by_label("Month").fill("")
+    page.get_by_role("button", name="Correct the date").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Date the force extracted the data must include a month"
+    )
+    axe.check(page)
+    assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
+
+
 def test_the_public_survey_passes_axe_and_its_link_works_once(page, live_server, axe):
     from waymark.accounts.models import User
     from waymark.crime.models import CrimeVictim
