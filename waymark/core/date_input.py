@@ -76,6 +76,16 @@ def _ascii(text: str) -> str:
     return "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char for char in text.strip())
 
 
+def _parts_of(iso: str) -> list[str]:
+    """An ISO date ("2026-11-01") as the three boxes. Anything else goes in the day box, shown
+    back and refused (the month and year missing) rather than dropped."""
+    try:
+        day = date.fromisoformat(iso.strip())
+    except ValueError:
+        return [iso, "", ""]
+    return [str(day.day), str(day.month), str(day.year)]
+
+
 def _wrong(message: str, code: str, parts: list[str]) -> ValidationError:
     """An error that names the boxes to mark."""
     return ValidationError(message, code=code, params={"parts": parts})
@@ -96,10 +106,17 @@ class DatePartsWidget(forms.Widget):
         self.autocomplete = autocomplete
 
     def value_from_datadict(self, data: Mapping[str, Any], files: Any, name: str) -> list[str]:
+        if self._one_box(data, name):
+            return _parts_of(str(data[name]))
         return [str(data.get(f"{name}-{part}", "")) for part in PARTS]
 
     def value_omitted_from_data(self, data: Mapping[str, Any], files: Any, name: str) -> bool:
-        return all(f"{name}-{part}" not in data for part in PARTS)
+        return all(f"{name}-{part}" not in data for part in PARTS) and name not in data
+
+    @staticmethod
+    def _one_box(data: Mapping[str, Any], name: str) -> bool:
+        # A link made before dates had three boxes (`?date_from=2026-11-01`) still works.
+        return name in data and all(f"{name}-{part}" not in data for part in PARTS)
 
 
 class DateInputField(forms.Field):

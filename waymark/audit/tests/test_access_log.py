@@ -101,6 +101,11 @@ def test_search_filters_by_period(client, world, login_as):
     # The period is shown again in its boxes.
     for name, value in _period("2025-03-01", "2025-03-31").items():
         assert re.search(rf'<input[^>]*name="{name}"[^>]*value="{value}"', page), name
+    # A link written with ISO dates, before dates had three boxes, finds the same entries.
+    bookmarked = client.get("/audit/", {"date_from": "2025-03-01", "date_to": "2025-03-31"}).content.decode()
+    assert "march-first" in bookmarked
+    assert "february" not in bookmarked
+    assert "april" not in bookmarked
 
 
 def test_the_pages_of_a_search_keep_its_period(client, world, login_as):

@@ -205,3 +205,22 @@ def test_a_date_already_held_is_shown_in_its_boxes() -> None:
     values = {part: box["value"] for part, box in boxes_of(page, "held_on").items()}
     assert values == {"day": "27", "month": "3", "year": "2007"}
     assert "For example, 27 3 2007" in page
+
+
+def test_a_link_made_with_an_iso_date_in_one_parameter_still_works() -> None:
+    """`?held_on=2007-03-27`, as links were written before dates had three boxes."""
+    form = MeetingForm({"held_on": "2007-03-27"} | date_parts("marac_on", ""))
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["held_on"] == date(2007, 3, 27)
+    assert {part: box["value"] for part, box in boxes_of(render(form, "held_on"), "held_on").items()} == {
+        "day": "27",
+        "month": "3",
+        "year": "2007",
+    }
+    # Not dropped when it is not a date: shown back, and refused.
+    form = MeetingForm({"held_on": "27/03/2007"})
+    assert form.errors["held_on"] == ["Date of the meeting must include a month and year"]
+    # The boxes win over the old parameter when both are sent.
+    form = MeetingForm({"held_on": "2007-03-27"} | posted(day="28", month="3", year="2007"))
+    assert form.is_valid()
+    assert form.cleaned_data["held_on"] == date(2007, 3, 28)
