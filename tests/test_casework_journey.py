@@ -53,7 +53,7 @@ def test_a_hate_crime_referral_runs_from_self_referral_to_approved_closure(clien
     caseworker = login_as("caseworker")
     page = client.get(referral.get_absolute_url()).content.decode()
     assert "Weekdays 10:00 to 14:00" in page
-    now = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    now = date_parts("at", timezone.localtime())
     contact_url = f"/referrals/{referral.public_id}/contact/"
     refused = _post(
         client,
@@ -62,7 +62,7 @@ def test_a_hate_crime_referral_runs_from_self_referral_to_approved_closure(clien
             "contact_method": str(method.public_id),
             "channel": "voicemail",
             "outcome": "message_left",
-            "at": now,
+            **now,
         },
         expected=400,
     )
@@ -71,7 +71,7 @@ def test_a_hate_crime_referral_runs_from_self_referral_to_approved_closure(clien
     _post(
         client,
         contact_url,
-        {"contact_method": str(method.public_id), "channel": "call", "outcome": "contact_made", "at": now},
+        {"contact_method": str(method.public_id), "channel": "call", "outcome": "contact_made", **now},
     )
 
     # 3. Accepted: a case opens, allocated to the caseworker.
@@ -101,7 +101,7 @@ def test_a_hate_crime_referral_runs_from_self_referral_to_approved_closure(clien
     _post(
         client,
         f"{case_url}activities/add/",
-        {"kind": "advocacy", "at": now, "duration_minutes": 45, "text": "Housing call."},
+        {"kind": "advocacy", **now, "duration_minutes": 45, "text": "Housing call."},
     )
 
     page = client.get(case_url)
@@ -174,12 +174,12 @@ def test_an_idva_referral_from_the_police_feed_runs_through_dash_and_marac_to_cl
     referral = Referral.objects.get()
 
     login_as("caseworker")
-    now = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    now = date_parts("at", timezone.localtime())
     method = referral.person.contact_methods.get()
     _post(
         client,
         f"/referrals/{referral.public_id}/contact/",
-        {"contact_method": str(method.public_id), "channel": "call", "outcome": "contact_made", "at": now},
+        {"contact_method": str(method.public_id), "channel": "call", "outcome": "contact_made", **now},
     )
     _post(
         client, f"/referrals/{referral.public_id}/outcome/", {"outcome": "accepted", "owner": "", "team": ""}

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
 from django.db.models import Q
 
 from waymark.accounts.models import Service, Team, User
-from waymark.core.date_input import DateInputField
+from waymark.core.date_input import DateInputField, DateTimeInputField
 
 from .models import (
     Case,
@@ -27,7 +27,7 @@ from .models import (
     SupportGoal,
 )
 
-DATETIME_HELP = "For example, 2025-03-14 10:30"
+DATETIME_EXAMPLE = datetime(2025, 3, 14, 10, 30)
 # A date still to come, as the hints of a target or review date show it ("For example, 14 3 2027").
 DATE_EXAMPLE = date(2027, 3, 14)
 
@@ -42,16 +42,9 @@ SAFETY_PLAN_COMPONENTS = [
 ]
 
 
-def _dt(label: str, *, required: bool = False) -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        required=required,
-        help_text=DATETIME_HELP,
-        error_messages={
-            "invalid": "Enter a date and time, like 2025-03-14 10:30",
-            "required": f"Enter {label.lower()}",
-        },
-    )
+def _dt(label: str, *, required: bool = False) -> DateTimeInputField:
+    """A date and time that has happened, in the date input's boxes and a time box."""
+    return DateTimeInputField(label=label, required=required, not_after_today=True, example=DATETIME_EXAMPLE)
 
 
 class AllocateForm(forms.Form):
@@ -148,8 +141,8 @@ class SafetyPlanForm(forms.Form):
         label="The plan covers",
     )
     notes = forms.CharField(widget=forms.Textarea, required=False)
-    completed_at = _dt("Completed")
-    reviewed_at = _dt("Last reviewed")
+    completed_at = _dt("Date and time completed")
+    reviewed_at = _dt("Date and time last reviewed")
     review_due = DateInputField(label="Date of the next review", required=False, example=DATE_EXAMPLE)
 
 
@@ -158,7 +151,7 @@ class ActivityForm(forms.Form):
         choices=[("", "Select a kind"), *SupportActivity.Kind.choices],
         error_messages={"required": "Select what kind of activity it was"},
     )
-    at = _dt("When", required=True)
+    at = _dt("Date and time of the activity", required=True)
     duration_minutes = forms.IntegerField(
         required=False, min_value=0, max_value=24 * 60, label="Duration in minutes (optional)"
     )
@@ -176,7 +169,7 @@ class ConsentForm(forms.Form):
         error_messages={"required": "Select given or refused"},
     )
     obtained_from = forms.ChoiceField(choices=ConsentRecord.ObtainedFrom.choices)
-    at = _dt("When it was given or refused", required=True)
+    at = _dt("Date and time it was given or refused", required=True)
 
 
 class OnwardReferralForm(forms.Form):
@@ -277,7 +270,7 @@ class DisclosureRequestForm(forms.Form):
         error_messages={"required": "Select who made the request"},
     )
     requester_name = forms.CharField(max_length=200, label="Requester (officer, court or firm)")
-    received_at = _dt("Received", required=True)
+    received_at = _dt("Date and time received", required=True)
     legal_basis = forms.CharField(max_length=500, label="Legal basis given")
     scope_requested = forms.CharField(widget=forms.Textarea, label="What was asked for")
     is_counselling_information = forms.BooleanField(
@@ -296,10 +289,10 @@ class DisclosureDecisionForm(forms.Form):
     counselling_test = forms.CharField(
         widget=forms.Textarea, required=False, label="Counselling information: the higher test"
     )
-    victim_informed_at = _dt("When the person was told")
+    victim_informed_at = _dt("Date and time the person was told")
     victim_not_informed_reason = forms.CharField(
         max_length=500, required=False, label="Or why they were not told"
     )
     victim_view = forms.CharField(widget=forms.Textarea, required=False, label="The person's view (optional)")
-    disclosed_at = _dt("When it was disclosed")
+    disclosed_at = _dt("Date and time of the disclosure")
     items_disclosed = forms.CharField(widget=forms.Textarea, required=False, label="What was disclosed")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
@@ -76,16 +76,6 @@ def _ascii(text: str) -> str:
     return "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char for char in text.strip())
 
 
-def _parts_of(iso: str) -> list[str]:
-    """An ISO date ("2026-11-01") as the three boxes. Anything else goes in the day box, shown
-    back and refused (the month and year missing) rather than dropped."""
-    try:
-        day = date.fromisoformat(iso.strip())
-    except ValueError:
-        return [iso, "", ""]
-    return [str(day.day), str(day.month), str(day.year)]
-
-
 def _wrong(message: str, code: str, parts: list[str]) -> ValidationError:
     """An error that names the boxes to mark."""
     return ValidationError(message, code=code, params={"parts": parts})
@@ -99,6 +89,8 @@ class DatePartsWidget(forms.Widget):
     """The three boxes of a GOV.UK date input. Rendered by the `field` macro in
     templates/includes/forms.html (with `date_input`), not by Django."""
 
+    parts: tuple[str, ...] = PARTS
+
     def __init__(self, autocomplete: str = "", attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs)
         # "bday" for a date of birth: the boxes take "bday-day", "bday-month", "bday-year".
@@ -107,16 +99,38 @@ class DatePartsWidget(forms.Widget):
 
     def value_from_datadict(self, data: Mapping[str, Any], files: Any, name: str) -> list[str]:
         if self._one_box(data, name):
-            return _parts_of(str(data[name]))
-        return [str(data.get(f"{name}-{part}", "")) for part in PARTS]
+            return self.parts_of(str(data[name]))
+        return [str(data.get(f"{name}-{part}", "")) for part in self.parts]
 
     def value_omitted_from_data(self, data: Mapping[str, Any], files: Any, name: str) -> bool:
-        return all(f"{name}-{part}" not in data for part in PARTS) and name not in data
+        return all(f"{name}-{part}" not in data for part in self.parts) and name not in data
 
-    @staticmethod
-    def _one_box(data: Mapping[str, Any], name: str) -> bool:
+    def _one_box(self, data: Mapping[str, Any], name: str) -> bool:
         # A link made before dates had three boxes (`?date_from=2026-11-01`) still works.
-        return name in data and all(f"{name}-{part}" not in data for part in PARTS)
+        return name in data and all(f"{name}-{part}" not in data for part in self.parts)
+
+    def parts_of(self, iso: str) -> list[str]:
+        """An ISO date ("2026-11-01") as the boxes. Anything else goes in the day box, shown back
+        and refused (the month and year missing) rather than dropped."""
+        try:
+            day = date.fromisoformat(iso.strip())
+        except ValueError:
+            return [iso, "", ""]
+        return [str(day.day), str(day.month), str(day.year)]
+
+
+class DateTimePartsWidget(DatePartsWidget):
+    """A date input's three boxes and a fourth for the time of day."""
+
+    parts = (*PARTS, "time")
+
+    def parts_of(self, iso: str) -> list[str]:
+        """ "2025-03-14 10:30" as the boxes; anything else in the day box, to be refused."""
+        try:
+            moment = datetime.fromisoformat(iso.strip())
+        except ValueError:
+            return [iso, "", "", ""]
+        return [str(moment.day), str(moment.month), str(moment.year), f"{moment:%H:%M}"]
 
 
 class DateInputField(forms.Field):
@@ -166,8 +180,17 @@ class DateInputField(forms.Field):
         typed = dict(zip(PARTS, (_ascii(part) for part in self.prepare_value(value)), strict=True))
         if not any(typed.values()):
             return None
-        name = _named(str(self.label or "The date"))
-        missing = [part for part in PARTS if not typed[part]]
+        return self._date_of(typed)
+
+    @property
+    def _name(self) -> str:
+        return _named(str(self.label or "The date"))
+
+    def _date_of(self, typed: dict[str, str], also_missing: tuple[str, ...] = ()) -> date:
+        """The date the boxes hold, or the Design System's error naming the boxes to mark
+        (`also_missing`: other empty boxes of the same question, named in the same message)."""
+        name = self._name
+        missing = [part for part in PARTS if not typed[part]] + list(also_missing)
         if missing:
             raise _wrong(f"{name} must include a {_listed(missing)}", "incomplete", missing)
         day, month, year = (
@@ -193,29 +216,107 @@ class DateInputField(forms.Field):
                 wrong = ["day"]  # a day the month does not have: 31 4, or 29 2 outside a leap year
         raise _wrong(f"{name} must be a real date", "invalid", wrong)
 
-    def clean(self, value: Any) -> date | None:
-        day: date | None = super().clean(value)
+    def clean(self, value: Any) -> Any:
+        cleaned = super().clean(value)
+        day = _day_of(cleaned)
         if day is not None and not EARLIEST <= day <= LATEST:
-            name = _named(str(self.label))
             limit, side = (EARLIEST, "after") if day < EARLIEST else (LATEST, "before")
-            raise _wrong(f"{name} must be the same as or {side} {limit.day} {limit:%B %Y}", "range", ["year"])
-        return day
+            message = f"{self._name} must be the same as or {side} {limit.day} {limit:%B %Y}"
+            raise _wrong(message, "range", ["year"])
+        return cleaned
 
-    def validate(self, value: date | None) -> None:
+    def validate(self, value: Any) -> None:
         super().validate(value)
-        if self.not_after_today and value is not None and value > timezone.localdate():
-            raise ValidationError(f"{_named(str(self.label))} must be today or in the past", code="future")
+        day = _day_of(value)
+        if self.not_after_today and day is not None and day > timezone.localdate():
+            raise ValidationError(f"{self._name} must be today or in the past", code="future")
+
+
+def _day_of(value: date | datetime | None) -> date | None:
+    """The calendar day of a date, or of a date and time where it is (in Waymark's time zone)."""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+# A time of day as people write it: "14:15", "9:30am", "9.30 pm", "9am", "1415".
+_TIME = re.compile(r"(?P<hour>[0-9]{1,2})(?:[:.]?(?P<minute>[0-9]{2}))?\s*(?P<half>[ap])?\.?(?:m\.?)?")
+
+
+def _time_of(text: str) -> time | None:
+    """The time written, or None if it is not one."""
+    words = {"midday": time(12), "noon": time(12), "12 noon": time(12), "midnight": time(0)}
+    if text.lower() in words:
+        return words[text.lower()]
+    match = _TIME.fullmatch(text.lower())
+    if match is None:
+        return None
+    hour, minute, half = int(match["hour"]), int(match["minute"] or 0), match["half"]
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "p" else 0)
+    elif match["minute"] is None:
+        return None  # "14" alone: an hour with neither minutes nor am or pm is not a time
+    return time(hour, minute) if hour < 24 and minute < 60 else None
+
+
+class DateTimeInputField(DateInputField):
+    """A date and a time of day: the date input's three boxes and a fourth, "Time", inside the
+    same fieldset. The Design System has no date-and-time component; this is its date input and
+    the time written as people write one ("14:15", "9:30am"), read in Waymark's time zone."""
+
+    widget = DateTimePartsWidget
+
+    def __init__(self, *, example: datetime | None = None, **kwargs: Any) -> None:
+        example = example or datetime(2025, 4, 1, 14, 15)
+        kwargs.setdefault("widget", DateTimePartsWidget(autocomplete=kwargs.pop("autocomplete", "")))
+        super().__init__(example=example.date(), **kwargs)
+        assert isinstance(self.help_text, str)
+        self.help_text = f"{self.help_text}, {example:%-H:%M}"
+
+    def prepare_value(self, value: Any) -> list[str]:
+        """The four boxes' text: what was typed, or a date and time's parts."""
+        if isinstance(value, datetime):
+            local = timezone.localtime(value) if timezone.is_aware(value) else value
+            return [str(local.day), str(local.month), str(local.year), f"{local:%H:%M}"]
+        if isinstance(value, list | tuple) and len(value) == len(DateTimePartsWidget.parts):
+            return [str(part) for part in value]
+        return ["", "", "", ""]
+
+    def to_python(self, value: Any) -> datetime | None:
+        if isinstance(value, datetime):
+            return value
+        texts = [_ascii(part) for part in self.prepare_value(value)]
+        typed = dict(zip(DateTimePartsWidget.parts, texts, strict=True))
+        if not any(typed.values()):
+            return None
+        day = self._date_of(typed, () if typed["time"] else ("time",))
+        moment = _time_of(typed["time"])
+        if moment is None:
+            raise _wrong(f"{self._name} must be a real time, like 9:30am or 14:15", "time", ["time"])
+        return timezone.make_aware(datetime.combine(day, moment))
 
 
 def parts_in_error(bound: BoundField) -> list[str]:
-    """The boxes to mark: those a message names (a missing month, a short year), else all three."""
+    """The boxes to mark: those a message names (a missing month, a short year), else all."""
     if not bound.errors:
         return []
+    parts = _widget(bound).parts
     named: list[str] = []
     for error in bound.form.errors.as_data().get(bound.name, []):
         params = error.params or {}
         named += [part for part in params.get("parts", []) if part not in named]
-    return [part for part in PARTS if part in named] or list(PARTS)
+    return [part for part in parts if part in named] or list(parts)
+
+
+def _widget(bound: BoundField) -> DatePartsWidget:
+    widget = bound.field.widget
+    assert isinstance(widget, DatePartsWidget)
+    return widget
+
+
+_WIDTHS = {"year": "govuk-input--width-4", "time": "govuk-input--width-5"}
 
 
 def _autocomplete(given: str, part: str) -> str | None:
@@ -228,13 +329,12 @@ def _autocomplete(given: str, part: str) -> str | None:
 def date_input(bound: BoundField) -> dict[str, Any]:
     """The `govukDateInput` parameters for a bound `DateInputField`: its legend, hint, error,
     and the boxes with what was typed in them."""
-    widget = bound.field.widget
-    assert isinstance(widget, DatePartsWidget)
-    values = bound.value() or ["", "", ""]
+    widget = _widget(bound)
+    values = bound.value() or [""] * len(widget.parts)
     wrong = parts_in_error(bound)
     items = []
-    for part, value in zip(PARTS, values, strict=True):
-        width = "govuk-input--width-4" if part == "year" else "govuk-input--width-2"
+    for part, value in zip(widget.parts, values, strict=True):
+        width = _WIDTHS.get(part, "govuk-input--width-2")
         items.append(
             {
                 "name": part,
@@ -242,6 +342,8 @@ def date_input(bound: BoundField) -> dict[str, Any]:
                 "value": value,
                 "classes": f"{width} govuk-input--error" if part in wrong else width,
                 "autocomplete": _autocomplete(widget.autocomplete, part),
+                # A time has a colon, "am" or "pm": not the numbers-only keyboard.
+                "inputmode": "text" if part == "time" else None,
             }
         )
     return {

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 
 from waymark.accounts.models import Service, Team, User
-from waymark.core.date_input import DateInputField
+from waymark.core.date_input import DateInputField, DateTimeInputField
 
 from .models import ContactAttempt, ContactMethod, OutreachEvent, Person, Referral
 from .services import TRIAGE_OUTCOMES, ContactDetails, PersonDetails
 
-DATETIME_FORMATS = ["%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M"]
 PHONE_KINDS = [(ContactMethod.Kind.MOBILE, "Mobile"), (ContactMethod.Kind.LANDLINE, "Landline")]
 
 
@@ -231,8 +230,8 @@ class ContactAttemptForm(forms.Form):
     outcome = forms.ChoiceField(
         label="What happened", choices=[("", "Choose"), *ContactAttempt.Outcome.choices]
     )
-    at = forms.DateTimeField(
-        label="When", input_formats=DATETIME_FORMATS, help_text="For example, 2026-03-27 14:05."
+    at = DateTimeInputField(
+        label="Date and time of the attempt", not_after_today=True, example=datetime(2026, 3, 27, 14, 5)
     )
     notes = forms.CharField(label="Notes (optional)", widget=forms.Textarea, required=False, max_length=5000)
 
@@ -242,7 +241,7 @@ class ContactAttemptForm(forms.Form):
         _choice_field(self, "contact_method").choices = [("", "None (in person)")] + [
             (key, f"{m.get_kind_display()}: {m.value}") for key, m in self.methods.items()
         ]
-        self.fields["at"].initial = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+        self.fields["at"].initial = timezone.localtime()
 
     def chosen_method(self) -> ContactMethod | None:
         """The contact method chosen, or None."""

@@ -26,15 +26,15 @@ def test_a_caseworker_runs_a_case_through_the_pages(client, world, login_as, cas
     assert client.post(f"{url}status/", {"to": "active_support"}).status_code == 302
     assert client.post(f"{url}tier/", {"support_tier": "long_term"}).status_code == 302
     assert client.post(f"{url}goals/add/", {"description": "Feel safe at home"}).status_code == 302
-    when = (timezone.now() - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
+    when = date_parts("at", timezone.localtime() - timedelta(hours=1))
     assert (
-        client.post(f"{url}activities/add/", {"kind": "advocacy", "at": when, "text": "Housing"}).status_code
+        client.post(f"{url}activities/add/", {"kind": "advocacy", **when, "text": "Housing"}).status_code
         == 302
     )
     assert (
         client.post(
             f"{url}consents/add/",
-            {"purpose": "share_with_agency", "given": "yes", "obtained_from": "person", "at": when},
+            {"purpose": "share_with_agency", "given": "yes", "obtained_from": "person", **when},
         ).status_code
         == 302
     )
@@ -73,11 +73,16 @@ def test_a_caseworker_runs_a_case_through_the_pages(client, world, login_as, cas
         ("status/", {"to": "closed"}),
         ("status/", {}),
         ("needs/", {}),
-        ("activities/add/", {"kind": "call", "at": "not a date"}),
-        ("activities/add/", {"kind": "call", "at": "2999-01-01 10:00"}),
+        ("activities/add/", {"kind": "call", **date_parts("at", "2024-01-01"), "at-time": "not a time"}),
+        ("activities/add/", {"kind": "call", **date_parts("at", "2099-01-01 10:00")}),
         (
             "consents/add/",
-            {"purpose": "nonsense", "given": "yes", "obtained_from": "person", "at": "2024-01-01 10:00"},
+            {
+                "purpose": "nonsense",
+                "given": "yes",
+                "obtained_from": "person",
+                **date_parts("at", "2024-01-01 10:00"),
+            },
         ),
         ("goals/add/", {"description": ""}),
         ("hate-crime/", {"crime_or_incident": "crime", "perceived_by": "victim"}),
@@ -120,6 +125,18 @@ def test_bad_input_is_400_with_an_error_summary_and_changes_nothing(
             "review_due-month",
             "Date of the next review must include a month",
         ),
+        (
+            "activities/add/",
+            {"kind": "call", **date_parts("at", "2024-01-01")},
+            "at-time",
+            "Date and time of the activity must include a time",
+        ),
+        (
+            "activities/add/",
+            {"kind": "call", **date_parts("at", "2024-01-01 10:00"), "at-time": "25:00"},
+            "at-time",
+            "Date and time of the activity must be a real time, like 9:30am or 14:15",
+        ),
     ],
 )
 def test_a_wrong_date_is_400_linked_to_its_box_and_saves_nothing(
@@ -131,6 +148,19 @@ def test_a_wrong_date_is_400_linked_to_its_box_and_saves_nothing(
     assert f'<a href="#id_{link}">{message}</a>' in response.content.decode()
     assert not case.goals.exists()
     assert not Case.objects.filter(pk=case.pk, safety_plan__isnull=False).exists()
+    assert not SupportActivity.objects.filter(case=case).exists()
+
+
+def test_an_activity_is_dated_and_timed_in_four_boxes(client, world, login_as, case):
+    """The date input's boxes and a time box; the time written as people write one."""
+    login_as("caseworker")
+    url = case.get_absolute_url()
+    page = client.get(f"{url}activities/add/").content.decode()
+    assert 'name="at-time" type="text" value="" inputmode="text"' in page
+    data = {"kind": "call", **date_parts("at", "2024-01-02"), "at-time": "2:15pm", "text": "Called"}
+    assert client.post(f"{url}activities/add/", data).status_code == 302
+    activity = SupportActivity.objects.get(case=case)
+    assert timezone.localtime(activity.at).strftime("%Y-%m-%d %H:%M") == "2024-01-02 14:15"
 
 
 def test_goal_and_safety_plan_dates_are_typed_in_three_boxes(client, world, login_as, case):

@@ -4,7 +4,7 @@ marks and links to when something is wrong."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -12,7 +12,7 @@ from django import forms
 from django.template import engines
 from django.utils import timezone
 
-from waymark.core.date_input import DateInputField
+from waymark.core.date_input import DateInputField, DateTimeInputField
 from waymark.core.testing.forms import date_parts
 
 
@@ -224,3 +224,94 @@ def test_a_link_made_with_an_iso_date_in_one_parameter_still_works() -> None:
     form = MeetingForm({"held_on": "2007-03-27"} | posted(day="28", month="3", year="2007"))
     assert form.is_valid()
     assert form.cleaned_data["held_on"] == date(2007, 3, 28)
+
+
+# --- a date and a time ------------------------------------------------------------------------------
+
+
+class ActivityForm(forms.Form):
+    at = DateTimeInputField(label="Date and time of the activity", example=datetime(2025, 3, 14, 10, 30))
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("14:15", time(14, 15)),
+        ("9:30am", time(9, 30)),
+        ("9.30 pm", time(21, 30)),
+        ("9am", time(9)),
+        ("12pm", time(12)),
+        ("12am", time(0)),
+        ("1415", time(14, 15)),
+        ("Midday", time(12)),
+        ("midnight", time(0)),
+        ("\uff11\uff14:\uff11\uff15", time(14, 15)),  # full-width digits
+    ],
+)
+def test_a_time_is_read_as_people_write_one(typed: str, expected: time) -> None:
+    form = ActivityForm(date_parts("at", "2025-03-14") | {"at-time": typed})
+    assert form.is_valid(), form.errors
+    moment = form.cleaned_data["at"]
+    assert timezone.is_aware(moment)
+    assert timezone.localtime(moment).replace(tzinfo=None) == datetime.combine(date(2025, 3, 14), expected)
+
+
+@pytest.mark.parametrize(
+    ("boxes", "message", "marked"),
+    [
+        ({"time": ""}, "Date and time of the activity must include a time", ["time"]),
+        (
+            {"month": "", "time": ""},
+            "Date and time of the activity must include a month and time",
+            ["month", "time"],
+        ),
+        (
+            {"time": "25:00"},
+            "Date and time of the activity must be a real time, like 9:30am or 14:15",
+            ["time"],
+        ),
+        ({"time": "14"}, "Date and time of the activity must be a real time, like 9:30am or 14:15", ["time"]),
+        (
+            {"time": "13pm"},
+            "Date and time of the activity must be a real time, like 9:30am or 14:15",
+            ["time"],
+        ),
+        (
+            {"time": "soon"},
+            "Date and time of the activity must be a real time, like 9:30am or 14:15",
+            ["time"],
+        ),
+        ({"day": "31", "month": "4"}, "Date and time of the activity must be a real date", ["day"]),
+    ],
+)
+def test_a_wrong_date_and_time_marks_its_wrong_boxes(
+    boxes: dict[str, str], message: str, marked: list[str]
+) -> None:
+    data = date_parts("at", "2025-03-14 10:30") | {f"at-{part}": value for part, value in boxes.items()}
+    form = ActivityForm(data)
+    assert form.errors == {"at": [message]}
+    page = render(form, "at")
+    parser = _Inputs()
+    parser.feed(page)
+    shown = {part: parser.found[f"at-{part}"] for part in (*ALL, "time")}
+    assert [part for part, box in shown.items() if "govuk-input--error" in box["class"].split()] == marked
+    assert f'<a href="#id_at-{marked[0]}">{message}</a>' in page
+
+
+def test_the_time_is_a_fourth_box_in_the_same_fieldset_with_a_keyboard_for_colons() -> None:
+    page = render(ActivityForm(initial={"at": timezone.make_aware(datetime(2025, 3, 14, 9, 5))}), "at")
+    parser = _Inputs()
+    parser.feed(page)
+    assert list(parser.found) == ["at-day", "at-month", "at-year", "at-time"]
+    assert parser.found["at-time"]["value"] == "09:05"
+    assert parser.found["at-time"]["inputmode"] == "text"
+    assert parser.found["at-day"]["inputmode"] == "numeric"
+    assert '<label class="govuk-label govuk-date-input__label" for="id_at-time">' in page
+    assert "For example, 14 3 2025, 10:30" in page
+    assert page.count("<fieldset") == 1
+
+
+def test_a_link_made_with_an_iso_date_and_time_still_works() -> None:
+    form = ActivityForm({"at": "2025-03-14 10:30"})
+    assert form.is_valid(), form.errors
+    assert timezone.localtime(form.cleaned_data["at"]).replace(tzinfo=None) == datetime(2025, 3, 14, 10, 30)

@@ -186,7 +186,7 @@ def test_unsafe_contact_through_the_page_is_refused_with_a_clear_message(client,
             "contact_method": str(method.public_id),
             "channel": "text",
             "outcome": "message_left",
-            "at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+            **date_parts("at", timezone.localtime()),
         },
     )
     assert response.status_code == 400
@@ -205,7 +205,7 @@ def test_contact_then_accept_through_the_pages(client, world, login_as, referral
             "contact_method": str(method.public_id),
             "channel": "call",
             "outcome": "contact_made",
-            "at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+            **date_parts("at", timezone.localtime()),
         },
     )
     assert response.status_code == 302
