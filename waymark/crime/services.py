@@ -19,6 +19,7 @@ from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record
 from waymark.core.permissions import ensure_can
 from waymark.jobs.models import JobProgress
+from waymark.jobs.services import job_enqueue
 from waymark.jobs.uploads import UploadStore
 
 from .classification import OFFENCE_CODE_FIELDS_RULES_READ, classify_crimes
@@ -101,7 +102,7 @@ class Redated:
         return text
 
     def rows_redated(self) -> str:
-        """ "2 crimes and 1 outcome": what a crimes file's correction re-dated."""
+        """What a crimes file's correction re-dated: "2 crimes and 1 outcome"."""
         return f"{_counted(self.crimes, 'crime')} and {_counted(self.outcome_changes, 'outcome')}"
 
 
@@ -155,10 +156,45 @@ def why_not_redatable(extract: ForceExtractImport) -> str | None:
     return None
 
 
+REDATE_JOB_NAME = "Correct an extraction date"
+
+
 @transaction.atomic
-def force_extract_redate(
+def force_extract_redate_start(
     *, extract: ForceExtractImport, extracted_on: date, by: User, request: HttpRequest | None = None
-) -> Redated:
+) -> JobProgress:
+    """Check a correction of a file's extraction date and queue it as a background job, whose
+    page shows the result. Re-dating the crimes a large file wrote takes longer than a page
+    should wait (about 4 s for 100,000: docs/benchmarks.md); the job checks again, under the
+    import lock, before it writes. Raises ValidationError as `force_extract_redate` does."""
+    ensure_can(by, "crime.import_crime_data", None)
+    _check_redate(extract, extracted_on)
+    # Imported here: the task module imports this one.
+    from .tasks import force_extract_redate_job
+
+    job = job_enqueue(
+        task=force_extract_redate_job,
+        name=f"{REDATE_JOB_NAME}: {extract.file_name[:80]}",
+        started_by=by,
+        kwargs={
+            "extract_id": str(extract.public_id),
+            "extracted_on": extracted_on.isoformat(),
+            "by_public_id": str(by.public_id),
+        },
+    )
+    access_log_record(
+        actor=by,
+        action=AccessLog.Action.CREATE,
+        obj=job,
+        request=request,
+        detail=f"Asked to correct the extraction date of {extract.file_name} from {extract.extracted_on}"
+        f" to {extracted_on}.",
+    )
+    return job
+
+
+@transaction.atomic
+def force_extract_redate(*, extract: ForceExtractImport, extracted_on: date, by: User) -> Redated:
     """Correct the extraction date given with a crimes or events file, and the date its rows carry.
 
     A mistyped date cannot be put right by importing the file again (the same bytes are
@@ -166,33 +202,15 @@ def force_extract_redate(
     old and new dates are both after every other file of its kind: then the correction is the
     same as importing the file with the right date. The new date must not be before any date the
     file holds (a crime's report, record or outcome, or an event). Raises ValidationError
-    against `extracted_on` with the reason, changing nothing.
+    against `extracted_on` with the reason, changing nothing. Pages queue it as a job
+    (`force_extract_redate_start`).
     """
     ensure_can(by, "crime.import_crime_data", None)
     take_turns(extract.police_force_area)
     extract = ForceExtractImport.objects.select_for_update().get(pk=extract.pk)
     was = extract.extracted_on
-    why_not = why_not_redatable(extract)
-    if why_not is not None:
-        raise _refused(why_not)
-    if extracted_on == was:
-        raise _refused(f"The file's extraction date is {_day(was)} already.")
-    if extracted_on > timezone.localdate():
-        raise _refused("The extraction date must be today or in the past.")
+    _check_redate(extract, extracted_on)
     kind = extract.get_kind_display().lower()
-    others = _others_of_its_kind(extract)
-    before = others.order_by("-extracted_on").first()
-    if before is not None and extracted_on < before.extracted_on:
-        raise _refused(
-            f"The date must not be before {_day(before.extracted_on)}, the extraction date of"
-            f" {before.file_name}, imported before it: a {kind} file's rows are merged in date order."
-        )
-    latest = _latest_date_held(extract)
-    if latest is not None and latest > extracted_on:
-        raise _refused(
-            f"The file holds a date after {_day(extracted_on)} (the latest is {_day(latest)}):"
-            " an extract cannot hold what happened after it was taken."
-        )
     crimes = outcome_changes = 0
     if extract.kind == ForceExtractImport.Kind.CRIMES:
         area_crimes = Crime.objects.filter(police_force_area=extract.police_force_area)
@@ -206,10 +224,32 @@ def force_extract_redate(
     detail = f"Corrected the extraction date of {kind} file {extract.file_name} from {was} to {extracted_on}"
     if extract.kind == ForceExtractImport.Kind.CRIMES:
         detail += f": {redated.rows_redated()} re-dated"
-    access_log_record(
-        actor=by, action=AccessLog.Action.CHANGE, obj=extract, request=request, detail=f"{detail}."
-    )
+    access_log_record(actor=by, action=AccessLog.Action.CHANGE, obj=extract, detail=f"{detail}.")
     return redated
+
+
+def _check_redate(extract: ForceExtractImport, extracted_on: date) -> None:
+    """Refuse a correction that would not be the same as importing the file with that date."""
+    why_not = why_not_redatable(extract)
+    if why_not is not None:
+        raise _refused(why_not)
+    if extracted_on == extract.extracted_on:
+        raise _refused(f"The file's extraction date is {_day(extracted_on)} already.")
+    if extracted_on > timezone.localdate():
+        raise _refused("The extraction date must be today or in the past.")
+    kind = extract.get_kind_display().lower()
+    before = _others_of_its_kind(extract).order_by("-extracted_on").first()
+    if before is not None and extracted_on < before.extracted_on:
+        raise _refused(
+            f"The date must not be before {_day(before.extracted_on)}, the extraction date of"
+            f" {before.file_name}, imported before it: a {kind} file's rows are merged in date order."
+        )
+    latest = _latest_date_held(extract)
+    if latest is not None and latest > extracted_on:
+        raise _refused(
+            f"The file holds a date after {_day(extracted_on)} (the latest is {_day(latest)}):"
+            " an extract cannot hold what happened after it was taken."
+        )
 
 
 def _refused(reason: str) -> ValidationError:

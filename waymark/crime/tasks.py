@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django_tasks import TaskContext, task
 
 from waymark.accounts.models import User
@@ -15,7 +16,7 @@ from waymark.jobs.progress import ProgressReporter
 from .force_extract import import_crimes, import_events
 from .models import ForceExtractImport
 from .police_uk import import_police_uk
-from .services import POLICE_UK_UPLOADS, UPLOADS
+from .services import POLICE_UK_UPLOADS, UPLOADS, force_extract_redate
 
 # Where a refused file's problems are listed.
 PAGE = "Crime data imports"
@@ -92,3 +93,23 @@ def police_uk_import(
         "files_replaced": result.files_replaced,
         "files_unchanged": result.files_unchanged,
     }
+
+
+@task(takes_context=True)
+def force_extract_redate_job(
+    context: TaskContext, *, extract_id: str, extracted_on: str, by_public_id: str
+) -> dict[str, Any]:
+    """Correct a file's extraction date (`force_extract_redate`), which checks it again under
+    the import lock: a file imported meanwhile, say, fails the job with the reason, and nothing
+    changes."""
+    report = ProgressReporter(context.task_result.id, counts_rows=False)
+    report(done=0, total=1, message="Re-dating the file and the rows it wrote")
+    extract = ForceExtractImport.objects.get(public_id=extract_id)
+    by = User.objects.get(public_id=by_public_id)
+    try:
+        redated = force_extract_redate(extract=extract, extracted_on=date.fromisoformat(extracted_on), by=by)
+    except ValidationError as refused:
+        report.finish(succeeded=False, message=" ".join(refused.messages))
+        return {"corrected": False}
+    report.finish(succeeded=True, message=redated.message())
+    return {"corrected": True, "crimes": redated.crimes, "outcome_changes": redated.outcome_changes}

@@ -26,7 +26,7 @@ from .services import (
     POLICE_UK_UPLOADS,
     REDATABLE_KINDS,
     UPLOADS,
-    force_extract_redate,
+    force_extract_redate_start,
     force_extract_upload,
     police_uk_upload,
     redatable_extracts,
@@ -153,11 +153,11 @@ def redate(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     return form_flow(
         request,
         form=form,
-        save=lambda data: force_extract_redate(
+        save=lambda data: force_extract_redate_start(
             extract=extract, extracted_on=data["extracted_on"], by=request.user, request=request
         ),
-        success=lambda redated: redated.message(),
-        then=lambda redated: reverse("crime:imports"),
+        success="The correction is under way: this page shows when it is done.",
+        then=lambda job: job.get_absolute_url(),
         title="Correct the extraction date",
         caption=f"{extract.get_kind_display()} file {extract.file_name}",
         intro=[

@@ -23,7 +23,8 @@ from waymark.core.testing.world import World
 from waymark.crime.force_extract import import_crimes, import_events
 from waymark.crime.metrics import CrimeFilters, vawg_volumes
 from waymark.crime.models import Crime, CrimeOutcomeChange, ForceExtractImport
-from waymark.crime.services import force_extract_redate, redatable_extracts
+from waymark.crime.services import REDATE_JOB_NAME, force_extract_redate, redatable_extracts
+from waymark.jobs.models import JobProgress
 
 from .force_extract_support import crime_row, event_row, snapshot, write_csv, write_events
 
@@ -241,12 +242,16 @@ def test_who_may_correct_an_extraction_date(
     assert client.get(redate_url(april)).status_code == expected
     response = client.post(redate_url(april), date_parts("extracted_on", RIGHT))
     assert response.status_code == (302 if expected == 200 else expected)
-    april.refresh_from_db()
-    assert april.extracted_on == (RIGHT if expected == 200 else TYPED)
+    # Only those who may import queue a correction.
+    assert JobProgress.objects.filter(name__startswith=REDATE_JOB_NAME).exists() == (expected == 200)
 
 
-def test_the_imports_page_offers_the_correction_and_the_page_makes_it(
-    client: Client, world: World, two_files: tuple[ForceExtractImport, ForceExtractImport]
+@pytest.mark.django_db(transaction=True)
+def test_the_imports_page_offers_the_correction_and_a_job_makes_it(
+    client: Client,
+    world: World,
+    two_files: tuple[ForceExtractImport, ForceExtractImport],
+    run_worker: Callable[[], None],
 ) -> None:
     client.force_login(world.member("opcc_analyst"))
     march, april = two_files
@@ -259,15 +264,49 @@ def test_the_imports_page_offers_the_correction_and_the_page_makes_it(
     for part, value in date_parts("extracted_on", TYPED).items():
         assert f'name="{part}" type="text" value="{value}"' in page  # the date as it is, to correct
 
-    response = client.post(redate_url(april), date_parts("extracted_on", RIGHT), follow=True)
-    assert response.redirect_chain == [(reverse("crime:imports"), 302)]
-    assert "The extraction date of april.csv is now 7 April 2025 (it was 10 April 2025)." in html.unescape(
-        response.content.decode()
+    response = client.post(redate_url(april), date_parts("extracted_on", RIGHT))
+    job = JobProgress.objects.get(name=f"{REDATE_JOB_NAME}: april.csv")
+    assert response["Location"] == job.get_absolute_url()
+    april.refresh_from_db()
+    assert april.extracted_on == TYPED  # the job makes the change
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == JobProgress.Status.SUCCEEDED
+    assert job.message == (
+        "The extraction date of april.csv is now 7 April 2025 (it was 10 April 2025)."
+        " 2 crimes and 1 outcome it wrote carry the new date."
     )
-    rows = table_rows(response.content.decode(), "imports")
+    assert job.message in html.unescape(client.get(job.get_absolute_url()).content.decode())
+    rows = table_rows(client.get(reverse("crime:imports")).content.decode(), "imports")
     assert [row[0] for row in rows[1:]] == ["april.csv", "march.csv"]
     assert rows[1][3].startswith("7 April 2025")  # the table shows the corrected date
     assert rows[2][3] == "1 March 2025"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_correction_overtaken_by_an_import_fails_its_job_and_changes_nothing(
+    client: Client,
+    world: World,
+    two_files: tuple[ForceExtractImport, ForceExtractImport],
+    run_worker: Callable[[], None],
+    tmp_path: Path,
+    area: PoliceForceArea,
+) -> None:
+    """The job checks again before it writes: a crimes file imported after the correction was
+    asked for makes April's file no longer the last."""
+    client.force_login(world.member("opcc_analyst"))
+    april = two_files[1]
+    client.post(redate_url(april), date_parts("extracted_on", RIGHT))
+    may = write_csv(
+        tmp_path / "may.csv", [crime_row("T-4", reported_date="2025-04-20", recorded_date="2025-04-21")]
+    )
+    import_crimes(may, police_force_area=area, extracted_on=date(2025, 5, 1))
+    before = snapshot()
+    run_worker()
+    job = JobProgress.objects.get(name=f"{REDATE_JOB_NAME}: april.csv")
+    assert job.status == JobProgress.Status.FAILED
+    assert job.message.startswith("may.csv was imported after it and was checked against its date")
+    assert snapshot() == before
 
 
 def test_the_page_shows_why_a_date_is_refused_against_the_date(
