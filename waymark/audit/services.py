@@ -32,10 +32,13 @@ def access_log_record(
     detail: str = "",
     record_label: str = "",
     actor_label: str = "",
+    session_ref: str = "",
 ) -> AccessLog:
     """Append one entry: `actor` did `action` to `obj` (owned by `organisation`, or by the
-    organisation the record itself names)."""
-    entry = _entry(actor=actor, action=action, obj=obj, session_ref=session_reference(request), detail=detail)
+    organisation the record itself names). `session_ref`, for a background job's entry, is the
+    `session_reference` of the request that queued it."""
+    ref = session_ref or session_reference(request)
+    entry = _entry(actor=actor, action=action, obj=obj, session_ref=ref, detail=detail)
     if organisation is not None:
         entry.organisation_id = organisation.pk
     if record_label:

@@ -145,6 +145,15 @@ class SafetyPlanForm(forms.Form):
     reviewed_at = _dt("Date and time last reviewed")
     review_due = DateInputField(label="Date of the next review", required=False, example=DATE_EXAMPLE)
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # The boxes show a stored time to the minute: one the form sends back untouched is kept
+        # as stored, not cut to the minute.
+        for name in ("completed_at", "reviewed_at"):
+            if name in data and name not in self.changed_data and self.initial.get(name) is not None:
+                data[name] = self.initial[name]
+        return data
+
 
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(

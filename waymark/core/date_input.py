@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from django import forms
@@ -72,8 +72,10 @@ _NUMBER = re.compile(r"[0-9]{1,4}")
 
 
 def _ascii(text: str) -> str:
-    """The box's text trimmed, with digits of any script (Arabic-Indic, full-width) as 0 to 9."""
-    return "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char for char in text.strip())
+    """The box's text trimmed, its spaces single, full-width letters and signs as plain ones, and
+    digits of any script (Arabic-Indic, full-width) as 0 to 9."""
+    text = " ".join(unicodedata.normalize("NFKC", text).split())
+    return "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char for char in text)
 
 
 def _wrong(message: str, code: str, parts: list[str]) -> ValidationError:
@@ -240,23 +242,33 @@ def _day_of(value: date | datetime | None) -> date | None:
 
 
 # A time of day as people write it: "14:15", "9:30am", "9.30 pm", "9am", "1415".
-_TIME = re.compile(r"(?P<hour>[0-9]{1,2})(?:[:.]?(?P<minute>[0-9]{2}))?\s*(?P<half>[ap])?\.?(?:m\.?)?")
+_TIME = re.compile(
+    r"(?:(?P<hour>[0-9]{1,2})[:.](?P<minute>[0-9]{2})|(?P<hour4>[0-9]{2})(?P<minute4>[0-9]{2})|(?P<hour_only>[0-9]{1,2}))"
+    r"(?:\s?(?P<half>[ap])\.?\s?m?\.?)?"
+)
 
 
 def _time_of(text: str) -> time | None:
     """The time written, or None if it is not one."""
-    words = {"midday": time(12), "noon": time(12), "12 noon": time(12), "midnight": time(0)}
+    words = {
+        "midday": time(12),
+        "noon": time(12),
+        "12 noon": time(12),
+        "12noon": time(12),
+        "midnight": time(0),
+    }
     if text.lower() in words:
         return words[text.lower()]
     match = _TIME.fullmatch(text.lower())
     if match is None:
         return None
-    hour, minute, half = int(match["hour"]), int(match["minute"] or 0), match["half"]
+    hour = int(match["hour"] or match["hour4"] or match["hour_only"])
+    minute, half = int(match["minute"] or match["minute4"] or 0), match["half"]
     if half:
         if not 1 <= hour <= 12:
             return None
         hour = hour % 12 + (12 if half == "p" else 0)
-    elif match["minute"] is None:
+    elif match["hour_only"] is not None:
         return None  # "14" alone: an hour with neither minutes nor am or pm is not a time
     return time(hour, minute) if hour < 24 and minute < 60 else None
 
@@ -295,7 +307,34 @@ class DateTimeInputField(DateInputField):
         moment = _time_of(typed["time"])
         if moment is None:
             raise _wrong(f"{self._name} must be a real time, like 9:30am or 14:15", "time", ["time"])
-        return timezone.make_aware(datetime.combine(day, moment))
+        wall = datetime.combine(day, moment)
+        # The first of the two when the clocks go back (fold 0); refused in the hour skipped when
+        # they go forward, which no clock showed (make_aware would take it without a word).
+        aware = wall.replace(tzinfo=timezone.get_current_timezone())
+        # Through UTC: astimezone() to the zone a value already has would hand it back unchanged.
+        if aware.astimezone(UTC).astimezone(aware.tzinfo).replace(tzinfo=None) != wall:
+            raise _wrong(
+                f"{self._name} must be a real time: the clocks went forward an hour that night",
+                "time",
+                ["time"],
+            )
+        return aware
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        """Changed only if the boxes now say another minute than they showed: a stored time kept
+        to the second, or the second of two 1:30s when the clocks went back, is kept as it is
+        when the form comes back untouched."""
+        try:
+            typed = self.to_python(data)
+        except ValidationError:
+            return True
+        return self.prepare_value(typed) != self.prepare_value(initial)
+
+    def validate(self, value: Any) -> None:
+        # The required check; a time in the future is refused to the minute, not the day.
+        forms.Field.validate(self, value)
+        if self.not_after_today and isinstance(value, datetime) and value > timezone.now():
+            raise ValidationError(f"{self._name} must be in the past", code="future")
 
 
 def parts_in_error(bound: BoundField) -> list[str]:

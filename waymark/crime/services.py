@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 
 from waymark.accounts.models import User
 from waymark.audit.models import AccessLog
-from waymark.audit.services import access_log_record
+from waymark.audit.services import access_log_record, session_reference
 from waymark.core.permissions import ensure_can
 from waymark.jobs.models import JobProgress
 from waymark.jobs.services import job_enqueue
@@ -178,8 +178,10 @@ def force_extract_redate_start(
         started_by=by,
         kwargs={
             "extract_id": str(extract.public_id),
+            "was": extract.extracted_on.isoformat(),
             "extracted_on": extracted_on.isoformat(),
             "by_public_id": str(by.public_id),
+            "session_ref": session_reference(request),
         },
     )
     access_log_record(
@@ -194,7 +196,14 @@ def force_extract_redate_start(
 
 
 @transaction.atomic
-def force_extract_redate(*, extract: ForceExtractImport, extracted_on: date, by: User) -> Redated:
+def force_extract_redate(
+    *,
+    extract: ForceExtractImport,
+    extracted_on: date,
+    by: User,
+    was: date | None = None,
+    session_ref: str = "",
+) -> Redated:
     """Correct the extraction date given with a crimes or events file, and the date its rows carry.
 
     A mistyped date cannot be put right by importing the file again (the same bytes are
@@ -203,11 +212,18 @@ def force_extract_redate(*, extract: ForceExtractImport, extracted_on: date, by:
     same as importing the file with the right date. The new date must not be before any date the
     file holds (a crime's report, record or outcome, or an event). Raises ValidationError
     against `extracted_on` with the reason, changing nothing. Pages queue it as a job
-    (`force_extract_redate_start`).
+    (`force_extract_redate_start`), which gives `was`, the date the person saw: a file whose
+    date has changed since (another correction first) is refused. `session_ref` ties the access
+    log's entry to the request that asked for it.
     """
     ensure_can(by, "crime.import_crime_data", None)
     take_turns(extract.police_force_area)
     extract = ForceExtractImport.objects.select_for_update().get(pk=extract.pk)
+    if was is not None and extract.extracted_on != was:
+        raise _refused(
+            f"The file's extraction date was changed from {_day(was)} to {_day(extract.extracted_on)}"
+            " after this correction was asked for: look at it again before correcting it."
+        )
     was = extract.extracted_on
     _check_redate(extract, extracted_on)
     kind = extract.get_kind_display().lower()
@@ -224,7 +240,9 @@ def force_extract_redate(*, extract: ForceExtractImport, extracted_on: date, by:
     detail = f"Corrected the extraction date of {kind} file {extract.file_name} from {was} to {extracted_on}"
     if extract.kind == ForceExtractImport.Kind.CRIMES:
         detail += f": {redated.rows_redated()} re-dated"
-    access_log_record(actor=by, action=AccessLog.Action.CHANGE, obj=extract, detail=f"{detail}.")
+    access_log_record(
+        actor=by, action=AccessLog.Action.CHANGE, obj=extract, detail=f"{detail}.", session_ref=session_ref
+    )
     return redated
 
 

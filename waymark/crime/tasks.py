@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django_tasks import TaskContext, task
 
 from waymark.accounts.models import User
@@ -97,19 +97,40 @@ def police_uk_import(
 
 @task(takes_context=True)
 def force_extract_redate_job(
-    context: TaskContext, *, extract_id: str, extracted_on: str, by_public_id: str
+    context: TaskContext,
+    *,
+    extract_id: str,
+    was: str,
+    extracted_on: str,
+    by_public_id: str,
+    session_ref: str = "",
 ) -> dict[str, Any]:
     """Correct a file's extraction date (`force_extract_redate`), which checks it again under
-    the import lock: a file imported meanwhile, say, fails the job with the reason, and nothing
-    changes."""
+    the import lock: a file imported meanwhile, another correction first, or the person no
+    longer allowed to, fails the job with the reason, and nothing changes."""
     report = ProgressReporter(context.task_result.id, counts_rows=False)
     report(done=0, total=1, message="Re-dating the file and the rows it wrote")
-    extract = ForceExtractImport.objects.get(public_id=extract_id)
-    by = User.objects.get(public_id=by_public_id)
     try:
-        redated = force_extract_redate(extract=extract, extracted_on=date.fromisoformat(extracted_on), by=by)
+        redated = force_extract_redate(
+            extract=ForceExtractImport.objects.get(public_id=extract_id),
+            extracted_on=date.fromisoformat(extracted_on),
+            by=User.objects.get(public_id=by_public_id, is_active=True),
+            was=date.fromisoformat(was),
+            session_ref=session_ref,
+        )
     except ValidationError as refused:
-        report.finish(succeeded=False, message=" ".join(refused.messages))
+        report.finish(
+            succeeded=False, message=f"Not corrected: {' '.join(refused.messages)} Nothing changed."
+        )
         return {"corrected": False}
+    except (PermissionDenied, ObjectDoesNotExist):
+        report.finish(
+            succeeded=False,
+            message="Not corrected: the person who asked may no longer import crime data. Nothing changed.",
+        )
+        return {"corrected": False}
+    except BaseException:
+        report.finish(succeeded=False, message="Not corrected: the correction failed. Nothing changed.")
+        raise
     report.finish(succeeded=True, message=redated.message())
     return {"corrected": True, "crimes": redated.crimes, "outcome_changes": redated.outcome_changes}

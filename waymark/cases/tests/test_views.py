@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -161,6 +161,23 @@ def test_an_activity_is_dated_and_timed_in_four_boxes(client, world, login_as, c
     assert client.post(f"{url}activities/add/", data).status_code == 302
     activity = SupportActivity.objects.get(case=case)
     assert timezone.localtime(activity.at).strftime("%Y-%m-%d %H:%M") == "2024-01-02 14:15"
+
+
+def test_a_safety_plan_saved_untouched_keeps_its_times_to_the_second(client, world, login_as, case):
+    """The boxes show a stored time to the minute; sent back as they were, the time is kept."""
+    from waymark.cases.models import SafetyPlan
+
+    login_as("caseworker")
+    url = case.get_absolute_url()
+    stored = datetime(2024, 7, 2, 9, 30, 45, tzinfo=UTC)
+    data = {"needed": "on", **date_parts("completed_at", stored), **date_parts("reviewed_at", stored)}
+    assert client.post(f"{url}safety-plan/", data).status_code == 302
+    SafetyPlan.objects.filter(case=case).update(completed_at=stored, reviewed_at=stored)
+    assert data["completed_at-time"] == "10:30"  # shown in British Summer Time
+    assert client.post(f"{url}safety-plan/", data | {"reviewed_at-time": "11:00"}).status_code == 302
+    plan = SafetyPlan.objects.get(case=case)
+    assert plan.completed_at == stored
+    assert plan.reviewed_at == datetime(2024, 7, 2, 10, 0, tzinfo=UTC)
 
 
 def test_goal_and_safety_plan_dates_are_typed_in_three_boxes(client, world, login_as, case):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.utils import timezone
+
 from waymark.core.date_input import PARTS
 
 
@@ -17,6 +19,8 @@ def date_parts(name: str, value: date | str) -> dict[str, str]:
     if not value:
         return {f"{name}-{part}": "" for part in PARTS}
     moment = value if isinstance(value, date) else datetime.fromisoformat(value)
+    if isinstance(moment, datetime) and timezone.is_aware(moment):
+        moment = timezone.localtime(moment)  # the boxes show Waymark's time zone
     typed = {"day": moment.day, "month": moment.month, "year": moment.year}
     boxes = {f"{name}-{part}": str(number) for part, number in typed.items()}
     if isinstance(moment, datetime) and (isinstance(value, datetime) or len(str(value)) > 10):

@@ -4,7 +4,7 @@ marks and links to when something is wrong."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -245,15 +245,69 @@ class ActivityForm(forms.Form):
         ("1415", time(14, 15)),
         ("Midday", time(12)),
         ("midnight", time(0)),
-        ("\uff11\uff14:\uff11\uff15", time(14, 15)),  # full-width digits
+        ("\uff11\uff14\uff1a\uff11\uff15", time(14, 15)),  # full-width digits and colon
+        ("09:05am", time(9, 5)),
+        ("12.30pm", time(12, 30)),
+        (" 9  a.m. ", time(9)),
+        ("9:30 PM", time(21, 30)),
+        ("12noon", time(12)),
+        ("0:00", time(0)),
     ],
 )
 def test_a_time_is_read_as_people_write_one(typed: str, expected: time) -> None:
-    form = ActivityForm(date_parts("at", "2025-03-14") | {"at-time": typed})
+    """Read in Waymark's time zone: on 2 July, British Summer Time, 14:15 is 13:15 UTC."""
+    form = ActivityForm(date_parts("at", "2024-07-02") | {"at-time": typed})
     assert form.is_valid(), form.errors
     moment = form.cleaned_data["at"]
     assert timezone.is_aware(moment)
-    assert timezone.localtime(moment).replace(tzinfo=None) == datetime.combine(date(2025, 3, 14), expected)
+    utc = datetime.combine(date(2024, 7, 2), expected) - timedelta(hours=1)
+    assert moment.astimezone(UTC).replace(tzinfo=None) == utc
+
+
+@pytest.mark.parametrize("typed", ["9:30m", "123", "14:15.", "9:5", "24:00", "14", "13pm", "0am", "14:15 m"])
+def test_what_is_not_a_time_is_refused(typed: str) -> None:
+    form = ActivityForm(date_parts("at", "2024-07-02") | {"at-time": typed})
+    assert form.errors == {"at": ["Date and time of the activity must be a real time, like 9:30am or 14:15"]}
+
+
+def test_the_hour_the_clocks_skip_is_refused_and_the_hour_they_repeat_is_its_first() -> None:
+    """30 March 2025: 1am became 2am, so 1:30 never happened. 26 October 2025: 1am to 2am came
+    twice; 1:30 is taken as the first (BST, 00:30 UTC), and a stored second one (01:30 UTC) is
+    kept when the form comes back untouched."""
+    form = ActivityForm(date_parts("at", "2025-03-30") | {"at-time": "1:30"})
+    assert form.errors == {
+        "at": [
+            "Date and time of the activity must be a real time: the clocks went forward an hour that night"
+        ]
+    }
+    form = ActivityForm(date_parts("at", "2025-10-26") | {"at-time": "1:30"})
+    assert form.is_valid()
+    assert form.cleaned_data["at"].astimezone(UTC) == datetime(2025, 10, 26, 0, 30, tzinfo=UTC)
+    second = datetime(2025, 10, 26, 1, 30, tzinfo=UTC)
+    shown = ActivityForm(initial={"at": second})
+    boxes = {f"at-{part}": value for part, value in zip((*ALL, "time"), shown["at"].value(), strict=True)}
+    assert boxes["at-time"] == "01:30"
+    assert not ActivityForm(boxes, initial={"at": second}).has_changed()
+
+
+def test_a_stored_time_with_seconds_sent_back_untouched_is_not_changed() -> None:
+    stored = datetime(2024, 7, 2, 9, 30, 45, 123, tzinfo=UTC)
+    shown = ActivityForm(initial={"at": stored})["at"].value()
+    assert shown == ["2", "7", "2024", "10:30"]  # British Summer Time
+    data = {f"at-{part}": value for part, value in zip((*ALL, "time"), shown, strict=True)}
+    assert not ActivityForm(data, initial={"at": stored}).has_changed()
+    assert ActivityForm(data | {"at-time": "10:31"}, initial={"at": stored}).has_changed()
+
+
+def test_a_date_and_time_that_has_to_have_happened_is_refused_later_today() -> None:
+    class HappenedForm(forms.Form):
+        at = DateTimeInputField(label="Date and time of the activity", not_after_today=True)
+
+    later = timezone.localtime() + timedelta(minutes=5)
+    assert HappenedForm(date_parts("at", timezone.localtime() - timedelta(minutes=5))).is_valid()
+    form = HappenedForm(date_parts("at", later))
+    if timezone.localtime(later).date() == timezone.localdate():  # not in the last minutes of a day
+        assert form.errors == {"at": ["Date and time of the activity must be in the past"]}
 
 
 @pytest.mark.parametrize(

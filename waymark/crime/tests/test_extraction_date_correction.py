@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from waymark.accounts.roles import Role
 from waymark.audit.models import AccessLog
 from waymark.core.models import PoliceForceArea
 from waymark.core.testing.forms import date_parts
@@ -305,8 +306,74 @@ def test_a_correction_overtaken_by_an_import_fails_its_job_and_changes_nothing(
     run_worker()
     job = JobProgress.objects.get(name=f"{REDATE_JOB_NAME}: april.csv")
     assert job.status == JobProgress.Status.FAILED
-    assert job.message.startswith("may.csv was imported after it and was checked against its date")
+    assert job.message.startswith(
+        "Not corrected: may.csv was imported after it and was checked against its date"
+    )
+    assert job.message.endswith("Nothing changed.")
     assert snapshot() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_correction_asked_for_before_the_first_ran_is_refused(
+    client: Client,
+    world: World,
+    two_files: tuple[ForceExtractImport, ForceExtractImport],
+    run_worker: Callable[[], None],
+) -> None:
+    """Both were asked for against 10 April; the second would correct a date its asker never saw."""
+    client.force_login(world.member("opcc_analyst"))
+    april = two_files[1]
+    client.post(redate_url(april), date_parts("extracted_on", RIGHT))
+    client.post(redate_url(april), date_parts("extracted_on", "2025-04-08"))
+    run_worker()
+    first, second = JobProgress.objects.filter(name__startswith=REDATE_JOB_NAME).order_by("created_at")
+    assert first.status == JobProgress.Status.SUCCEEDED
+    assert second.status == JobProgress.Status.FAILED
+    assert second.message == (
+        "Not corrected: The file's extraction date was changed from 10 April 2025 to 7 April 2025 after"
+        " this correction was asked for: look at it again before correcting it. Nothing changed."
+    )
+    april.refresh_from_db()
+    assert april.extracted_on == RIGHT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_correction_whose_asker_may_no_longer_import_fails_and_changes_nothing(
+    client: Client,
+    world: World,
+    two_files: tuple[ForceExtractImport, ForceExtractImport],
+    run_worker: Callable[[], None],
+) -> None:
+    analyst = world.member("opcc_analyst")
+    client.force_login(analyst)
+    client.post(redate_url(two_files[1]), date_parts("extracted_on", RIGHT))
+    analyst.memberships.update(role=Role.CASEWORKER)
+    before = snapshot()
+    run_worker()
+    job = JobProgress.objects.get(name__startswith=REDATE_JOB_NAME)
+    assert job.status == JobProgress.Status.FAILED
+    assert job.message == (
+        "Not corrected: the person who asked may no longer import crime data. Nothing changed."
+    )
+    assert snapshot() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_access_log_ties_the_correction_to_the_session_that_asked(
+    client: Client,
+    world: World,
+    two_files: tuple[ForceExtractImport, ForceExtractImport],
+    run_worker: Callable[[], None],
+) -> None:
+    analyst = world.member("opcc_analyst")
+    client.force_login(analyst)
+    client.post(redate_url(two_files[1]), date_parts("extracted_on", RIGHT))
+    run_worker()
+    asked = AccessLog.objects.get(actor=analyst, action=AccessLog.Action.CREATE)
+    changed = AccessLog.objects.get(actor=analyst, action=AccessLog.Action.CHANGE)
+    assert asked.detail == "Asked to correct the extraction date of april.csv from 2025-04-10 to 2025-04-07."
+    assert asked.session_ref
+    assert changed.session_ref == asked.session_ref
 
 
 def test_the_page_shows_why_a_date_is_refused_against_the_date(
