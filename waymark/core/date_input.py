@@ -132,6 +132,8 @@ class DateTimePartsWidget(DatePartsWidget):
             moment = datetime.fromisoformat(iso.strip())
         except ValueError:
             return [iso, "", "", ""]
+        if moment.tzinfo is not None:
+            moment = timezone.localtime(moment)  # "…T10:30+05:00" is 06:30 in London in summer
         return [str(moment.day), str(moment.month), str(moment.year), f"{moment:%H:%M}"]
 
 

@@ -366,6 +366,10 @@ def test_the_time_is_a_fourth_box_in_the_same_fieldset_with_a_keyboard_for_colon
 
 
 def test_a_link_made_with_an_iso_date_and_time_still_works() -> None:
-    form = ActivityForm({"at": "2025-03-14 10:30"})
+    form = ActivityForm({"at": "2024-07-02 10:30"})
     assert form.is_valid(), form.errors
-    assert timezone.localtime(form.cleaned_data["at"]).replace(tzinfo=None) == datetime(2025, 3, 14, 10, 30)
+    assert form.cleaned_data["at"].astimezone(UTC) == datetime(2024, 7, 2, 9, 30, tzinfo=UTC)
+    # An offset given with it is honoured: 10:30 at UTC+5 is 06:30 in London in summer.
+    form = ActivityForm({"at": "2024-07-02T10:30+05:00"})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["at"].astimezone(UTC) == datetime(2024, 7, 2, 5, 30, tzinfo=UTC)
