@@ -170,4 +170,5 @@ def redate(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
         ],
         submit="Correct the date",
         back_url=reverse("crime:imports"),
+        extra={"closed": why_not is not None and request.method == "GET"},
     )

@@ -397,8 +397,10 @@ def test_a_file_that_cannot_be_corrected_says_why_before_anything_is_typed(
     client.force_login(world.member("opcc_analyst"))
     page = html.unescape(client.get(redate_url(two_files[0])).content.decode())
     assert "This file's date cannot be corrected: april.csv was imported after it" in page
+    assert 'id="main-form"' not in page  # nothing to send
     page = html.unescape(client.get(redate_url(two_files[1])).content.decode())
     assert "cannot be corrected" not in page
+    assert 'id="main-form"' in page
 
 
 def test_a_file_that_is_not_crimes_or_events_has_no_correction_page(
