@@ -397,8 +397,13 @@ def date_input(bound: BoundField) -> dict[str, Any]:
     }
 
 
+def is_date_input(bound: BoundField) -> bool:
+    """Whether a field is drawn as a GOV.UK date input (any `DatePartsWidget`, subclasses too)."""
+    return isinstance(bound.field.widget, DatePartsWidget)
+
+
 def error_anchor(bound: BoundField) -> str:
     """Where the error summary's link for a field goes: a date input's first box in error."""
-    if isinstance(bound.field.widget, DatePartsWidget):
+    if is_date_input(bound):
         return f"#{bound.auto_id}-{(parts_in_error(bound) or ['day'])[0]}"
     return f"#{bound.auto_id}"

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from .date_input import date_input, error_anchor
+from .date_input import date_input, error_anchor, is_date_input
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
@@ -51,6 +51,7 @@ def environment(**options: Any) -> jinja2.Environment:
             "service_name": settings.WAYMARK_SERVICE_NAME,
             "date_input": date_input,
             "error_anchor": error_anchor,
+            "is_date_input": is_date_input,
         }
     )
     env.filters.update({"datetime": format_datetime, "date": format_date})

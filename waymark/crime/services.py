@@ -12,11 +12,11 @@ from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from waymark.accounts.models import User
 from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record, session_reference
+from waymark.core.jinja import format_date
 from waymark.core.permissions import ensure_can
 from waymark.jobs.models import JobProgress
 from waymark.jobs.services import job_enqueue
@@ -94,8 +94,8 @@ class Redated:
     def message(self) -> str:
         """One line for the person who made the correction."""
         text = (
-            f"The extraction date of {self.extract.file_name} is now {_day(self.extract.extracted_on)}"
-            f" (it was {_day(self.was)})."
+            f"The extraction date of {self.extract.file_name} is now {format_date(self.extract.extracted_on)}"
+            f" (it was {format_date(self.was)})."
         )
         if self.extract.kind == ForceExtractImport.Kind.CRIMES:
             text += f" {self.rows_redated()} it wrote carry the new date."
@@ -104,10 +104,6 @@ class Redated:
     def rows_redated(self) -> str:
         """What a crimes file's correction re-dated: "2 crimes and 1 outcome"."""
         return f"{_counted(self.crimes, 'crime')} and {_counted(self.outcome_changes, 'outcome')}"
-
-
-def _day(day: date) -> str:
-    return date_format(day, "j F Y")
 
 
 def _counted(number: int, thing: str) -> str:
@@ -150,7 +146,8 @@ def why_not_redatable(extract: ForceExtractImport) -> str | None:
     newer = others.filter(extracted_on__gte=extract.extracted_on).order_by("-extracted_on").first()
     if newer is not None:
         return (
-            f"{newer.file_name} has the extraction date {_day(newer.extracted_on)}, not before this file's:"
+            f"{newer.file_name} has the extraction date {format_date(newer.extracted_on)},"
+            " not before this file's:"
             f" Waymark cannot tell which {kind} rows each file wrote."
         )
     return None
@@ -221,7 +218,8 @@ def force_extract_redate(
     extract = ForceExtractImport.objects.select_for_update().get(pk=extract.pk)
     if was is not None and extract.extracted_on != was:
         raise _refused(
-            f"The file's extraction date was changed from {_day(was)} to {_day(extract.extracted_on)}"
+            f"The file's extraction date was changed from {format_date(was)}"
+            f" to {format_date(extract.extracted_on)}"
             " after this correction was asked for: look at it again before correcting it."
         )
     was = extract.extracted_on
@@ -252,20 +250,20 @@ def _check_redate(extract: ForceExtractImport, extracted_on: date) -> None:
     if why_not is not None:
         raise _refused(why_not)
     if extracted_on == extract.extracted_on:
-        raise _refused(f"The file's extraction date is {_day(extracted_on)} already.")
+        raise _refused(f"The file's extraction date is {format_date(extracted_on)} already.")
     if extracted_on > timezone.localdate():
         raise _refused("The extraction date must be today or in the past.")
     kind = extract.get_kind_display().lower()
     before = _others_of_its_kind(extract).order_by("-extracted_on").first()
     if before is not None and extracted_on < before.extracted_on:
         raise _refused(
-            f"The date must not be before {_day(before.extracted_on)}, the extraction date of"
+            f"The date must not be before {format_date(before.extracted_on)}, the extraction date of"
             f" {before.file_name}, imported before it: a {kind} file's rows are merged in date order."
         )
     latest = _latest_date_held(extract)
     if latest is not None and latest > extracted_on:
         raise _refused(
-            f"The file holds a date after {_day(extracted_on)} (the latest is {_day(latest)}):"
+            f"The file holds a date after {format_date(extracted_on)} (the latest is {format_date(latest)}):"
             " an extract cannot hold what happened after it was taken."
         )
 

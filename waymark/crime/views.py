@@ -11,11 +11,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods
 
 from waymark.core.forms import add_service_errors, form_flow
 from waymark.core.http import AuthenticatedHttpRequest
+from waymark.core.jinja import format_date
 from waymark.jobs.models import JobProgress
 from waymark.jobs.uploads import RefusedFile
 
@@ -161,7 +161,7 @@ def redate(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
         title="Correct the extraction date",
         caption=f"{extract.get_kind_display()} file {extract.file_name}",
         intro=[
-            f"The date given when the file was imported: {date_format(extract.extracted_on, 'j F Y')}. It is"
+            f"The date given when the file was imported: {format_date(extract.extracted_on)}. It is"
             " shown beside every figure from the file, and the crimes the file wrote carry it.",
             f"This file's date cannot be corrected: {why_not}"
             if why_not

@@ -12,7 +12,7 @@ from django import forms
 from django.template import engines
 from django.utils import timezone
 
-from waymark.core.date_input import DateInputField, DateTimeInputField
+from waymark.core.date_input import DateInputField, DatePartsWidget, DateTimeInputField
 from waymark.core.testing.forms import date_parts
 
 
@@ -198,6 +198,18 @@ def test_a_page_a_victim_uses_can_turn_autocomplete_off_in_every_box() -> None:
 
     boxes = boxes_of(render(SafeForm(), "born_on"), "born_on")
     assert {part: box["autocomplete"] for part, box in boxes.items()} == dict.fromkeys(ALL, "off")
+
+
+def test_a_widget_made_from_the_date_parts_widget_is_still_drawn_as_a_date_input() -> None:
+    class NoHintWidget(DatePartsWidget):
+        pass
+
+    class OwnWidgetForm(forms.Form):
+        held_on = DateInputField(label="Date of the meeting", widget=NoHintWidget())
+
+    page = render(OwnWidgetForm(data=posted(day="31", month="4", year="2025")), "held_on")
+    assert set(boxes_of(page, "held_on")) == set(ALL)
+    assert 'href="#id_held_on-day"' in page
 
 
 def test_a_date_already_held_is_shown_in_its_boxes() -> None:
