@@ -1,6 +1,7 @@
-"""Helpers for form pages: one template, and service errors shown against their fields."""
+"""Helpers for form pages: one template, service errors shown against their fields, and the
+fields every upload page asks for."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import forms
@@ -8,6 +9,52 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+
+from .date_input import DateInputField
+
+
+class UploadedFileField(forms.FileField):
+    """The file chosen on an upload page, refused by its name before it is stored or read
+    unless the name ends with one of `suffixes`: a spreadsheet or a PDF sent by mistake is
+    told so at once, not reported as a file full of bad rows.
+
+    The messages are the Design System's file upload messages in Waymark's words: `required`
+    ("Choose the CSV file to upload."), "The file is empty.", and `wrong_kind`.
+    """
+
+    def __init__(
+        self,
+        *,
+        label: str,
+        suffixes: Sequence[str] = (".csv",),
+        required_message: str = "Choose the CSV file to upload.",
+        wrong_kind: str = "The file must be a CSV file (its name ending .csv).",
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("help_text", "")
+        super().__init__(
+            label=label,
+            error_messages={"required": required_message, "empty": "The file is empty."},
+            **kwargs,
+        )
+        self.suffixes = tuple(suffix.lower() for suffix in suffixes)
+        self.wrong_kind = wrong_kind
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        """The upload, if its name ends as it should."""
+        upload = super().clean(data, initial)
+        if upload and not (upload.name or "").lower().endswith(self.suffixes):
+            raise ValidationError(self.wrong_kind, code="wrong_kind")
+        return upload
+
+
+def extraction_date_field(*, help_text: str = "") -> DateInputField:
+    """The date the force extracted a file's data. A file of the force's extract does not carry
+    it, and it is shown beside every figure from the file, so it is asked for; it cannot be in
+    the future."""
+    return DateInputField(
+        label="Date the force extracted the data", help_text=help_text, not_after_today=True
+    )
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:

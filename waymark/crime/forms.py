@@ -4,9 +4,8 @@ correcting a file's extraction date."""
 from __future__ import annotations
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 
-from waymark.core.date_input import DateInputField
+from waymark.core.forms import UploadedFileField, extraction_date_field
 
 from .models import ForceExtractImport
 
@@ -23,42 +22,23 @@ class ForceExtractUploadForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose whether the file holds crimes or case-progression events."},
     )
-    extracted_on = DateInputField(
-        label="Date the force extracted the data",
-        help_text="It is not in the file.",
-        not_after_today=True,
-    )
-    file = forms.FileField(
-        label="CSV file",
-        error_messages={"required": "Choose the CSV file to upload.", "empty": "The file is empty."},
-    )
-
-    def clean_file(self) -> UploadedFile:
-        """A CSV file, by its name: anything else is refused before it is stored."""
-        upload: UploadedFile = self.cleaned_data["file"]
-        if not (upload.name or "").lower().endswith(".csv"):
-            raise forms.ValidationError("The file must be a CSV file (its name ending .csv).")
-        return upload
+    extracted_on = extraction_date_field(help_text="It is not in the file.")
+    file = UploadedFileField(label="CSV file")
 
 
 class ExtractionDateForm(forms.Form):
     """The corrected extraction date of a file of the force's extract."""
 
-    extracted_on = DateInputField(label="Date the force extracted the data", not_after_today=True)
+    extracted_on = extraction_date_field()
 
 
 class PoliceUkUploadForm(forms.Form):
     """police.uk open data as data.police.uk gives it (docs/formats/police-uk.md)."""
 
-    file = forms.FileField(
+    file = UploadedFileField(
         label="police.uk file",
         help_text="A street or outcomes CSV, named as police.uk names it, or the .zip of them.",
-        error_messages={"required": "Choose the police.uk file to upload.", "empty": "The file is empty."},
+        suffixes=(".csv", ".zip"),
+        required_message="Choose the police.uk file to upload.",
+        wrong_kind="The file must be a police.uk CSV file or a .zip of them.",
     )
-
-    def clean_file(self) -> UploadedFile:
-        """A CSV or a zip, by its name: anything else is refused before it is stored."""
-        upload: UploadedFile = self.cleaned_data["file"]
-        if not (upload.name or "").lower().endswith((".csv", ".zip")):
-            raise forms.ValidationError("The file must be a police.uk CSV file or a .zip of them.")
-        return upload

@@ -5,25 +5,24 @@ from __future__ import annotations
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
+from waymark.core.forms import UploadedFileField
+
 from .transfer import MAX_UPLOAD_BYTES
 
 
 class TransferUploadForm(forms.Form):
     """An XLSX workbook or a ZIP of CSV files in the awards and posts layout."""
 
-    file = forms.FileField(
+    file = UploadedFileField(
         label="Workbook (.xlsx) or ZIP of CSV files (.zip)",
-        error_messages={"required": "Choose the file to check.", "empty": "The file is empty."},
+        suffixes=(".xlsx", ".zip"),
+        required_message="Choose the file to check.",
+        wrong_kind="The file must be an XLSX workbook (.xlsx) or a ZIP of CSV files (.zip).",
     )
 
     def clean_file(self) -> UploadedFile:
         """An .xlsx or .zip file of at most 10 MB, by its name and size, before it is read."""
         upload: UploadedFile = self.cleaned_data["file"]
-        name = (upload.name or "").lower()
-        if not name.endswith((".xlsx", ".zip")):
-            raise forms.ValidationError(
-                "The file must be an XLSX workbook (.xlsx) or a ZIP of CSV files (.zip)."
-            )
         if (upload.size or 0) > MAX_UPLOAD_BYTES:
             raise forms.ValidationError("The file must be smaller than 10 MB.")
         return upload

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from waymark.accounts.models import Service, Team, User
 from waymark.core.date_input import DateInputField, DateTimeInputField
+from waymark.core.forms import UploadedFileField
 
 from .models import ContactAttempt, ContactMethod, OutreachEvent, Person, Referral
 from .services import TRIAGE_OUTCOMES, ContactDetails, PersonDetails
@@ -219,7 +220,9 @@ class PublicSelfReferralForm(ContactFieldsMixin):
 class PoliceBatchUploadForm(forms.Form):
     """A CSV file of referrals from the force (docs/formats/police-referrals-csv.md)."""
 
-    file = forms.FileField(label="CSV file of referrals")
+    file = UploadedFileField(
+        label="CSV file of referrals", required_message="Choose the CSV file of referrals to upload."
+    )
 
 
 class ContactAttemptForm(forms.Form):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from waymark.core.date_input import PARTS
@@ -26,3 +28,34 @@ def date_parts(name: str, value: date | str) -> dict[str, str]:
     if isinstance(moment, datetime) and (isinstance(value, datetime) or len(str(value)) > 10):
         boxes[f"{name}-time"] = f"{moment:%H:%M}"
     return boxes
+
+
+def extraction_date_problems() -> list[tuple[dict[str, Any], str, str]]:
+    """What an upload page that asks for `extraction_date_field` and a CSV `UploadedFileField`
+    must say when they are wrong: (what is changed in a good form's data, the box or field the
+    error summary links to, the message). A `None` value means the field is not sent."""
+    return [
+        (date_parts("extracted_on", ""), "extracted_on-day", "Enter the date the force extracted the data"),
+        (
+            {"extracted_on-month": ""},
+            "extracted_on-month",
+            "Date the force extracted the data must include a month",
+        ),
+        ({"extracted_on-day": "31", "extracted_on-month": "4"}, "extracted_on-day", "must be a real date"),
+        (
+            {"extracted_on-year": "25"},
+            "extracted_on-year",
+            "The year of the date the force extracted the data must include 4 numbers",
+        ),
+        (
+            date_parts("extracted_on", "2999-01-01"),
+            "extracted_on-day",
+            "Date the force extracted the data must be today or in the past",
+        ),
+        ({"file": None}, "file", "Choose the CSV file to upload."),
+        (
+            {"file": SimpleUploadedFile("extract.xlsx", b"x")},
+            "file",
+            "The file must be a CSV file (its name ending .csv).",
+        ),
+    ]

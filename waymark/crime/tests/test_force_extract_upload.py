@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
@@ -18,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 from waymark.accounts.roles import Role
 from waymark.core.navigation import nav_items_for
 from waymark.core.testing.factories import make_member
-from waymark.core.testing.forms import date_parts
+from waymark.core.testing.forms import extraction_date_problems
 from waymark.core.testing.matrix import permission_matrix
 from waymark.core.testing.world import World
 from waymark.crime import force_extract
@@ -100,29 +99,7 @@ def test_the_nav_shows_crime_data_imports_to_the_analyst_only(world: World) -> N
     ("change", "field", "message"),
     [
         ({"kind": ""}, "kind", "Choose whether the file holds crimes or case-progression events."),
-        (date_parts("extracted_on", ""), "extracted_on-day", "Enter the date the force extracted the data"),
-        (
-            {"extracted_on-month": ""},
-            "extracted_on-month",
-            "Date the force extracted the data must include a month",
-        ),
-        ({"extracted_on-day": "31", "extracted_on-month": "4"}, "extracted_on-day", "must be a real date"),
-        (
-            {"extracted_on-year": "25"},
-            "extracted_on-year",
-            "The year of the date the force extracted the data must include 4 numbers",
-        ),
-        (
-            date_parts("extracted_on", "2999-01-01"),
-            "extracted_on-day",
-            "Date the force extracted the data must be today or in the past",
-        ),
-        ({"file": None}, "file", "Choose the CSV file to upload."),
-        (
-            {"file": SimpleUploadedFile("extract.xlsx", b"x")},
-            "file",
-            "The file must be a CSV file (its name ending .csv).",
-        ),
+        *extraction_date_problems(),
     ],
 )
 def test_the_form_says_what_is_missing_and_queues_nothing(

@@ -113,6 +113,30 @@ def test_upload_page_shows_every_bad_row(client, world, login_as):
     assert not Referral.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({}, "Choose the CSV file of referrals to upload."),
+        ({"file": SimpleUploadedFile("r.csv", b"")}, "The file is empty."),
+        (
+            {"file": SimpleUploadedFile("r.xlsx", SAMPLE.read_bytes())},
+            "The file must be a CSV file (its name ending .csv).",
+        ),
+    ],
+)
+def test_upload_page_says_what_is_wrong_with_the_file_and_imports_nothing(
+    client, world, login_as, files, message
+):
+    login_as("force_code_lead")
+    # A browser always sends the form's CSRF token, so the form is bound even with no file.
+    response = client.post(UPLOAD, {"csrfmiddlewaretoken": "token", **files})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert message in page
+    assert 'href="#id_file"' in page
+    assert not Referral.objects.exists()
+
+
 def test_upload_page_imports_and_shows_counts_only(client, world, login_as):
     login_as("force_code_lead")
     response = client.post(UPLOAD, {"file": SimpleUploadedFile("r.csv", SAMPLE.read_bytes(), "text/csv")})

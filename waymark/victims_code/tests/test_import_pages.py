@@ -18,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 
 from waymark.accounts.roles import Role
 from waymark.core.testing.factories import make_member
-from waymark.core.testing.forms import date_parts
+from waymark.core.testing.forms import date_parts, extraction_date_problems
 from waymark.core.testing.matrix import permission_matrix
 from waymark.core.testing.world import World
 from waymark.crime.models import ForceExtractImport
@@ -101,30 +101,7 @@ def test_only_those_who_import_compliance_data_can_upload(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("change", "field", "message"),
-    [
-        (date_parts("extracted_on", ""), "extracted_on-day", "Enter the date the force extracted the data"),
-        (
-            {"extracted_on-month": ""},
-            "extracted_on-month",
-            "Date the force extracted the data must include a month",
-        ),
-        ({"extracted_on-day": "31", "extracted_on-month": "4"}, "extracted_on-day", "must be a real date"),
-        (
-            {"extracted_on-year": "25"},
-            "extracted_on-year",
-            "The year of the date the force extracted the data must include 4 numbers",
-        ),
-        (
-            date_parts("extracted_on", "2999-01-01"),
-            "extracted_on-day",
-            "Date the force extracted the data must be today or in the past",
-        ),
-        ({"file": None}, "file", "Choose the CSV file to upload."),
-        ({"file": SimpleUploadedFile("duties.xlsx", b"x")}, "file", "The file must be a CSV file"),
-    ],
-)
+@pytest.mark.parametrize(("change", "field", "message"), extraction_date_problems())
 def test_the_form_says_what_is_missing_and_queues_nothing(
     client: Client, world: World, var_dir: Path, change: dict[str, Any], field: str, message: str
 ) -> None:
