@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from waymark.core.forms import add_service_errors, form_flow
 from waymark.core.http import AuthenticatedHttpRequest
 from waymark.core.jinja import format_date
+from waymark.jobs import selectors as job_selectors
 from waymark.jobs.models import JobProgress
 from waymark.jobs.uploads import RefusedFile
 
@@ -25,6 +26,7 @@ from .police_uk_selectors import police_uk_force_names
 from .services import (
     POLICE_UK_UPLOADS,
     REDATABLE_KINDS,
+    REDATE_JOB_NAME,
     UPLOADS,
     force_extract_redate_start,
     force_extract_upload,
@@ -44,13 +46,14 @@ import_crime_data = permission_required("crime.import_crime_data", raise_excepti
 @require_GET
 def imports(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The files of the force's extract and of police.uk imported so far, and this person's
-    recent upload jobs of either."""
+    recent upload jobs of either and corrections of an extraction date."""
     extracts = ForceExtractImport.objects.select_related("police_force_area", "imported_by")[:RECENT]
     police_uk_files = PoliceUkFile.objects.visible_to(request.user).order_by("-updated_at", "file_name")[
         :RECENT
     ]
     extract_jobs = UPLOADS.recent_jobs(user=request.user, limit=RECENT)
     police_uk_jobs = POLICE_UK_UPLOADS.recent_jobs(user=request.user, limit=RECENT)
+    redate_jobs = job_selectors.job_list_for_user(user=request.user).filter(name__startswith=REDATE_JOB_NAME)
     return render(
         request,
         "crime/imports.html",
@@ -61,6 +64,8 @@ def imports(request: AuthenticatedHttpRequest) -> HttpResponse:
             "police_uk_force_names": police_uk_force_names(),
             "extract_jobs": extract_jobs,
             "redatable": {extract.pk for extract in redatable_extracts()},
+            # (job, state, has problems), as the upload jobs are listed: a correction keeps none.
+            "redate_jobs": [(job, job_selectors.job_state(job=job), False) for job in redate_jobs[:RECENT]],
             "police_uk_jobs": police_uk_jobs,
         },
     )

@@ -4,6 +4,7 @@ when it is refused (changing nothing), the page, and who may use it."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -278,7 +279,15 @@ def test_the_imports_page_offers_the_correction_and_a_job_makes_it(
         " 2 crimes and 1 outcome it wrote carry the new date."
     )
     assert job.message in html.unescape(client.get(job.get_absolute_url()).content.decode())
-    rows = table_rows(client.get(reverse("crime:imports")).content.decode(), "imports")
+    imports = client.get(reverse("crime:imports")).content.decode()
+    # The correction is listed where it was asked for, as uploads are, with no Problems column.
+    assert table_rows(imports, "redate-jobs")[0] == ["Correction", "Status", "Queued at"]
+    assert [row[:2] for row in table_rows(imports, "redate-jobs")[1:]] == [
+        [f"{REDATE_JOB_NAME}: april.csv", "Succeeded"]
+    ]
+    ids = re.findall(r'\sid="([^"]+)"', imports)
+    assert len(ids) == len(set(ids))  # each jobs table has its own id
+    rows = table_rows(imports, "imports")
     assert [row[0] for row in rows[1:]] == ["april.csv", "march.csv"]
     assert rows[1][3].startswith("7 April 2025")  # the table shows the corrected date
     assert rows[2][3] == "1 March 2025"
@@ -311,6 +320,8 @@ def test_a_correction_overtaken_by_an_import_fails_its_job_and_changes_nothing(
     )
     assert job.message.endswith("Nothing changed.")
     assert snapshot() == before
+    listed = table_rows(client.get(reverse("crime:imports")).content.decode(), "redate-jobs")
+    assert [row[:2] for row in listed[1:]] == [[f"{REDATE_JOB_NAME}: april.csv", "Failed"]]
 
 
 @pytest.mark.django_db(transaction=True)
