@@ -14,11 +14,13 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import IO, Protocol
 
 from django.db import connection
 from django.db.models import Model
+from django.utils import timezone
 
 
 class ProgressCallback(Protocol):
@@ -93,6 +95,21 @@ class ImportRefusedError(Exception):
         if self.total > len(lines):
             lines.append(f"… and {self.total - len(lines):,} more")
         return "\n".join(lines)
+
+
+def refuse_future_extraction(extracted_on: date, *, file_name: str) -> None:
+    """Refuse a file of the force's extract said to be extracted after today, before anything is
+    read. Its rows are checked against the date (nothing in an extract can have happened after
+    it was taken), and the date is shown beside every figure from it: a future date would let
+    through what cannot have happened yet. The upload pages refuse it in their form; this stops
+    it from the command line and the API too."""
+    today = timezone.localdate()
+    if extracted_on > today:
+        message = (
+            f"The extraction date {extracted_on:%Y-%m-%d} is after today ({today:%Y-%m-%d}):"
+            " give the date the force extracted the data."
+        )
+        raise ImportRefusedError([RowError(0, "", message, file_name=file_name)], file_name=file_name)
 
 
 def file_sha256(path: Path | str, *, chunk_size: int = 1 << 20) -> str:

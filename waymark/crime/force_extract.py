@@ -41,6 +41,7 @@ from waymark.core.imports import (
     ProgressCallback,
     RowError,
     file_sha256,
+    refuse_future_extraction,
     statistics_refresh,
 )
 from waymark.core.models import LocalAuthority, PoliceForceArea
@@ -878,6 +879,7 @@ def _import(
     file_name: str | None,
 ) -> ExtractImportResult:
     name = (file_name or path.name)[:255]
+    refuse_future_extraction(extracted_on, file_name=name)
     sha256 = file_sha256(path)
     same_file = ForceExtractImport.objects.filter(
         police_force_area=police_force_area, kind=kind, sha256=sha256

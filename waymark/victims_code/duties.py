@@ -27,7 +27,13 @@ from typing import Any
 from django.db import connection, transaction
 
 from waymark.accounts.models import User
-from waymark.core.imports import ProgressCallback, RowError, file_sha256, statistics_refresh
+from waymark.core.imports import (
+    ProgressCallback,
+    RowError,
+    file_sha256,
+    refuse_future_extraction,
+    statistics_refresh,
+)
 from waymark.core.models import PoliceForceArea
 from waymark.core.staging import StagingTable, staging_table
 
@@ -317,6 +323,7 @@ def import_code_duties(
     """
     path = Path(path)
     name = (file_name or path.name)[:255]
+    refuse_future_extraction(extracted_on, file_name=name)
     sha256 = file_sha256(path)
     same_file = ForceExtractImport.objects.filter(
         police_force_area=police_force_area, kind=CODE_DUTIES_KIND, sha256=sha256

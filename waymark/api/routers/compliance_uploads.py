@@ -148,12 +148,13 @@ def _refused(refusal: ImportRefusedError) -> ApiError:
         f"The file was refused with {total:,} problem{'' if total == 1 else 's'}; nothing was imported. "
         "Correct every row listed and send the whole file again.",
         code="file_refused",
+        # A problem of the file as a whole (line 0: an extraction date after today) has no line.
         details=[
             {
                 "field": problem.column or None,
-                "message": f"Line {problem.line}: {problem.message}",
-                "type": "row_error",
-                "line": problem.line,
+                "message": f"Line {problem.line}: {problem.message}" if problem.line else problem.message,
+                "type": "row_error" if problem.line else "file_error",
+                "line": problem.line or None,
             }
             for problem in problems
         ],

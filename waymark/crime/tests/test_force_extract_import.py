@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 from django.urls import reverse
+from django.utils import timezone
 
 from waymark.core.geography import h3_cell
 from waymark.core.imports import ImportRefusedError, file_sha256
@@ -815,6 +816,37 @@ def test_the_command_line_leads_with_the_refusal_s_headline(tmp_path: Path) -> N
     headline = "12 dates in the file are after the extraction date given with it (2025-02-01)"
     assert headline in text
     assert text.index(headline) < text.index("line 2, column recorded_date")
+
+
+def test_an_extraction_date_after_today_is_refused_before_the_file_is_read(
+    area: PoliceForceArea, tmp_path: Path
+) -> None:
+    """Rows are checked against the extraction date, so a future one would let through what has
+    not happened yet. The upload form refuses it; the importer does too, for the command line."""
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    for importer in (import_crimes, import_events):
+        with pytest.raises(ImportRefusedError) as refused:
+            importer(SAMPLE_CRIMES, police_force_area=area, extracted_on=tomorrow)
+        assert [str(error) for error in refused.value.errors] == [
+            f"{SAMPLE_CRIMES.name}: The extraction date {tomorrow:%Y-%m-%d} is after today"
+            f" ({timezone.localdate():%Y-%m-%d}): give the date the force extracted the data."
+        ]
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command(
+            "import",
+            "force-extract",
+            str(SAMPLE_CRIMES),
+            "--extracted-on",
+            tomorrow.isoformat(),
+            stdout=io.StringIO(),
+            stderr=err,
+        )
+    assert f"The extraction date {tomorrow:%Y-%m-%d} is after today" in err.getvalue()
+    assert not Crime.objects.exists()
+    assert not ForceExtractImport.objects.exists()
+    today = import_crimes(SAMPLE_CRIMES, police_force_area=area, extracted_on=timezone.localdate())
+    assert today.created > 0  # today itself is allowed
 
 
 def test_the_command_line_names_an_unknown_force_area(tmp_path: Path) -> None:

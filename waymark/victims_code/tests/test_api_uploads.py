@@ -3,10 +3,12 @@ listing every problem with nothing written."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from waymark.api.models import ApiToken
 from waymark.api.routers.compliance_uploads import UPLOAD_SCOPE
@@ -136,6 +138,27 @@ def test_a_bad_duties_file_is_a_422_listing_every_problem_and_writes_nothing(
     assert not CodeDuty.objects.exists()
     assert not ForceExtractImport.objects.filter(kind=CODE_DUTIES_KIND).exists()
     assert not AccessLog.objects.filter(detail__endswith="(API)").exists()
+
+
+def test_an_extraction_date_after_today_is_a_422_about_the_whole_file(client: Client, world: World) -> None:
+    load_sample_crimes()
+    secret = token_for(world, world.force)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    response = send(client, DUTIES, SAMPLE_DUTIES.read_bytes(), secret, f"?extracted_on={tomorrow}")
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "file_refused"
+    assert error["details"] == [
+        {
+            "field": None,
+            "message": f"The extraction date {tomorrow:%Y-%m-%d} is after today"
+            f" ({timezone.localdate():%Y-%m-%d}): give the date the force extracted the data.",
+            "type": "file_error",
+            "line": None,
+        }
+    ]
+    assert not CodeDuty.objects.exists()
+    assert not ForceExtractImport.objects.filter(kind=CODE_DUTIES_KIND).exists()
 
 
 def test_a_bad_return_is_a_422_and_keeps_the_return_held(client: Client, world: World) -> None:

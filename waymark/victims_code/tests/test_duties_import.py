@@ -8,13 +8,14 @@ SYN-0001-24 to SYN-0010-24, victims V-SYN-0001 to V-SYN-0011), imported as extra
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
+from django.utils import timezone
 
 from waymark.core.imports import ImportRefusedError, file_sha256
 from waymark.core.models import PoliceForceArea
@@ -420,3 +421,27 @@ def test_the_command_line_imports_and_refuses(area: PoliceForceArea, tmp_path: P
         )
     assert "line 2, column crime_reference: No crime with reference 'SYN-9999-24'" in err.getvalue()
     assert CodeDuty.objects.count() == 18
+
+
+def test_an_extraction_date_after_today_is_refused_from_the_command_line(
+    area: PoliceForceArea, tmp_path: Path
+) -> None:
+    """The upload form refuses a future date; the importer does too, for the command line."""
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command(
+            "import",
+            "code-duties",
+            str(SAMPLE_DUTIES),
+            "--extracted-on",
+            tomorrow.isoformat(),
+            stdout=io.StringIO(),
+            stderr=err,
+        )
+    assert (
+        f"{SAMPLE_DUTIES.name}: The extraction date {tomorrow:%Y-%m-%d} is after today"
+        f" ({timezone.localdate():%Y-%m-%d}): give the date the force extracted the data."
+    ) in err.getvalue()
+    assert not CodeDuty.objects.exists()
+    assert not ForceExtractImport.objects.filter(kind=CODE_DUTIES_KIND).exists()
