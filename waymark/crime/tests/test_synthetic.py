@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from waymark.crime import synthetic
@@ -514,12 +515,15 @@ def test_demo_crime_load_is_idempotent_and_a_later_month_only_adds() -> None:
     assert _demo_counts() == first
 
     # A month later: November's crimes are added, earlier crimes move on; nothing is duplicated.
-    later = demo_crime_load(today=date(2026, 12, 3))
+    # The clock is there too: an extract dated after today is refused.
+    with time_machine.travel(date(2026, 12, 3), tick=False):
+        later = demo_crime_load(today=date(2026, 12, 3))
     assert later == DEMO_CRIMES_PER_DAY * 30
     second = _demo_counts()
     assert second["Crime"] == expected + later
     assert second["ForceExtractImport"] == 4
     for name in ("ProgressionEvent", "CrimeOutcomeChange", "CrimeVictim", "CrimeSuspect"):
         assert second[name] >= first[name], name
-    assert demo_crime_load(today=date(2026, 12, 20)) == 0
+    with time_machine.travel(date(2026, 12, 20), tick=False):
+        assert demo_crime_load(today=date(2026, 12, 20)) == 0
     assert _demo_counts() == second
