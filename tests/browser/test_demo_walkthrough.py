@@ -86,13 +86,16 @@ def test_public_self_referral_page_passes_axe_and_has_exit_this_page(page, live_
 def test_compliance_pages_beyond_the_navigation_pass_axe(page, live_server, axe, console_errors):
     """The Victims' Code pages an OPCC admin reaches from the sections: a metric, a breakdown,
     the equity view, the quarterly return, the survey links, the forms and a record of each
-    register, with the demo data loaded."""
+    register, the imports and the correction of the duties file's date, with the demo data
+    loaded."""
     from django.urls import reverse
 
+    from waymark.crime.models import ForceExtractImport
     from waymark.victims_code.models import ComplianceAction, Entitlement, ReviewMeeting
 
     call_command("demo", quiet=True)
     sign_in_demo(page, live_server.url, "opcc.admin@demo.waymark.test")
+    duties = ForceExtractImport.objects.filter(kind=ForceExtractImport.Kind.CODE_DUTIES).latest("created_at")
     meeting = ReviewMeeting.objects.first()
     action = ComplianceAction.objects.first()
     assert meeting is not None
@@ -114,6 +117,8 @@ def test_compliance_pages_beyond_the_navigation_pass_axe(page, live_server, axe,
         reverse("victims_code:audit_add"),
         reverse("victims_code:upload"),
         reverse("victims_code:upload_aggregate_return"),
+        reverse("victims_code:imports"),
+        reverse("crime:redate", args=[duties.public_id]),
         reverse("victims_code:code_version", args=["VCOP-DRAFT-2026"]),
         reverse("victims_code:entitlement_edit", args=[Entitlement.objects.get(code="R6.ARREST_UPDATE").pk]),
     ]

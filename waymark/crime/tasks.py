@@ -12,11 +12,13 @@ from django_tasks import TaskContext, task
 from waymark.accounts.models import User
 from waymark.core.models import PoliceForceArea
 from waymark.jobs.progress import ProgressReporter
+from waymark.victims_code.tasks import rollup_after_import
 
+from .extraction_date import force_extract_redate
 from .force_extract import import_crimes, import_events
 from .models import ForceExtractImport
 from .police_uk import import_police_uk
-from .services import POLICE_UK_UPLOADS, UPLOADS, force_extract_redate
+from .services import POLICE_UK_UPLOADS, UPLOADS
 
 # Where a refused file's problems are listed.
 PAGE = "Crime data imports"
@@ -107,7 +109,9 @@ def force_extract_redate_job(
 ) -> dict[str, Any]:
     """Correct a file's extraction date (`force_extract_redate`), which checks it again under
     the import lock: a file imported meanwhile, another correction first, or the person no
-    longer allowed to, fails the job with the reason, and nothing changes."""
+    longer allowed to, fails the job with the reason, and nothing changes. Then the area's
+    Victims' Code figures are rolled up again, as after an import: the date they are judged at
+    is the latest extraction date."""
     report = ProgressReporter(context.task_result.id, counts_rows=False)
     report(done=0, total=1, message="Re-dating the file and the rows it wrote")
     try:
@@ -126,11 +130,18 @@ def force_extract_redate_job(
     except (PermissionDenied, ObjectDoesNotExist):
         report.finish(
             succeeded=False,
-            message="Not corrected: the person who asked may no longer import crime data. Nothing changed.",
+            message="Not corrected: the person who asked may no longer import files of this kind."
+            " Nothing changed.",
         )
         return {"corrected": False}
     except BaseException:
         report.finish(succeeded=False, message="Not corrected: the correction failed. Nothing changed.")
         raise
     report.finish(succeeded=True, message=redated.message())
-    return {"corrected": True, "crimes": redated.crimes, "outcome_changes": redated.outcome_changes}
+    rollup_after_import(redated.extract.police_force_area)
+    return {
+        "corrected": True,
+        "crimes": redated.crimes,
+        "outcome_changes": redated.outcome_changes,
+        "duties": redated.duties,
+    }

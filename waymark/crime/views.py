@@ -7,7 +7,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,24 +16,23 @@ from django.views.decorators.http import require_GET, require_http_methods
 from waymark.core.forms import add_service_errors, form_flow
 from waymark.core.http import AuthenticatedHttpRequest
 from waymark.core.jinja import format_date
-from waymark.jobs import selectors as job_selectors
 from waymark.jobs.models import JobProgress
 from waymark.jobs.uploads import RefusedFile
 
-from .forms import ExtractionDateForm, ForceExtractUploadForm, PoliceUkUploadForm
-from .models import ForceExtractImport, PoliceUkFile
-from .police_uk_selectors import police_uk_force_names
-from .services import (
-    POLICE_UK_UPLOADS,
-    REDATABLE_KINDS,
-    REDATE_JOB_NAME,
-    UPLOADS,
+from .extraction_date import (
+    CRIME_KINDS,
+    REDATE_PERMISSIONS,
+    ROWS_OF_KIND,
+    Kind,
     force_extract_redate_start,
-    force_extract_upload,
-    police_uk_upload,
+    recent_redate_jobs,
     redatable_extracts,
     why_not_redatable,
 )
+from .forms import ExtractionDateForm, ForceExtractUploadForm, PoliceUkUploadForm
+from .models import ForceExtractImport, PoliceUkFile
+from .police_uk_selectors import police_uk_force_names
+from .services import POLICE_UK_UPLOADS, UPLOADS, force_extract_upload, police_uk_upload
 
 # Older imports and jobs are of no use to anyone checking what was loaded last.
 RECENT = 50
@@ -53,7 +52,6 @@ def imports(request: AuthenticatedHttpRequest) -> HttpResponse:
     ]
     extract_jobs = UPLOADS.recent_jobs(user=request.user, limit=RECENT)
     police_uk_jobs = POLICE_UK_UPLOADS.recent_jobs(user=request.user, limit=RECENT)
-    redate_jobs = job_selectors.job_list_for_user(user=request.user).filter(name__startswith=REDATE_JOB_NAME)
     return render(
         request,
         "crime/imports.html",
@@ -63,9 +61,8 @@ def imports(request: AuthenticatedHttpRequest) -> HttpResponse:
             # A file's force by its area's name where Waymark knows the force's police.uk id.
             "police_uk_force_names": police_uk_force_names(),
             "extract_jobs": extract_jobs,
-            "redatable": {extract.pk for extract in redatable_extracts()},
-            # (job, state, has problems), as the upload jobs are listed: a correction keeps none.
-            "redate_jobs": [(job, job_selectors.job_state(job=job), False) for job in redate_jobs[:RECENT]],
+            "redatable": {extract.pk for extract in redatable_extracts(CRIME_KINDS)},
+            "redate_jobs": recent_redate_jobs(user=request.user, kinds=CRIME_KINDS, limit=RECENT),
             "police_uk_jobs": police_uk_jobs,
         },
     )
@@ -147,14 +144,21 @@ def _problems(request: AuthenticatedHttpRequest, refused: tuple[JobProgress, Ref
 
 
 @login_required
-@import_crime_data
 @require_http_methods(["GET", "POST"])
 def redate(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
-    """Correct the extraction date given with a crimes or events file (`force_extract_redate`)."""
-    extract = get_object_or_404(ForceExtractImport, public_id=public_id, kind__in=REDATABLE_KINDS)
+    """Correct the extraction date given with a crimes, events or Victims' Code duties file
+    (`force_extract_redate`), for whoever may import files of its kind."""
+    if not any(request.user.has_perm(permission) for permission in set(REDATE_PERMISSIONS.values())):
+        raise PermissionDenied
+    extract = get_object_or_404(ForceExtractImport, public_id=public_id)
+    if not request.user.has_perm(REDATE_PERMISSIONS[Kind(extract.kind)]):
+        raise PermissionDenied
     form = ExtractionDateForm(request.POST or None, initial={"extracted_on": extract.extracted_on})
     # Said before anything is typed, not only after.
     why_not = why_not_redatable(extract)
+    kind = Kind(extract.kind)
+    rows = ROWS_OF_KIND[kind]
+    carried = "" if kind == Kind.EVENTS else f", and the {rows} the file wrote carry it"
     return form_flow(
         request,
         form=form,
@@ -167,13 +171,15 @@ def redate(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
         caption=f"{extract.get_kind_display()} file {extract.file_name}",
         intro=[
             f"The date given when the file was imported: {format_date(extract.extracted_on)}. It is"
-            " shown beside every figure from the file, and the crimes the file wrote carry it.",
+            f" shown beside every figure from the file{carried}.",
             f"This file's date cannot be corrected: {why_not}"
             if why_not
-            else "Only the last crimes or events file imported can be corrected, and not to a date before"
-            " another file of its kind or before any date the file holds.",
+            else f"Only the last {rows} file imported can be corrected, and not to a date before another"
+            " file of its kind or before any date the file holds.",
         ],
         submit="Correct the date",
-        back_url=reverse("crime:imports"),
+        back_url=reverse(
+            "victims_code:imports" if kind == ForceExtractImport.Kind.CODE_DUTIES else "crime:imports"
+        ),
         extra={"closed": why_not is not None and request.method == "GET"},
     )

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from waymark.core.forms import add_service_errors
 from waymark.core.http import AuthenticatedHttpRequest
+from waymark.crime.extraction_date import recent_redate_jobs, redatable_extracts
 from waymark.crime.models import ForceExtractImport
 
 from .aggregate_returns import quarter_label
@@ -40,7 +41,8 @@ import_compliance = permission_required(IMPORT_PERMISSION, raise_exception=True)
 @import_compliance
 @require_GET
 def imports(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The Code duties files and aggregate returns loaded, and this person's recent upload jobs."""
+    """The Code duties files and aggregate returns loaded, and this person's recent upload jobs
+    and corrections of a duties file's extraction date."""
     duty_files = ForceExtractImport.objects.filter(kind=CODE_DUTIES_KIND).select_related(
         "police_force_area", "imported_by"
     )[:RECENT]
@@ -56,6 +58,8 @@ def imports(request: AuthenticatedHttpRequest) -> HttpResponse:
             "duty_files": duty_files,
             "returns": [(r, quarter_label(r.period_start)) for r in returns],
             "jobs": UPLOADS.recent_jobs(user=request.user, limit=RECENT),
+            "redatable": {extract.pk for extract in redatable_extracts([CODE_DUTIES_KIND])},
+            "redate_jobs": recent_redate_jobs(user=request.user, kinds=[CODE_DUTIES_KIND], limit=RECENT),
         },
     )
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 
@@ -22,10 +22,10 @@ from waymark.core.testing.forms import date_parts
 from waymark.core.testing.html_tables import table_rows
 from waymark.core.testing.matrix import permission_matrix
 from waymark.core.testing.world import World
+from waymark.crime.extraction_date import REDATE_JOB_NAME, force_extract_redate, redatable_extracts
 from waymark.crime.force_extract import import_crimes, import_events
 from waymark.crime.metrics import CrimeFilters, vawg_volumes
 from waymark.crime.models import Crime, CrimeOutcomeChange, ForceExtractImport
-from waymark.crime.services import REDATE_JOB_NAME, force_extract_redate, redatable_extracts
 from waymark.jobs.models import JobProgress
 
 from .force_extract_support import crime_row, event_row, snapshot, write_csv, write_events
@@ -35,6 +35,8 @@ TYPED = date(2025, 4, 10)  # the date given by mistake
 RIGHT = date(2025, 4, 7)  # the date the force took the extract
 
 pytestmark = pytest.mark.django_db
+
+APRIL_JOB = f"{REDATE_JOB_NAME}: Crimes file april.csv"
 
 
 @pytest.fixture
@@ -267,7 +269,7 @@ def test_the_imports_page_offers_the_correction_and_a_job_makes_it(
         assert f'name="{part}" type="text" value="{value}"' in page  # the date as it is, to correct
 
     response = client.post(redate_url(april), date_parts("extracted_on", RIGHT))
-    job = JobProgress.objects.get(name=f"{REDATE_JOB_NAME}: april.csv")
+    job = JobProgress.objects.get(name=APRIL_JOB)
     assert response["Location"] == job.get_absolute_url()
     april.refresh_from_db()
     assert april.extracted_on == TYPED  # the job makes the change
@@ -282,9 +284,7 @@ def test_the_imports_page_offers_the_correction_and_a_job_makes_it(
     imports = client.get(reverse("crime:imports")).content.decode()
     # The correction is listed where it was asked for, as uploads are, with no Problems column.
     assert table_rows(imports, "redate-jobs")[0] == ["Correction", "Status", "Queued at"]
-    assert [row[:2] for row in table_rows(imports, "redate-jobs")[1:]] == [
-        [f"{REDATE_JOB_NAME}: april.csv", "Succeeded"]
-    ]
+    assert [row[:2] for row in table_rows(imports, "redate-jobs")[1:]] == [[APRIL_JOB, "Succeeded"]]
     ids = re.findall(r'\sid="([^"]+)"', imports)
     assert len(ids) == len(set(ids))  # each jobs table has its own id
     rows = table_rows(imports, "imports")
@@ -313,7 +313,7 @@ def test_a_correction_overtaken_by_an_import_fails_its_job_and_changes_nothing(
     import_crimes(may, police_force_area=area, extracted_on=date(2025, 5, 1))
     before = snapshot()
     run_worker()
-    job = JobProgress.objects.get(name=f"{REDATE_JOB_NAME}: april.csv")
+    job = JobProgress.objects.get(name=APRIL_JOB)
     assert job.status == JobProgress.Status.FAILED
     assert job.message.startswith(
         "Not corrected: may.csv was imported after it and was checked against its date"
@@ -321,7 +321,7 @@ def test_a_correction_overtaken_by_an_import_fails_its_job_and_changes_nothing(
     assert job.message.endswith("Nothing changed.")
     assert snapshot() == before
     listed = table_rows(client.get(reverse("crime:imports")).content.decode(), "redate-jobs")
-    assert [row[:2] for row in listed[1:]] == [[f"{REDATE_JOB_NAME}: april.csv", "Failed"]]
+    assert [row[:2] for row in listed[1:]] == [[APRIL_JOB, "Failed"]]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -364,7 +364,7 @@ def test_a_correction_whose_asker_may_no_longer_import_fails_and_changes_nothing
     job = JobProgress.objects.get(name__startswith=REDATE_JOB_NAME)
     assert job.status == JobProgress.Status.FAILED
     assert job.message == (
-        "Not corrected: the person who asked may no longer import crime data. Nothing changed."
+        "Not corrected: the person who asked may no longer import files of this kind. Nothing changed."
     )
     assert snapshot() == before
 
@@ -414,16 +414,13 @@ def test_a_file_that_cannot_be_corrected_says_why_before_anything_is_typed(
     assert 'id="main-form"' in page
 
 
-def test_a_file_that_is_not_crimes_or_events_has_no_correction_page(
-    client: Client, world: World, area: PoliceForceArea
+def test_a_crimes_files_date_is_corrected_only_by_whoever_may_import_crime_data(
+    client: Client, world: World, two_files: tuple[ForceExtractImport, ForceExtractImport]
 ) -> None:
-    duties = ForceExtractImport.objects.create(
-        police_force_area=area,
-        kind=ForceExtractImport.Kind.CODE_DUTIES,
-        file_name="duties.csv",
-        sha256="0" * 64,
-        extracted_on=MARCH,
-    )
-    client.force_login(world.member("opcc_analyst"))
-    assert client.get(redate_url(duties)).status_code == 404
-    assert client.post(redate_url(duties), date_parts("extracted_on", RIGHT)).status_code == 404
+    """The force's Victims' Code lead may correct a duties file's date, not a crimes file's."""
+    client.force_login(world.member("force_code_lead"))
+    assert client.get(redate_url(two_files[1])).status_code == 403
+    assert client.post(redate_url(two_files[1]), date_parts("extracted_on", RIGHT)).status_code == 403
+    with pytest.raises(PermissionDenied):
+        force_extract_redate(extract=two_files[1], extracted_on=RIGHT, by=world.member("force_code_lead"))
+    assert not JobProgress.objects.exists()
