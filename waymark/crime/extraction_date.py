@@ -145,6 +145,8 @@ def recent_redate_jobs(
 ) -> list[tuple[JobProgress, job_selectors.JobState, bool]]:
     """This person's most recent corrections of the date of a file of `kinds`, as the imports
     pages list upload jobs: (job, its state, False: a correction keeps no list of problems)."""
+    if not kinds:
+        return []
     starts = Q()
     for kind in kinds:
         starts |= Q(name__startswith=_job_name(kind))

@@ -109,9 +109,9 @@ def force_extract_redate_job(
 ) -> dict[str, Any]:
     """Correct a file's extraction date (`force_extract_redate`), which checks it again under
     the import lock: a file imported meanwhile, another correction first, or the person no
-    longer allowed to, fails the job with the reason, and nothing changes. Then the area's
-    Victims' Code figures are rolled up again, as after an import: the date they are judged at
-    is the latest extraction date."""
+    longer allowed to, fails the job with the reason, and nothing changes. A duties file's
+    correction then rolls the area's Victims' Code figures up again, as its import does: open
+    duties are judged at the latest extraction date."""
     report = ProgressReporter(context.task_result.id, counts_rows=False)
     report(done=0, total=1, message="Re-dating the file and the rows it wrote")
     try:
@@ -137,8 +137,10 @@ def force_extract_redate_job(
     except BaseException:
         report.finish(succeeded=False, message="Not corrected: the correction failed. Nothing changed.")
         raise
+    if redated.extract.kind == ForceExtractImport.Kind.CODE_DUTIES:
+        report(done=0, total=1, message="Corrected. Rolling up the area's Victims' Code figures")
+        rollup_after_import(redated.extract.police_force_area)
     report.finish(succeeded=True, message=redated.message())
-    rollup_after_import(redated.extract.police_force_area)
     return {
         "corrected": True,
         "crimes": redated.crimes,

@@ -21,6 +21,7 @@ from waymark.jobs.uploads import RefusedFile
 
 from .extraction_date import (
     CRIME_KINDS,
+    REDATABLE_KINDS,
     REDATE_PERMISSIONS,
     ROWS_OF_KIND,
     Kind,
@@ -150,7 +151,7 @@ def redate(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     (`force_extract_redate`), for whoever may import files of its kind."""
     if not any(request.user.has_perm(permission) for permission in set(REDATE_PERMISSIONS.values())):
         raise PermissionDenied
-    extract = get_object_or_404(ForceExtractImport, public_id=public_id)
+    extract = get_object_or_404(ForceExtractImport, public_id=public_id, kind__in=REDATABLE_KINDS)
     if not request.user.has_perm(REDATE_PERMISSIONS[Kind(extract.kind)]):
         raise PermissionDenied
     form = ExtractionDateForm(request.POST or None, initial={"extracted_on": extract.extracted_on})

@@ -21,7 +21,7 @@ class TransferUploadForm(forms.Form):
     )
 
     def clean_file(self) -> UploadedFile:
-        """An .xlsx or .zip file of at most 10 MB, by its name and size, before it is read."""
+        """At most 10 MB, before it is read (the field has checked its name)."""
         upload: UploadedFile = self.cleaned_data["file"]
         if (upload.size or 0) > MAX_UPLOAD_BYTES:
             raise forms.ValidationError("The file must be smaller than 10 MB.")

@@ -8,7 +8,8 @@ Waymark counts from the force's evidence (delivered, on time, attrition, survey)
 breakdowns at once (the duty metrics together, on PostgreSQL in one GROUPING SETS query; the
 others one grouped query per metric and breakdown), and the area's rows are replaced in
 one transaction. Counts are stored before disclosure control; pages apply it when they read.
-It runs after each successful Code duties import (`tasks.compliance_import`) and nightly
+It runs after each successful Code duties import (`tasks.compliance_import`), after a correction
+of a duties file's extraction date (`waymark.crime.tasks.force_extract_redate_job`), and nightly
 (`waymark victims_code_rollup`).
 
 Reading (`RollupReader`): a page asks the reader for a metric's counts for a quarter and a

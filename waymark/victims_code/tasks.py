@@ -88,7 +88,7 @@ def compliance_rollup(*, police_force_area_id: int) -> dict[str, Any]:
 
 
 def rollup_after_import(area: PoliceForceArea) -> None:
-    """Recompute the area's metric rollup after new duties, so the compliance pages read fresh
+    """Recompute the area's metric rollup after new or re-dated duties, so the compliance pages read fresh
     counts at once. The import has already committed: a failure here is logged, not the job's,
     and the pages count live until the nightly rollup (`waymark victims_code_rollup`) runs.
     Aggregate returns need no rollup: the pages read their lines live."""

@@ -146,7 +146,7 @@ def _refused(refusal: ImportRefusedError) -> ApiError:
     return ApiError(
         422,
         f"The file was refused with {total:,} problem{'' if total == 1 else 's'}; nothing was imported. "
-        "Correct every row listed and send the whole file again.",
+        "Correct every problem listed and send the whole file again.",
         code="file_refused",
         # A problem of the file as a whole (line 0: an extraction date after today) has no line.
         details=[
@@ -183,7 +183,8 @@ def code_duties_upload(request: HttpRequest, query: Query[DutiesQuery]) -> Any:
 
     Needs a police force's or the OPCC's token with the upload scope, or a signed-in person who
     may import compliance data. 201 when the file was imported, 200 when the same file had
-    been; 422 with every problem (line, column, message) when it is refused.
+    been; 422 with every problem (line, column, message; no line for a problem of the whole
+    file, such as an extraction date after today) when it is refused.
     """
     token = _ensure_sender(request, DUTY_SENDERS, "Victims' Code duties")
     chunks, uploaded_name = _body_chunks(request)

@@ -30,7 +30,7 @@ def date_parts(name: str, value: date | str) -> dict[str, str]:
     return boxes
 
 
-def extraction_date_problems() -> list[tuple[dict[str, Any], str, str]]:
+def extract_upload_problems() -> list[tuple[dict[str, Any], str, str]]:
     """What an upload page that asks for `extraction_date_field` and a CSV `UploadedFileField`
     must say when they are wrong: (what is changed in a good form's data, the box or field the
     error summary links to, the message). A `None` value means the field is not sent."""

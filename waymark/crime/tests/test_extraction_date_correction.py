@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import uuid
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -412,6 +413,17 @@ def test_a_file_that_cannot_be_corrected_says_why_before_anything_is_typed(
     page = html.unescape(client.get(redate_url(two_files[1])).content.decode())
     assert "cannot be corrected" not in page
     assert 'id="main-form"' in page
+
+
+def test_someone_who_may_correct_no_file_is_refused_before_the_file_is_looked_up(
+    client: Client, world: World
+) -> None:
+    """A caseworker cannot tell a file that exists from one that does not."""
+    client.force_login(world.member("caseworker"))
+    unknown = reverse("crime:redate", kwargs={"public_id": uuid.uuid4()})
+    assert client.get(unknown).status_code == 403
+    client.force_login(world.member("opcc_analyst"))
+    assert client.get(unknown).status_code == 404
 
 
 def test_a_crimes_files_date_is_corrected_only_by_whoever_may_import_crime_data(

@@ -17,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 from waymark.accounts.roles import Role
 from waymark.core.navigation import nav_items_for
 from waymark.core.testing.factories import make_member
-from waymark.core.testing.forms import extraction_date_problems
+from waymark.core.testing.forms import extract_upload_problems
 from waymark.core.testing.matrix import permission_matrix
 from waymark.core.testing.world import World
 from waymark.crime import force_extract
@@ -99,7 +99,7 @@ def test_the_nav_shows_crime_data_imports_to_the_analyst_only(world: World) -> N
     ("change", "field", "message"),
     [
         ({"kind": ""}, "kind", "Choose whether the file holds crimes or case-progression events."),
-        *extraction_date_problems(),
+        *extract_upload_problems(),
     ],
 )
 def test_the_form_says_what_is_missing_and_queues_nothing(

@@ -695,3 +695,9 @@ def test_the_upload_form_refuses_other_kinds_of_file(client, login_as) -> None:
     response = client.post(reverse("funding:import"), {"file": SimpleUploadedFile("funding.csv", b"a,b\n")})
     assert response.status_code == 400
     assert "must be an XLSX workbook (.xlsx) or a ZIP of CSV files" in response.content.decode()
+    # A browser sends the CSRF token even with no file chosen, so the form is bound.
+    response = client.post(reverse("funding:import"), {"csrfmiddlewaretoken": "token"})
+    assert response.status_code == 400
+    assert "Choose the file to check." in response.content.decode()
+    response = client.post(reverse("funding:import"), {"file": SimpleUploadedFile("FUNDING.XLSX", b"")})
+    assert "The file is empty." in response.content.decode()

@@ -201,6 +201,7 @@ def test_the_code_imports_page_offers_the_correction_and_a_job_makes_it(
     )
     assert set(MetricRollup.objects.values_list("as_of", flat=True)) == {RIGHT}
     imports = client.get(reverse("victims_code:imports")).content.decode()
+    assert table_rows(imports, "redate-jobs")[0] == ["Correction", "Status", "Queued at"]
     assert [row[:2] for row in table_rows(imports, "redate-jobs")[1:]] == [[APRIL_JOB, "Succeeded"]]
     assert table_rows(imports, "duty-files")[1][2].startswith("7 April 2025")
     # The crime imports page lists corrections of crime files only, even to an admin, who sees

@@ -18,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 
 from waymark.accounts.roles import Role
 from waymark.core.testing.factories import make_member
-from waymark.core.testing.forms import date_parts, extraction_date_problems
+from waymark.core.testing.forms import date_parts, extract_upload_problems
 from waymark.core.testing.matrix import permission_matrix
 from waymark.core.testing.world import World
 from waymark.crime.models import ForceExtractImport
@@ -101,7 +101,7 @@ def test_only_those_who_import_compliance_data_can_upload(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("change", "field", "message"), extraction_date_problems())
+@pytest.mark.parametrize(("change", "field", "message"), extract_upload_problems())
 def test_the_form_says_what_is_missing_and_queues_nothing(
     client: Client, world: World, var_dir: Path, change: dict[str, Any], field: str, message: str
 ) -> None:
