@@ -21,8 +21,8 @@ The measures:
   delivered whose `due_on` is after the "as of" date is *not yet due*: shown, not counted. The
   numerator is the duties delivered on or before `due_on`; a late delivery and an overdue open
   duty both fail. A duty with no `due_on` (its entitlement has no deadline) is judged as
-  delivered at all. The "as of" date is the newest extraction date of the force's files
-  (`evidence_as_of`), or today when nothing has been loaded.
+  delivered at all. The "as of" date is the newest extraction date of the force's Code duties
+  files (`evidence_as_of`), or today when none has been loaded.
 - **attrition** (M22): victim-crime pairs (a `CrimeVictim` on a recorded crime: a crime with an
   identified victim) whose crime's outcome is dated in the period; the numerator is outcomes 14
   and 16 (evidential difficulties: the victim does not support action), the denominator
@@ -430,19 +430,24 @@ def breakdowns_for(metric: MetricDefinition) -> tuple[str, ...]:
 
 
 def evidence_as_of(*, today: date | None = None) -> date:
-    """The date a duty's status is judged at: the newest extraction date of the force's files
-    (an import record, else the newest `CodeDuty.extracted_on`), never after today; today when
-    nothing has been loaded."""
+    """The date a duty's status is judged at: the newest extraction date of the force's Code
+    duties files (an import record, else the newest `CodeDuty.extracted_on`), never after today;
+    today when none has been loaded.
+
+    The duties file's date, not a later crimes file's: a duty falling due after the duties were
+    extracted cannot show its delivery, so it is not yet due, not late (as M13b judges)."""
     today = today or timezone.localdate()
-    latest = ForceExtractImport.objects.aggregate(latest=Max("extracted_on"))["latest"]
+    duties_files = ForceExtractImport.objects.filter(kind=ForceExtractImport.Kind.CODE_DUTIES)
+    latest = duties_files.aggregate(latest=Max("extracted_on"))["latest"]
     if latest is None:
         latest = CodeDuty.objects.aggregate(latest=Max("extracted_on"))["latest"]
     return today if latest is None else min(latest, today)
 
 
 def default_as_of(metric: MetricDefinition) -> date:
-    """The "as of" date a metric is judged at unless told: the force's newest extraction date
-    for the force's evidence; today for commissioned services' referrals, which are live."""
+    """The "as of" date a metric is judged at unless told: the newest Code duties file's
+    extraction date for the force's evidence; today for commissioned services' referrals, which
+    are live."""
     if metric.measure == Measure.PROVIDER_FIRST_CONTACT:
         return timezone.localdate()
     return evidence_as_of()

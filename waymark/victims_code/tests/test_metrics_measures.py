@@ -14,7 +14,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from waymark.core.periods import FinancialQuarter
-from waymark.crime.models import Crime
+from waymark.crime.models import Crime, ForceExtractImport
 from waymark.victims_code.metrics import (
     MetricPeriod,
     MetricResult,
@@ -38,6 +38,7 @@ from .metric_support import (
     referral,
     survey_response,
     victim_crime,
+    west_midlands,
 )
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +107,27 @@ def test_the_as_of_date_defaults_to_the_newest_extraction(world: Any) -> None:
     assert evidence_as_of(today=D(2025, 7, 1)) == D(2025, 7, 1)
     figure = metric_result(user=world.member("opcc_admin"), metric=metric("M07"), period=Q1, threshold=1)
     assert figure.as_of == EXTRACTED
+
+
+def test_a_later_crimes_file_does_not_move_the_date_duties_are_judged_at(world: Any) -> None:
+    """Duties extracted on 15 July, crimes on 31 July: an arrest update triggered on Mon 14 July,
+    due 5 working days later on Mon 21 July and not delivered in the duties file, cannot show a
+    delivery made after 15 July, so it is not yet due, not late."""
+    duty("R6.ARREST_UPDATE", triggered=D(2025, 7, 14))
+    recompute()
+    for kind, extracted_on in (("duties", EXTRACTED), ("crimes", D(2025, 7, 31))):
+        ForceExtractImport.objects.create(
+            police_force_area=west_midlands(),
+            kind=kind,
+            file_name=f"{kind}.csv",
+            sha256=kind.ljust(64, "0"),
+            extracted_on=extracted_on,
+        )
+    assert evidence_as_of(today=D(2026, 1, 1)) == EXTRACTED
+    q2 = MetricPeriod.quarter("2025/26 Q2")
+    figure = metric_result(user=world.member("opcc_admin"), metric=metric("M07"), period=q2, threshold=1)
+    assert figure.as_of == EXTRACTED
+    assert (figure.overall.numerator, figure.overall.denominator, figure.overall.not_yet_due) == (0, 0, 1)
 
 
 # --- breakdowns -----------------------------------------------------------------------------------
