@@ -31,6 +31,7 @@ from waymark.core.permissions import ensure_can
 from waymark.jobs import selectors as job_selectors
 from waymark.jobs.models import JobProgress
 from waymark.jobs.services import job_enqueue
+from waymark.victims_code.import_services import IMPORT_PERMISSION
 from waymark.victims_code.models import CodeDuty
 
 from .force_extract import take_turns
@@ -45,7 +46,7 @@ REDATABLE_KINDS = (*CRIME_KINDS, Kind.CODE_DUTIES)
 REDATE_PERMISSIONS = {
     Kind.CRIMES: "crime.import_crime_data",
     Kind.EVENTS: "crime.import_crime_data",
-    Kind.CODE_DUTIES: "victims_code.import_compliance",
+    Kind.CODE_DUTIES: IMPORT_PERMISSION,
 }
 
 # What a file of each kind writes, for the page and the job's message.

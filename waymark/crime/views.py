@@ -152,12 +152,12 @@ def redate(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     if not any(request.user.has_perm(permission) for permission in set(REDATE_PERMISSIONS.values())):
         raise PermissionDenied
     extract = get_object_or_404(ForceExtractImport, public_id=public_id, kind__in=REDATABLE_KINDS)
-    if not request.user.has_perm(REDATE_PERMISSIONS[Kind(extract.kind)]):
+    kind = Kind(extract.kind)
+    if not request.user.has_perm(REDATE_PERMISSIONS[kind]):
         raise PermissionDenied
     form = ExtractionDateForm(request.POST or None, initial={"extracted_on": extract.extracted_on})
     # Said before anything is typed, not only after.
     why_not = why_not_redatable(extract)
-    kind = Kind(extract.kind)
     rows = ROWS_OF_KIND[kind]
     carried = "" if kind == Kind.EVENTS else f", and the {rows} the file wrote carry it"
     return form_flow(
@@ -179,8 +179,6 @@ def redate(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
             " file of its kind or before any date the file holds.",
         ],
         submit="Correct the date",
-        back_url=reverse(
-            "victims_code:imports" if kind == ForceExtractImport.Kind.CODE_DUTIES else "crime:imports"
-        ),
+        back_url=reverse("victims_code:imports" if kind == Kind.CODE_DUTIES else "crime:imports"),
         extra={"closed": why_not is not None and request.method == "GET"},
     )
