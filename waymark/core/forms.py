@@ -18,8 +18,8 @@ class UploadedFileField(forms.FileField):
     unless the name ends with one of `suffixes`: a spreadsheet or a PDF sent by mistake is
     told so at once, not reported as a file full of bad rows.
 
-    The messages are the Design System's file upload messages in Waymark's words: `required`
-    ("Choose the CSV file to upload."), "The file is empty.", and `wrong_kind`.
+    Its messages name what the page asks for: `required_message` for no file ("Choose the CSV
+    file to upload."), "The file is empty.", and `wrong_kind` for a file of another kind.
     """
 
     def __init__(
@@ -31,7 +31,6 @@ class UploadedFileField(forms.FileField):
         wrong_kind: str = "The file must be a CSV file (its name ending .csv).",
         **kwargs: Any,
     ) -> None:
-        kwargs.setdefault("help_text", "")
         super().__init__(
             label=label,
             error_messages={"required": required_message, "empty": "The file is empty."},
