@@ -124,7 +124,9 @@ def force_extract_redate_job(
         )
     except ValidationError as refused:
         report.finish(
-            succeeded=False, message=f"Not corrected: {' '.join(refused.messages)} Nothing changed."
+            succeeded=False,
+            message=f"Not corrected: {' '.join(refused.messages)} Nothing changed.",
+            refused=True,
         )
         return {"corrected": False}
     except (PermissionDenied, ObjectDoesNotExist):
@@ -132,6 +134,7 @@ def force_extract_redate_job(
             succeeded=False,
             message="Not corrected: the person who asked may no longer import files of this kind."
             " Nothing changed.",
+            refused=True,
         )
         return {"corrected": False}
     except BaseException:

@@ -77,6 +77,12 @@ class JobProgress(TimeStampedModel):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     finished_at = models.DateTimeField(null=True, blank=True, help_text="Set once status is final.")
+    refused = models.BooleanField(
+        default=False,
+        help_text="A failed job that did its work and refused what it was given (a file with problems, "
+        "a correction that could not be made): nothing changed, and the person's next step is to put it "
+        "right. Shown as Refused, not Failed.",
+    )
 
     objects = JobProgressQuerySet.as_manager()
 

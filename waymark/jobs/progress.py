@@ -70,6 +70,9 @@ class ProgressReporter:
             counts_rows=self.counts_rows,
         )
 
-    def finish(self, *, succeeded: bool, message: str = "") -> None:
-        """Mark the run succeeded or failed, with the message the page ends on."""
-        job_progress_finish(task_result_id=self.task_result_id, succeeded=succeeded, message=message)
+    def finish(self, *, succeeded: bool, message: str = "", refused: bool = False) -> None:
+        """Mark the run succeeded or failed, with the message the page ends on; `refused` for a
+        run that failed because what it was given was refused."""
+        job_progress_finish(
+            task_result_id=self.task_result_id, succeeded=succeeded, message=message, refused=refused
+        )

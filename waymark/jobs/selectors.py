@@ -44,6 +44,9 @@ class JobState:
     progress_text: str
 
 
+# The status of a job that refused what it was given: the job did its work.
+REFUSED = "Refused"
+
 _TAG_COLOURS = {
     JobProgress.Status.QUEUED: "grey",
     JobProgress.Status.RUNNING: "blue",
@@ -81,6 +84,8 @@ def job_state(*, job: JobProgress) -> JobState:
         label = "Waiting for the worker"
     elif lost:
         label = "Unknown: the worker has no record of this job"
+    elif job.refused and status == JobProgress.Status.FAILED:
+        label = REFUSED
     else:
         label = status.label
     return JobState(

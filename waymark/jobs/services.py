@@ -103,11 +103,17 @@ def _updated_outside_the_transaction(rows: QuerySet[JobProgress], changes: dict[
         side.close()
 
 
-def job_progress_finish(*, task_result_id: str, succeeded: bool, message: str = "") -> None:
-    """Mark a job succeeded or failed, with a closing message for the page."""
+def job_progress_finish(
+    *, task_result_id: str, succeeded: bool, message: str = "", refused: bool = False
+) -> None:
+    """Mark a job succeeded or failed, with a closing message for the page. `refused`: it failed
+    because what it was given was refused (`JobProgress.refused`)."""
+    if succeeded and refused:
+        raise ValueError("A job that succeeded refused nothing.")
     now = timezone.now()
     changes: dict[str, Any] = {
         "status": JobProgress.Status.SUCCEEDED if succeeded else JobProgress.Status.FAILED,
+        "refused": refused,
         "finished_at": now,
         "updated_at": now,
     }

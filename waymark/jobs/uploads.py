@@ -27,13 +27,12 @@ from waymark.core.imports import ImportRefusedError, RowError
 from . import selectors as job_selectors
 from .models import JobProgress
 from .progress import ProgressReporter
+from .selectors import REFUSED
 from .services import job_enqueue
 
 # How many problems a refused job's message places (by line and column).
 PROBLEMS_IN_MESSAGE = 5
 
-# The status of a job whose file was refused (its problems kept): the job did its work.
-REFUSED = "Refused"
 
 # A job's closing words when its import failed with anything but a refused file.
 IMPORT_STOPPED = (
@@ -143,7 +142,7 @@ class UploadStore:
                 total=refusal.total,
                 headline=refusal.headline,
             )
-            report.finish(succeeded=False, message=refusal_message(refusal, page=page))
+            report.finish(succeeded=False, message=refusal_message(refusal, page=page), refused=True)
             raise
         except BaseException:
             report.finish(succeeded=False, message=IMPORT_STOPPED)
@@ -236,7 +235,8 @@ def refusal_message(refusal: ImportRefusedError, *, page: str) -> str:
 def job_state_shown(job: JobProgress) -> tuple[job_selectors.JobState, str | None]:
     """A job's state as its pages show it, and the page of its file's problems if it refused one.
     A job that refused its file reads "Refused", not "Failed": the file was wrong, not the
-    import, and the person's next step is to correct it."""
+    import, and the person's next step is to correct it. (`job_state` says so from the job's
+    `refused`; a job that kept its problems before that was recorded is known by them.)"""
     state = job_selectors.job_state(job=job)
     url = None if state.active else problems_url(job)
     return (replace(state, label=REFUSED) if url else state), url

@@ -322,7 +322,9 @@ def test_a_correction_overtaken_by_an_import_fails_its_job_and_changes_nothing(
     assert job.message.endswith("Nothing changed.")
     assert snapshot() == before
     listed = table_rows(client.get(reverse("crime:imports")).content.decode(), "redate-jobs")
-    assert [row[:2] for row in listed[1:]] == [[APRIL_JOB, "Failed"]]
+    # The job did its work and said no: "Refused", as a refused upload reads, not "Failed".
+    assert job.refused
+    assert [row[:2] for row in listed[1:]] == [[APRIL_JOB, "Refused"]]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -185,7 +185,7 @@ def test_a_refused_upload_fails_the_job_and_lists_every_problem(
     run_worker()
 
     job = JobProgress.objects.get()
-    assert job.status == JobProgress.Status.FAILED
+    assert (job.status, job.refused) == (JobProgress.Status.FAILED, True)
     # Progress reached the page although the file was refused: it is written while the rows
     # are checked, outside the import's transaction, as it must be to show while the job runs.
     # Every byte was read and checked; the writing (the rest of the bar) never began.

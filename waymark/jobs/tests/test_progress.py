@@ -132,6 +132,27 @@ def test_a_finished_job_shows_its_result_and_stops_refreshing(client: Client, wo
 
 
 @pytest.mark.django_db
+def test_a_job_that_refused_what_it_was_given_reads_refused_not_failed(client: Client, world: World) -> None:
+    """A correction that could not be made keeps no list of problems: its own flag says so."""
+    manager = person(world, "provider_manager")
+    refused, failed = enqueue_count(manager), enqueue_count(manager)
+    for job in (refused, failed):
+        claim(job)
+    job_progress_finish(
+        task_result_id=refused.task_result_id, succeeded=False, message="Not corrected.", refused=True
+    )
+    job_progress_finish(task_result_id=failed.task_result_id, succeeded=False, message="It broke.")
+    refused.refresh_from_db()
+    failed.refresh_from_db()
+    assert (refused.status, refused.refused) == (JobProgress.Status.FAILED, True)
+    assert (job_state(job=refused).label, job_state(job=failed).label) == ("Refused", "Failed")
+    client.force_login(manager)
+    assert "Refused" in client.get(refused.get_absolute_url()).content.decode()
+    with pytest.raises(ValueError, match="succeeded refused nothing"):
+        job_progress_finish(task_result_id=failed.task_result_id, succeeded=True, refused=True)
+
+
+@pytest.mark.django_db
 def test_a_task_that_failed_without_saying_so_shows_failed(world: World) -> None:
     job = enqueue_count(person(world, "provider_manager"))
     DBTaskResult.objects.get(id=job.task_result_id).set_failed(RuntimeError("worker died"))
