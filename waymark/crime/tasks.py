@@ -111,7 +111,7 @@ def force_extract_redate_job(
     the import lock: a file imported meanwhile, another correction first, or the person no
     longer allowed to, fails the job with the reason, and nothing changes. A duties file's
     correction then rolls the area's Victims' Code figures up again, as its import does: open
-    duties are judged at the latest extraction date."""
+    duties are judged at the newest duties file's extraction date."""
     report = ProgressReporter(context.task_result.id, counts_rows=False)
     report(done=0, total=1, message="Re-dating the file and the rows it wrote")
     try:

@@ -95,12 +95,18 @@ def job_state(*, job: JobProgress) -> JobState:
         waiting_for_worker=waiting,
         active=status not in JobProgress.FINISHED and not lost,
         percent=job.percent,
-        progress_text=progress_text(
-            done=job.done,
-            total=job.total,
-            finished=status in JobProgress.FINISHED,
-            counts_rows=job.counts_rows,
-            stopped=status == JobProgress.Status.FAILED,
+        progress_text=(
+            # A job that refused what it was given before its bar moved (a correction that
+            # cannot be made) did not stop before it started: it checked, and said no.
+            "Nothing changed"
+            if label == REFUSED and not job.done
+            else progress_text(
+                done=job.done,
+                total=job.total,
+                finished=status in JobProgress.FINISHED,
+                counts_rows=job.counts_rows,
+                stopped=status == JobProgress.Status.FAILED,
+            )
         ),
     )
 

@@ -146,6 +146,11 @@ def test_a_job_that_refused_what_it_was_given_reads_refused_not_failed(client: C
     failed.refresh_from_db()
     assert (refused.status, refused.refused) == (JobProgress.Status.FAILED, True)
     assert (job_state(job=refused).label, job_state(job=failed).label) == ("Refused", "Failed")
+    # It checked and said no before its bar moved: not "Stopped before it started".
+    assert (job_state(job=refused).progress_text, job_state(job=failed).progress_text) == (
+        "Nothing changed",
+        "Stopped before it started",
+    )
     client.force_login(manager)
     assert "Refused" in client.get(refused.get_absolute_url()).content.decode()
     with pytest.raises(ValueError, match="succeeded refused nothing"):

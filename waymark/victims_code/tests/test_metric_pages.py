@@ -125,6 +125,16 @@ def test_the_metric_page_explains_the_definition_and_breaks_the_figure_down(clie
     assert "Not yet due" in page
 
 
+def test_the_evidence_date_is_given_only_for_figures_judged_at_it(client, login_as, duties):
+    """The duties file's date judges duties; M22 counts crime outcomes, which are not judged at
+    it, so its page does not claim it."""
+    login_as("opcc_analyst")
+    on_time = client.get(reverse("victims_code:metric", kwargs={"code": "M05"}), {"period": "2025/26 Q1"})
+    attrition = client.get(reverse("victims_code:metric", kwargs={"code": "M22"}), {"period": "2025/26 Q1"})
+    assert "Evidence as of" in on_time.content.decode()
+    assert "Evidence as of" not in attrition.content.decode()
+
+
 def test_an_unknown_metric_is_404(client, login_as):
     login_as("opcc_analyst")
     assert client.get(reverse("victims_code:metric", kwargs={"code": "M99"})).status_code == 404
