@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django_tasks import TaskContext, task
 
 from waymark.accounts.models import User
@@ -108,35 +108,42 @@ def force_extract_redate_job(
     session_ref: str = "",
 ) -> dict[str, Any]:
     """Correct a file's extraction date (`force_extract_redate`), which checks it again under
-    the import lock: a file imported meanwhile, another correction first, or the person no
-    longer allowed to, fails the job with the reason, and nothing changes. A duties file's
+    the import lock. A file imported meanwhile, another correction first, the person no longer
+    allowed to, their account closed or the file's record deleted: each refuses the job with
+    its own reason, and nothing changes. A duties file's
     correction then rolls the area's Victims' Code figures up again, as its import does: open
     duties are judged at the newest duties file's extraction date."""
     report = ProgressReporter(context.task_result.id, counts_rows=False)
     report(done=0, total=1, message="Re-dating the file and the rows it wrote")
+
+    def refuse(why: str) -> dict[str, Any]:
+        report.finish(succeeded=False, message=f"Not corrected: {why} Nothing changed.", refused=True)
+        return {"corrected": False}
+
+    # Each refusal says which thing went, so that the person knows whom to ask: an admin who
+    # deleted the file's record, or whoever manages their account or role.
+    deleted = "the file's import record was deleted after the correction was asked for."
+    extract = ForceExtractImport.objects.filter(public_id=extract_id).first()
+    if extract is None:
+        return refuse(deleted)
+    by = User.objects.filter(public_id=by_public_id, is_active=True).first()
+    if by is None:
+        return refuse("the account of the person who asked is no longer active.")
     try:
         redated = force_extract_redate(
-            extract=ForceExtractImport.objects.get(public_id=extract_id),
+            extract=extract,
             extracted_on=date.fromisoformat(extracted_on),
-            by=User.objects.get(public_id=by_public_id, is_active=True),
+            by=by,
             was=date.fromisoformat(was),
             session_ref=session_ref,
         )
     except ValidationError as refused:
-        report.finish(
-            succeeded=False,
-            message=f"Not corrected: {' '.join(refused.messages)} Nothing changed.",
-            refused=True,
-        )
-        return {"corrected": False}
-    except (PermissionDenied, ObjectDoesNotExist):
-        report.finish(
-            succeeded=False,
-            message="Not corrected: the person who asked may no longer import files of this kind."
-            " Nothing changed.",
-            refused=True,
-        )
-        return {"corrected": False}
+        return refuse(" ".join(refused.messages))
+    except PermissionDenied:
+        return refuse("the person who asked may no longer import files of this kind.")
+    except ForceExtractImport.DoesNotExist:
+        # Deleted between the look-up above and the lock.
+        return refuse(deleted)
     except BaseException:
         report.finish(succeeded=False, message="Not corrected: the correction failed. Nothing changed.")
         raise

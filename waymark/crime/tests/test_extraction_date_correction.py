@@ -373,6 +373,54 @@ def test_a_correction_whose_asker_may_no_longer_import_fails_and_changes_nothing
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_correction_whose_asker_was_deactivated_says_so_and_changes_nothing(
+    client: Client,
+    world: World,
+    two_files: tuple[ForceExtractImport, ForceExtractImport],
+    run_worker: Callable[[], None],
+) -> None:
+    """The person's role still allows it; their account does not: the message says which, so
+    that they know to ask whoever manages accounts, not whoever grants roles."""
+    analyst = world.member("opcc_analyst")
+    client.force_login(analyst)
+    client.post(redate_url(two_files[1]), date_parts("extracted_on", RIGHT))
+    analyst.is_active = False
+    analyst.save(update_fields=["is_active"])
+    before = snapshot()
+    run_worker()
+    job = JobProgress.objects.get(name__startswith=REDATE_JOB_NAME)
+    assert job.status == JobProgress.Status.FAILED
+    assert job.refused
+    assert (
+        job.message
+        == "Not corrected: the account of the person who asked is no longer active. Nothing changed."
+    )
+    assert snapshot() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_correction_whose_file_record_was_deleted_says_so_and_changes_nothing(
+    client: Client,
+    world: World,
+    two_files: tuple[ForceExtractImport, ForceExtractImport],
+    run_worker: Callable[[], None],
+) -> None:
+    client.force_login(world.member("opcc_analyst"))
+    client.post(redate_url(two_files[1]), date_parts("extracted_on", RIGHT))
+    two_files[1].delete()
+    before = snapshot()
+    run_worker()
+    job = JobProgress.objects.get(name__startswith=REDATE_JOB_NAME)
+    assert job.status == JobProgress.Status.FAILED
+    assert job.refused
+    assert job.message == (
+        "Not corrected: the file's import record was deleted after the correction was asked for."
+        " Nothing changed."
+    )
+    assert snapshot() == before
+
+
+@pytest.mark.django_db(transaction=True)
 def test_the_access_log_ties_the_correction_to_the_session_that_asked(
     client: Client,
     world: World,
