@@ -154,11 +154,21 @@ WRITTEN: dict[str, tuple[type[models.Model], ...]] = {
     ForceExtractImport.Kind.EVENTS: (ProgressionEvent,),
 }
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# ASCII digits only: `\d` also matches other scripts' digits, which Python's int() and float()
+# read but no force's system writes, and `str.isdigit` is true of "²", which int() refuses.
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_WHOLE_NUMBER = re.compile(r"[0-9]+")
+# float() also takes "1_0", "inf" and exponents: decimal degrees are written plainly.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 # What undecodable bytes become when read with errors="surrogateescape".
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 _NOT_UTF8_MESSAGE = "This value is not UTF-8 text: save the file as 'CSV UTF-8' and try again."
-_LSOA = re.compile(r"[EW]01\d{6}")
+# A zero byte is not text: PostgreSQL cannot store it, and no value of the format holds one.
+_NOT_TEXT = re.compile("[\udc80-\udcff\x00]")
+_NUL_MESSAGE = (
+    "This value holds a zero byte (NUL), which is not text: save the file as 'CSV UTF-8' and try again."
+)
+_LSOA = re.compile(r"[EW]01[0-9]{6}")
 _YES_NO = frozenset(("Y", "N"))
 _MAX_LENGTHS = {
     "crime_reference": Crime._meta.get_field("crime_reference").max_length or 40,
@@ -276,8 +286,8 @@ class ExtractRefusedError(ImportRefusedError):
 class _Reader:
     """Reads a CSV file as (line, row) pairs, streaming, noting the bytes read for progress.
 
-    `line` is the file line the row starts on (the header is line 1). Bytes that are not UTF-8
-    are noted against their line and column, and the row is left out. A row the csv module
+    `line` is the file line the row starts on (the header is line 1). Bytes that are not UTF-8,
+    and zero bytes, are noted against their line and column, and the row is left out. A row the csv module
     cannot read ends the reading with a problem noted: nothing after it can be trusted.
     """
 
@@ -303,8 +313,8 @@ class _Reader:
         if not header or not any(name.strip() for name in header):
             self.problems.add(1, "", "The file is empty: its first line must name the columns.")
             return None
-        if _NOT_UTF8.search("".join(header)):
-            self.problems.add(1, "", _NOT_UTF8_MESSAGE)
+        if _NOT_TEXT.search("".join(header)):
+            self.problems.add(1, "", _NOT_UTF8_MESSAGE if _NOT_UTF8.search("".join(header)) else _NUL_MESSAGE)
             return None
         self.header = header
         return header
@@ -324,11 +334,13 @@ class _Reader:
             last_line = self._csv.line_num
             if not row:
                 continue
-            if _NOT_UTF8.search("".join(row)):
+            if _NOT_TEXT.search("".join(row)):
                 for index, value in enumerate(row):
-                    if _NOT_UTF8.search(value):
+                    if _NOT_TEXT.search(value):
                         column = self.header[index].strip() if index < len(self.header) else ""
-                        self.problems.add(line, column, _NOT_UTF8_MESSAGE)
+                        self.problems.add(
+                            line, column, _NOT_UTF8_MESSAGE if _NOT_UTF8.search(value) else _NUL_MESSAGE
+                        )
                         break
                 continue
             yield line, row
@@ -486,10 +498,7 @@ class _Values:
     def coordinate(self, column: str, value: str, low: float, high: float) -> float | None:
         if not value:
             return None
-        try:
-            number = float(value)
-        except ValueError:
-            number = float("nan")
+        number = float(value) if _DECIMAL.fullmatch(value) else float("nan")
         if not low <= number <= high:  # also false for NaN and infinities
             self.bad(column, f"'{value}' is not a {column}: write decimal degrees from {low:g} to {high:g}.")
             return None
@@ -666,7 +675,7 @@ class _CrimeRows:
         # Office counts it as type 1 (research/crime-data.md §2), so it is taken as 1.
         if outcome_text in ("1A", "1a"):
             outcome_text = "1"
-        outcome: int | None = int(outcome_text) if outcome_text.isdigit() else None
+        outcome: int | None = int(outcome_text) if _WHOLE_NUMBER.fullmatch(outcome_text) else None
         if outcome is None or not 0 <= outcome <= 22:
             v.bad(
                 "outcome_type",

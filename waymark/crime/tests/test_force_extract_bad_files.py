@@ -161,6 +161,13 @@ def test_a_file_with_a_header_and_no_rows_is_refused(crimes: Import, events: Imp
         ),
         ({"outcome_type": "23", "outcome_date": "2024-05-01"}, "outcome_type", "'23' is not an outcome type"),
         ({"outcome_type": "one"}, "outcome_type", "'one' is not an outcome type"),
+        # str.isdigit() is true of these, and int() reads the second as 3: neither is an outcome.
+        ({"outcome_type": "\u00b2"}, "outcome_type", "'\u00b2' is not an outcome type"),
+        ({"outcome_type": "\u0663"}, "outcome_type", "'\u0663' is not an outcome type"),
+        ({"lsoa_code": "E01\u0660\u0660\u0660\u0660\u0660\u0661"}, "lsoa_code", "is not an LSOA code"),
+        ({"latitude": "5_2.5"}, "latitude", "'5_2.5' is not a latitude"),
+        ({"longitude": "-1e0"}, "longitude", "'-1e0' is not a longitude"),
+        ({"crime_reference": "T-\x001"}, "crime_reference", "holds a zero byte (NUL)"),
         ({"outcome_type": "15"}, "outcome_date", "Give the date of outcome 15"),
         (
             {"outcome_date": "2024-05-01"},
@@ -413,6 +420,7 @@ def test_events_dated_before_their_crime_was_reported(events: Import, tmp_path: 
         ({"event": "verdict"}, "detail", "An empty value is not the detail of a verdict event"),
         ({"suspect_id": "S" * 65}, "suspect_id", "is longer than 64 characters"),
         ({"event_date": "2025-05-02"}, "event_date", "2025-05-02 is after the extraction date"),
+        ({"event": "cps_decision", "detail": "charge\x00"}, "detail", "holds a zero byte (NUL)"),
     ],
 )
 def test_a_bad_event_is_named_by_line_and_column(
