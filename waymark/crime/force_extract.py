@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import h3
 from django.conf import settings
@@ -902,23 +902,27 @@ def _import(
     def write(
         upsert: Callable[[_Step], dict[str, int]],
         rows: int,
+        *,
+        recheck: Callable[[], None],
         recorded: tuple[date, date] | None = None,
         synthetic: bool = False,
     ) -> dict[str, int]:
         """Run the checked file's writes (crimes are classified as they are written) and record
-        the file: all or nothing."""
+        the file: all or nothing. `recheck` runs once this import holds the area's lock: the
+        checks against what other files wrote, which another import may have changed since."""
         # On PostgreSQL a job's page sees the steps reported inside the transaction as they
         # come (`job_progress_update` writes them on a connection of its own); on SQLite it
         # shows this until the commit.
         plural = "" if rows == 1 else "s"
         bar.writing(0.0, f"Checked. Writing {rows:,} row{plural} in one transaction (all or nothing)")
         with transaction.atomic():
+            # On SQLite the transaction is begun IMMEDIATE (config/settings/base.py), so it holds
+            # the write lock from here as PostgreSQL holds the area's: what it reads is current.
             take_turns(police_force_area)
-            if connection.vendor == "postgresql" and (earlier := same_file.first()) is not None:
+            if (earlier := same_file.first()) is not None:
                 # The same file, imported by another job while this one was checking it.
                 raise _AlreadyImportedError(earlier)
-            # Recorded first, so that on SQLite the transaction holds the write lock from its
-            # start (a read first could leave it a stale snapshot that cannot then write).
+            recheck()
             extract = ForceExtractImport.objects.create(
                 police_force_area=police_force_area,
                 kind=kind,
@@ -1138,13 +1142,27 @@ class _Sql:
         return {status: int(n) for status, n in counts}
 
 
+class _Write(Protocol):
+    """`_import`'s `write`: the loaders' one way into the transaction."""
+
+    def __call__(
+        self,
+        upsert: Callable[[_Step], dict[str, int]],
+        rows: int,
+        *,
+        recheck: Callable[[], None],
+        recorded: tuple[date, date] | None = None,
+        synthetic: bool = False,
+    ) -> dict[str, int]: ...
+
+
 def _load_crimes(
     path: Path,
     name: str,
     area: PoliceForceArea,
     extracted_on: date,
     report: ProgressCallback,
-    write: Callable[[Callable[[_Step], dict[str, int]], int, tuple[date, date] | None, bool], dict[str, int]],
+    write: _Write,
 ) -> dict[str, int]:
     """Check and stage every row, refuse the file on any problem, else upsert it through `write`
     (the transaction). Counts of rows by status: new, changed, unchanged, kept_newer."""
@@ -1183,11 +1201,19 @@ def _load_crimes(
             # A real file's first reference ends the search; only a synthetic one is read through.
             real = f"SELECT 1 FROM {crimes.name} WHERE crime_reference NOT LIKE %s"
             synthetic = not sql.rows(f"SELECT EXISTS ({real})", [f"{SYNTHETIC_PREFIX}%"])[0][0]
+
+            def recheck() -> None:
+                # An events file imported since may hold an event before a new reported date.
+                late, late_count = _reported_after_their_events(sql, crimes, area, extracted_on)
+                if late:
+                    raise problems.refusal(name, late, late_count)
+
             return write(
                 lambda step: _upsert_crimes(sql, crimes, victims, suspects, area, extracted_on, step),
                 crimes.rows,
-                (first, last) if first is not None else None,
-                synthetic,
+                recheck=recheck,
+                recorded=(first, last) if first is not None else None,
+                synthetic=synthetic,
             )
     finally:
         reader.close()
@@ -1442,7 +1468,7 @@ def _load_events(
     area: PoliceForceArea,
     extracted_on: date,
     report: ProgressCallback,
-    write: Callable[[Callable[[_Step], dict[str, int]], int], dict[str, int]],
+    write: _Write,
 ) -> dict[str, int]:
     """Check and stage every event, refuse the file on any problem, else insert it through `write`
     (the transaction). Counts of rows by status."""
@@ -1488,7 +1514,16 @@ def _load_events(
             if problems or unknown or early or duplicates:
                 found = sorted(unknown + early + duplicates, key=lambda error: error.line)
                 raise problems.refusal(name, found, unknown_count + early_count + duplicate_count)
-            return write(lambda step: _upsert_events(sql, events, area, extracted_on), events.rows)
+
+            def recheck() -> None:
+                # A crimes file imported since may have moved a crime's report after its events.
+                early, early_count = _events_before_their_report(sql, events)
+                if early:
+                    raise problems.refusal(name, early, early_count)
+
+            return write(
+                lambda step: _upsert_events(sql, events, area, extracted_on), events.rows, recheck=recheck
+            )
     finally:
         reader.close()
 

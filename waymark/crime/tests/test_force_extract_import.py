@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -268,7 +269,8 @@ def test_the_same_file_imported_by_another_job_meanwhile_changes_nothing(area: P
     """Two jobs with the same file: the second, waiting for the lock while the first writes,
     finds the file recorded once it has the lock, and reports it as imported before."""
     if connection.vendor != "postgresql":
-        pytest.skip("SQLite lets one transaction write at a time: the second job sees the first's record")
+        # The same moment on SQLite: test_the_same_file_recorded_while_it_was_checked_changes_nothing.
+        pytest.skip("two jobs waiting on the area's lock need PostgreSQL's advisory lock")
     recorded: list[ForceExtractImport] = []
     result = waiting_its_turn(
         area,
@@ -281,6 +283,82 @@ def test_the_same_file_imported_by_another_job_meanwhile_changes_nothing(area: P
     assert result.extract_id == recorded[0].pk
     assert ForceExtractImport.objects.count() == 1
     assert not Crime.objects.exists()  # the stand-in first job wrote only its record
+
+
+def when_checked(then: Callable[[], object]) -> Callable[..., None]:
+    """A progress callback that runs `then` once, as the import finishes checking its file and
+    before it takes the area's lock: what another job's commit in that moment would do."""
+    ran: list[bool] = []
+
+    def progress(*, done: int, total: int, message: str = "") -> None:
+        if message.startswith("Checked.") and not ran:
+            ran.append(True)
+            then()
+
+    return progress
+
+
+def test_the_same_file_recorded_while_it_was_checked_changes_nothing(area: PoliceForceArea) -> None:
+    """On both databases: the check for a file imported before is made again under the lock
+    (on SQLite it was not, and the file's record then failed its unique constraint)."""
+    recorded: list[ForceExtractImport] = []
+    result = import_crimes(
+        SAMPLE_CRIMES,
+        police_force_area=area,
+        extracted_on=MAY,
+        progress=when_checked(lambda: recorded.append(import_crimes_unlocked(area))),
+    )
+    assert result.already_imported
+    assert result.extract_id == recorded[0].pk
+    assert ForceExtractImport.objects.count() == 1
+    assert not Crime.objects.exists()
+
+
+def test_events_imported_while_a_crimes_file_was_checked_are_checked_against_it(
+    area: PoliceForceArea, tmp_path: Path
+) -> None:
+    """SYN-0002-24's events arrive between the later crimes file's check and its write: the
+    file, which would report the crime after its first event, is refused, and nothing changes."""
+    import_crimes(SAMPLE_CRIMES, police_force_area=area, extracted_on=APRIL)
+    late = crime_row("SYN-0002-24", reported_date="2024-04-13", recorded_date="2024-04-13")
+    with pytest.raises(ImportRefusedError) as refusal:
+        import_crimes(
+            write_csv(tmp_path / "late.csv", [late]),
+            police_force_area=area,
+            extracted_on=MAY,
+            progress=when_checked(
+                lambda: import_events(SAMPLE_EVENTS, police_force_area=area, extracted_on=APRIL)
+            ),
+        )
+    assert [(e.line, e.column) for e in refusal.value.errors] == [(2, "reported_date")]
+    assert "is after an event Waymark holds for crime SYN-0002-24" in refusal.value.errors[0].message
+    crime = Crime.objects.get(crime_reference="SYN-0002-24")
+    assert crime.reported_on == date(2024, 4, 10)
+    assert ProgressionEvent.objects.filter(crime=crime).exists()  # the events file's own import
+    assert not ForceExtractImport.objects.filter(file_name="late.csv").exists()
+
+
+def test_a_report_moved_while_an_events_file_was_checked_is_checked_against_it(
+    area: PoliceForceArea, tmp_path: Path
+) -> None:
+    """A later crimes file moves SYN-0003-24's report to 2024-05-04 between the events file's
+    check and its write: an event of 2024-05-03 would now come before the report, so the events
+    file is refused."""
+    import_crimes(SAMPLE_CRIMES, police_force_area=area, extracted_on=APRIL)
+    moved = crime_row("SYN-0003-24", reported_date="2024-05-04", recorded_date="2024-05-04")
+    with pytest.raises(ImportRefusedError) as refusal:
+        import_events(
+            write_events(tmp_path / "e.csv", [event_row("SYN-0003-24", "arrested", "2024-05-03")]),
+            police_force_area=area,
+            extracted_on=MAY,
+            progress=when_checked(
+                lambda: import_crimes(
+                    write_csv(tmp_path / "moved.csv", [moved]), police_force_area=area, extracted_on=MAY
+                )
+            ),
+        )
+    assert [(e.line, e.column) for e in refusal.value.errors] == [(2, "event_date")]
+    assert not ProgressionEvent.objects.filter(crime__crime_reference="SYN-0003-24").exists()
 
 
 def import_crimes_unlocked(area: PoliceForceArea) -> ForceExtractImport:
