@@ -52,6 +52,7 @@ from waymark.core.disclosure import (
     HIDDEN_MARKER,
     Audience,
     default_threshold,
+    published_reason,
     suppress_series,
     suppress_table,
 )
@@ -473,7 +474,9 @@ def _suppressed(
             cells.append(figure.values)
             if figure.suppressed:
                 notes.append(
-                    SuppressionNote(table.title, rows[index], table.column_labels[0], f"under {threshold}")
+                    SuppressionNote(
+                        table.title, rows[index], table.column_labels[0], published_reason(threshold)
+                    )
                 )
         return replace(exact, cells=tuple(cells)), notes
     if not table.row_total_label:
@@ -482,7 +485,7 @@ def _suppressed(
         )
         for entry in series.suppressed:
             row_label, column_label = where(entry.row, 0)
-            notes.append(SuppressionNote(table.title, row_label, column_label, _reason(entry.reason)))
+            notes.append(SuppressionNote(table.title, row_label, column_label, published_reason(threshold)))
         section = replace(
             exact,
             cells=tuple((value,) for value in series.values),
@@ -496,7 +499,7 @@ def _suppressed(
             row_label, column_label = table.total_label, table.row_total_label
         else:
             row_label, column_label = where(entry.row, entry.column)
-        notes.append(SuppressionNote(table.title, row_label, column_label, _reason(entry.reason)))
+        notes.append(SuppressionNote(table.title, row_label, column_label, published_reason(threshold)))
     section = replace(
         exact,
         cells=result.cells,
@@ -505,13 +508,6 @@ def _suppressed(
         grand_total=result.grand_total,
     )
     return section, notes
-
-
-def _reason(reason: str) -> str:
-    """The disclosure module's reason in words: "under 5" or "to protect another hidden figure"."""
-    if reason.startswith("primary: "):
-        return reason.removeprefix("primary: ")
-    return "to protect another hidden figure"
 
 
 # --- the two doors ------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ __all__ = [
     "SeriesDisclosureResult",
     "SuppressedCell",
     "default_threshold",
+    "published_reason",
     "round_to_base",
     "suppress_series",
     "suppress_table",
@@ -127,6 +128,18 @@ class SeriesDisclosureResult:
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready copy, for storing the published figures beside their suppression log."""
         return asdict(self)
+
+
+def published_reason(threshold: int) -> str:
+    """What a published log of hidden figures says of each one, whatever hid it.
+
+    The same words for every figure. A log that told a count under the threshold from a figure
+    hidden to protect it would give the count away: the hidden figures' sum can often be worked
+    out from a total, and a protecting figure is 0 or at least the threshold, so a sum of 3
+    would make the protector 0 and the count 3. `SuppressedCell.reason` keeps the difference
+    for code and tests, never for readers.
+    """
+    return f"under {threshold}, or hidden so that one under {threshold} cannot be worked out"
 
 
 def round_to_base(value: int, base: int) -> int:

@@ -54,6 +54,7 @@ from waymark.core.disclosure import (
     HIDDEN_MARKER,
     Audience,
     check_rounding_base,
+    published_reason,
     resolve_threshold,
     round_to_base,
     suppress_series,
@@ -362,13 +363,6 @@ class HiddenFigure:
     reason: str
 
 
-def _reason(reason: str) -> str:
-    """The disclosure module's reason in words: "under 5" or "to protect another hidden figure"."""
-    if reason.startswith("primary: "):
-        return reason.removeprefix("primary: ")
-    return "to protect another hidden figure"
-
-
 class _Disclosure:
     """Applies one threshold and one rounding base to every figure of a result, and keeps the log
     of what it hid. Figures are hidden on their true values, then rounded (1: not rounded)."""
@@ -377,6 +371,8 @@ class _Disclosure:
         self.threshold = threshold
         self.rounding_base = rounding_base
         self.hidden: list[HiddenFigure] = []
+        # One reason for every hidden figure: `published_reason` says why.
+        self.reason = published_reason(threshold)
 
     def _rounded(self, value: int) -> int:
         return round_to_base(value, self.rounding_base)
@@ -387,7 +383,7 @@ class _Disclosure:
             [value], threshold=self.threshold, protect_total=True, rounding_base=self.rounding_base
         )
         if result.values[0] is None:
-            self.hidden.append(HiddenFigure(table, row, column, _reason(result.suppressed[0].reason)))
+            self.hidden.append(HiddenFigure(table, row, column, self.reason))
         return result.values[0]
 
     def series(
@@ -399,7 +395,7 @@ class _Disclosure:
         )
         for entry in result.suppressed:
             row = total_label if entry.row is None else rows[entry.row]
-            self.hidden.append(HiddenFigure(table, row, column, _reason(entry.reason)))
+            self.hidden.append(HiddenFigure(table, row, column, self.reason))
         return result.values, result.total
 
     def overlapping_series(
@@ -423,16 +419,11 @@ class _Disclosure:
         )
         for entry in result.suppressed:
             if entry.row is not None:
-                self.hidden.append(HiddenFigure(table, rows[entry.row], column, _reason(entry.reason)))
+                self.hidden.append(HiddenFigure(table, rows[entry.row], column, self.reason))
         shown_total: int | None = self._rounded(total)
         if result.total is None or 0 < total < self.threshold:
             shown_total = None
-            reason = (
-                f"under {self.threshold}"
-                if 0 < total < self.threshold
-                else "to protect another hidden figure"
-            )
-            self.hidden.append(HiddenFigure(table, total_label, column, reason))
+            self.hidden.append(HiddenFigure(table, total_label, column, self.reason))
         return result.values, shown_total
 
     def overlapping_table(
@@ -457,18 +448,11 @@ class _Disclosure:
         )
         for entry in result.suppressed:
             if entry.row is not None and entry.column is not None:
-                self.hidden.append(
-                    HiddenFigure(table, rows[entry.row], columns[entry.column], _reason(entry.reason))
-                )
+                self.hidden.append(HiddenFigure(table, rows[entry.row], columns[entry.column], self.reason))
         shown_total: int | None = self._rounded(total)
         if result.grand_total is None or 0 < total < self.threshold:
             shown_total = None
-            reason = (
-                f"under {self.threshold}"
-                if 0 < total < self.threshold
-                else "to protect another hidden figure"
-            )
-            self.hidden.append(HiddenFigure(table, total_label, "", reason))
+            self.hidden.append(HiddenFigure(table, total_label, "", self.reason))
         hidden_rows = frozenset(index for index, value in enumerate(result.row_totals) if value is None)
         return result.cells, shown_total, hidden_rows
 
@@ -1752,7 +1736,7 @@ def _attrition_funnel(
         columns=kept_columns,
         total_label=FUNNEL_STAGES[1][1],
     )
-    protect = "to protect another hidden figure"
+    protect = disclosure.reason
     # What the hidden crimed rows add up to is M1 less the rows shown (the funnel shows each
     # row's total as what stopped there). A small sum is a figure in its own right, such as
     # the offences charged, so another row is hidden with them until it is not small: the
@@ -1810,9 +1794,7 @@ def _attrition_funnel(
         lost: int | None = None
         if index < last:
             if index in hidden_rows:
-                small = 0 < stopped[index] < disclosure.threshold
-                reason = f"under {disclosure.threshold}" if small else protect
-                disclosure.hidden.append(HiddenFigure(table, label, "Did not reach the next stage", reason))
+                disclosure.hidden.append(HiddenFigure(table, label, "Did not reach the next stage", protect))
             else:
                 lost = disclosure.count(
                     stopped[index], table=table, row=label, column="Did not reach the next stage"

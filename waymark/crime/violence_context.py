@@ -15,7 +15,13 @@ from typing import Any
 from django.conf import settings
 
 from waymark.core.csv_download import spreadsheet_safe
-from waymark.core.disclosure import HIDDEN_MARKER, Audience, default_threshold, suppress_series
+from waymark.core.disclosure import (
+    HIDDEN_MARKER,
+    Audience,
+    default_threshold,
+    published_reason,
+    suppress_series,
+)
 from waymark.core.models import LocalAuthority, PoliceForceArea
 
 from . import metrics
@@ -190,7 +196,7 @@ def violence_context(
         force_known=True,
         loaded=True,
         count=shown.values[0],
-        hidden_reason=next((entry.reason for entry in shown.suppressed if entry.row == 0), ""),
+        hidden_reason=published_reason(shown.threshold) if shown.values[0] is None else "",
         threshold=shown.threshold,
         rounding_base=shown.rounding_base or 1,
         where=where,

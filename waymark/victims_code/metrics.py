@@ -88,7 +88,13 @@ from django.utils import timezone
 from waymark.accounts.access import organisation_ids_with_role, police_force_area_ids_with_role
 from waymark.accounts.models import Service
 from waymark.accounts.roles import Role
-from waymark.core.disclosure import HIDDEN_MARKER, Audience, default_threshold, suppress_series
+from waymark.core.disclosure import (
+    HIDDEN_MARKER,
+    Audience,
+    default_threshold,
+    published_reason,
+    suppress_series,
+)
 from waymark.core.models import LocalAuthority
 from waymark.core.periods import FinancialQuarter, FinancialYear
 from waymark.crime.metrics import AGE_BANDS, VICTIM_SEXES
@@ -1232,14 +1238,6 @@ def _labels(breakdown: str, keys: Iterable[str]) -> list[tuple[str, str]]:
 # --- disclosure ---------------------------------------------------------------------------------
 
 
-def _reason(reason: str) -> str:
-    return (
-        reason.removeprefix("primary: ")
-        if reason.startswith("primary: ")
-        else "to protect another hidden figure"
-    )
-
-
 class _Disclosure:
     """One threshold for every figure of a result, and the log of what it hid."""
 
@@ -1247,12 +1245,14 @@ class _Disclosure:
         self.threshold = threshold
         self.table = table
         self.hidden: list[HiddenFigure] = []
+        # One reason for every hidden figure: `published_reason` says why.
+        self.reason = published_reason(threshold)
 
     def count(self, value: int, *, row: str, column: str) -> int | None:
         """A headline count, hidden on its own when it is from 1 to threshold - 1."""
         result = suppress_series([value], threshold=self.threshold, protect_total=True)
         if result.values[0] is None:
-            self.hidden.append(HiddenFigure(self.table, row, column, _reason(result.suppressed[0].reason)))
+            self.hidden.append(HiddenFigure(self.table, row, column, self.reason))
         return result.values[0]
 
     def series(self, values: Sequence[int], *, rows: Sequence[str], column: str) -> tuple[int | None, ...]:
@@ -1261,7 +1261,7 @@ class _Disclosure:
         result = suppress_series(list(values), threshold=self.threshold, protect_total=True)
         for entry in result.suppressed:
             if entry.row is not None:
-                self.hidden.append(HiddenFigure(self.table, rows[entry.row], column, _reason(entry.reason)))
+                self.hidden.append(HiddenFigure(self.table, rows[entry.row], column, self.reason))
         return result.values
 
 

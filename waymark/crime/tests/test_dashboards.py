@@ -569,7 +569,7 @@ def test_police_uk_context_download_hides_and_rounds_as_the_page_does(
     assert "Rounding" in context_csv(client)
     coventry = context_csv(client, local_authority=COVENTRY)
     assert coventry["Crimes"] == [["[c]"]]
-    assert coventry["Why hidden"] == [["primary: under 5"]]
+    assert coventry["Why hidden"] == [["under 5, or hidden so that one under 5 cannot be worked out"]]
     assert coventry["In words"][0][0].startswith("police.uk lists [c] crimes")
 
 

@@ -79,7 +79,7 @@ def test_the_results_are_the_selectors_numbers_suppressed_as_on_the_pages(client
         "table": "M05 Referral within 2 working days",
         "row": "Enhanced rights",
         "column": "Numerator",
-        "reason": "under 5",
+        "reason": "under 5, or hidden so that one under 5 cannot be worked out",
     } in body["hidden"]
 
 
