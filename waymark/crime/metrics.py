@@ -23,7 +23,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from django.conf import settings
@@ -169,6 +169,16 @@ def _a_year_before(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
+def _a_year_before_end(day: date) -> date:
+    """The end of a span a year before one ending on `day`: a month's last day stays one (29
+    February 2024 for 28 February 2025), so that a month is compared with the whole month."""
+    earlier = _a_year_before(day)
+    if (day + timedelta(days=1)).day == 1:
+        following = date(earlier.year + earlier.month // 12, earlier.month % 12 + 1, 1)
+        return following - timedelta(days=1)
+    return earlier
+
+
 @dataclass(frozen=True)
 class CrimeFilters:
     """Which crimes: a period (both dates included) and the dashboard's dimensions.
@@ -248,9 +258,10 @@ class CrimeFilters:
         return cls.for_dates(start, end, **dimensions)
 
     def a_year_earlier(self) -> CrimeFilters:
-        """The same crimes over the same span a year earlier (28 February for a 29th)."""
+        """The same crimes over the same span a year earlier (28 February for a 29th; a span
+        ending on a month's last day ends on that month's last day a year before)."""
         dimensions = {name: getattr(self, name) for name in DIMENSION_LABELS}
-        return self.for_span(_a_year_before(self.start), _a_year_before(self.end), **dimensions)
+        return self.for_span(_a_year_before(self.start), _a_year_before_end(self.end), **dimensions)
 
     # -- checking and describing -----------------------------------------------------------------
 

@@ -136,6 +136,20 @@ def test_the_page_the_csv_and_the_api_give_the_comparison(client, world):
         (CrimeFilters.for_financial_year("2024/25"), "2023/24", date(2023, 4, 1), date(2024, 3, 31)),
         (CrimeFilters.for_quarter("2024/25 Q4"), "2023/24 Q4", date(2024, 1, 1), date(2024, 3, 31)),
         (CrimeFilters.for_month("2024-02"), "February 2023", date(2023, 2, 1), date(2023, 2, 28)),
+        # February 2025 against the whole of February 2024, its 29th included.
+        (CrimeFilters.for_month("2025-02"), "February 2024", date(2024, 2, 1), date(2024, 2, 29)),
+        (
+            CrimeFilters.for_dates(date(2025, 2, 3), date(2025, 2, 28)),
+            "3 February 2024 to 29 February 2024",
+            date(2024, 2, 3),
+            date(2024, 2, 29),
+        ),
+        (
+            CrimeFilters.for_dates(date(2025, 2, 3), date(2025, 2, 27)),
+            "3 February 2024 to 27 February 2024",
+            date(2024, 2, 3),
+            date(2024, 2, 27),
+        ),
         (
             CrimeFilters.for_dates(date(2024, 2, 3), date(2024, 2, 29)),
             "3 February 2023 to 28 February 2023",
