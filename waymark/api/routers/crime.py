@@ -20,6 +20,7 @@ from ninja import Field, Query, Router, Schema
 
 from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record
+from waymark.core.date_input import EARLIEST, LATEST
 from waymark.core.hexmap import HexMap
 from waymark.crime.maps import MAP_RESOLUTION, crime_map
 from waymark.crime.metrics import (
@@ -288,6 +289,20 @@ def _filters(query: CrimeQuery) -> CrimeFilters:
             "The request is not valid; see details.",
             details=[{"field": f"query.{name}", "message": str(error), "type": "invalid"}],
         ) from None
+    if filters.start < EARLIEST or filters.end > LATEST:
+        # Years a date may be typed in (`waymark.core.date_input`); year 1's year earlier would
+        # be year 0, which no date can hold.
+        raise ApiError(
+            422,
+            "The request is not valid; see details.",
+            details=[
+                {
+                    "field": f"query.{name}",
+                    "message": f"Give a period from {EARLIEST.year} to {LATEST.year}.",
+                    "type": "invalid",
+                }
+            ],
+        )
     problems = filters.errors()
     if problems:
         raise ApiError(

@@ -196,6 +196,11 @@ def test_filters_reach_the_selector(client, login_as, extract):
         ({"month": "2023-13"}, "query.month"),
         ({"quarter": "2023/24 Q5"}, "query.quarter"),
         ({"financial_year": "2023/25"}, "query.financial_year"),
+        # A year earlier than year 1 is year 0, which no date holds: this was a 500.
+        ({"month": "0001-01"}, "query.month"),
+        ({"financial_year": "0001/02"}, "query.financial_year"),
+        ({"quarter": "1899/00 Q3"}, "query.quarter"),
+        ({"month": "2100-01"}, "query.month"),
         ({"financial_year": "2023/24", "local_authority": "E0800XXXX"}, "query.local_authority"),
         ({"financial_year": "2023/24", "vawg_basis": "nope"}, "query.vawg_basis"),
         ({"financial_year": "2023/24", "victim_sex": "female"}, "query.victim_sex"),
