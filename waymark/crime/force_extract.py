@@ -36,6 +36,7 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 
 from waymark.accounts.models import User
+from waymark.core.date_input import EARLIEST
 from waymark.core.imports import (
     ImportRefusedError,
     ProgressCallback,
@@ -459,6 +460,11 @@ class _Values:
                 parsed = None
         if parsed is None:
             self.bad(column, f"'{value}' is not a date: write YYYY-MM-DD, e.g. 2024-05-31.")
+            return None
+        if parsed < EARLIEST:
+            # A typo ("0024" for "2024"): the pages count financial years and a year earlier
+            # back from these dates, and year 1's would be year 0.
+            self.bad(column, f"'{value}' is before {EARLIEST.year}: check the year.")
             return None
         if len(self._dates) > 50_000:
             self._dates.clear()

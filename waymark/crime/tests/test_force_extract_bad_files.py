@@ -144,6 +144,7 @@ def test_a_file_with_a_header_and_no_rows_is_refused(crimes: Import, events: Imp
         ({"reported_date": "2024-02-30"}, "reported_date", "'2024-02-30' is not a date: write YYYY-MM-DD"),
         ({"recorded_date": "02/04/2024"}, "recorded_date", "'02/04/2024' is not a date"),
         ({"recorded_date": "20240402"}, "recorded_date", "'20240402' is not a date"),
+        ({"recorded_date": "0024-04-02"}, "recorded_date", "'0024-04-02' is before 1900: check the year."),
         ({"reported_date": ""}, "reported_date", "The reported_date column must not be empty"),
         ({"offence_code": "99Z"}, "offence_code", "Offence code '99Z' is not a Home Office offence code"),
         ({"record_status": "no_crime"}, "record_status", "'no_crime' is not a record status"),
@@ -412,6 +413,7 @@ def test_events_dated_before_their_crime_was_reported(events: Import, tmp_path: 
     [
         ({"event": "sentenced"}, "event", "'sentenced' is not an event: write one of suspect_identified"),
         ({"event_date": "3 May 2024"}, "event_date", "'3 May 2024' is not a date"),
+        ({"event_date": "0001-05-03"}, "event_date", "'0001-05-03' is before 1900"),
         (
             {"event": "cps_decision", "detail": "maybe"},
             "detail",
