@@ -10,6 +10,7 @@ background task passes a `waymark.jobs.progress.ProgressReporter`, the command l
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -110,6 +111,31 @@ def refuse_future_extraction(extracted_on: date, *, file_name: str) -> None:
             " give the date the force extracted the data."
         )
         raise ImportRefusedError([RowError(0, "", message, file_name=file_name)], file_name=file_name)
+
+
+# What bytes that are not UTF-8 become in text read with errors="surrogateescape"; and those or a
+# zero byte, which is not text either (PostgreSQL cannot store it, and no format holds one).
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+_NOT_TEXT = re.compile("[\udc80-\udcff\x00]")
+NOT_UTF8_MESSAGE = "This value is not UTF-8 text: save the file as 'CSV UTF-8' and try again."
+NUL_MESSAGE = (
+    "This value holds a zero byte (NUL), which is not text: save the file as 'CSV UTF-8' and try again."
+)
+
+
+def first_value_not_text(values: Sequence[str]) -> tuple[int, str] | None:
+    """(position, message) of the first value that is not text Waymark can store, or None.
+
+    For rows of a file read with errors="surrogateescape": a byte that is not UTF-8 is then
+    found in the value that holds it, so a refusal can name its line and column, and the rest
+    of the file can still be checked (a strict decoder stops at the first, a buffer ahead of it).
+    """
+    if not _NOT_TEXT.search("".join(values)):
+        return None
+    for position, value in enumerate(values):
+        if _NOT_TEXT.search(value):
+            return position, NOT_UTF8_MESSAGE if _NOT_UTF8.search(value) else NUL_MESSAGE
+    return None  # pragma: no cover - the joined values held one, so a value does
 
 
 def file_sha256(path: Path | str, *, chunk_size: int = 1 << 20) -> str:

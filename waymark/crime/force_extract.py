@@ -42,6 +42,7 @@ from waymark.core.imports import (
     ProgressCallback,
     RowError,
     file_sha256,
+    first_value_not_text,
     refuse_future_extraction,
     statistics_refresh,
 )
@@ -161,14 +162,6 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
 # float() also takes "1_0", "inf" and exponents: decimal degrees are written plainly.
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
-# What undecodable bytes become when read with errors="surrogateescape".
-_NOT_UTF8 = re.compile("[\udc80-\udcff]")
-_NOT_UTF8_MESSAGE = "This value is not UTF-8 text: save the file as 'CSV UTF-8' and try again."
-# A zero byte is not text: PostgreSQL cannot store it, and no value of the format holds one.
-_NOT_TEXT = re.compile("[\udc80-\udcff\x00]")
-_NUL_MESSAGE = (
-    "This value holds a zero byte (NUL), which is not text: save the file as 'CSV UTF-8' and try again."
-)
 _LSOA = re.compile(r"[EW]01[0-9]{6}")
 _YES_NO = frozenset(("Y", "N"))
 _MAX_LENGTHS = {
@@ -314,8 +307,8 @@ class _Reader:
         if not header or not any(name.strip() for name in header):
             self.problems.add(1, "", "The file is empty: its first line must name the columns.")
             return None
-        if _NOT_TEXT.search("".join(header)):
-            self.problems.add(1, "", _NOT_UTF8_MESSAGE if _NOT_UTF8.search("".join(header)) else _NUL_MESSAGE)
+        if (not_text := first_value_not_text(header)) is not None:
+            self.problems.add(1, "", not_text[1])
             return None
         self.header = header
         return header
@@ -335,14 +328,11 @@ class _Reader:
             last_line = self._csv.line_num
             if not row:
                 continue
-            if _NOT_TEXT.search("".join(row)):
-                for index, value in enumerate(row):
-                    if _NOT_TEXT.search(value):
-                        column = self.header[index].strip() if index < len(self.header) else ""
-                        self.problems.add(
-                            line, column, _NOT_UTF8_MESSAGE if _NOT_UTF8.search(value) else _NUL_MESSAGE
-                        )
-                        break
+            if (not_text := first_value_not_text(row)) is not None:
+                index, message = not_text
+                self.problems.add(
+                    line, self.header[index].strip() if index < len(self.header) else "", message
+                )
                 continue
             yield line, row
 

@@ -28,6 +28,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
@@ -43,7 +44,13 @@ from waymark.accounts.models import User
 from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record
 from waymark.core.geography import h3_cell
-from waymark.core.imports import ImportRefusedError, ProgressCallback, RowError, statistics_refresh
+from waymark.core.imports import (
+    ImportRefusedError,
+    ProgressCallback,
+    RowError,
+    first_value_not_text,
+    statistics_refresh,
+)
 from waymark.core.permissions import ensure_can
 from waymark.core.staging import StagingTable, staging_table
 
@@ -97,10 +104,12 @@ FILE_NAME_HELP = (
     "YYYY-MM-<force>-stop-and-search.csv, as data.police.uk names its files "
     "(for example 2016-07-city-of-london-street.csv)."
 )
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_CRIME_ID = re.compile(r"^[0-9a-f]{64}$")
-_DEGREES = re.compile(r"^-?\d{1,3}(?:\.\d+)?$")
-_LSOA_CODE = re.compile(r"^[A-Z]\d{8}$")
+# Each matched whole (`fullmatch`: `$` also matches before a final line break, which a quoted
+# value can end with), with the digits 0 to 9 only (`\d` takes any script's).
+_MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
+_CRIME_ID = re.compile(r"[0-9a-f]{64}")
+_DEGREES = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]+)?")
+_LSOA_CODE = re.compile(r"[A-Z][0-9]{8}")
 # The street file spells it `No Location`, the outcomes file `No location`.
 _NO_LOCATION = "no location"
 # Lengths of the text columns they are stored in; PostgreSQL would refuse longer values.
@@ -209,6 +218,22 @@ def _refuse(name: str, message: str) -> ImportRefusedError:
     return ImportRefusedError([RowError(0, "", message, file_name=name)], file_name=name)
 
 
+# The first key of the PostgreSQL advisory lock a police.uk import holds while it writes (the
+# second is 0): any constant no other lock in Waymark uses.
+POLICE_UK_LOCK = 0x5741_4D50
+
+
+def _take_turns() -> None:
+    """Wait for any other police.uk import to commit, and hold it off until this transaction
+    ends. Each import decides whether a month's file is new, unchanged or a replacement from
+    what the last one committed: two importing the same new month at once would both create its
+    record, and the second fail on its unique constraint. SQLite lets one transaction write at
+    a time (and Waymark begins each IMMEDIATE)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [POLICE_UK_LOCK])
+
+
 def _sources(path: Path, stack: ExitStack, name: str) -> list[_Source]:
     """The files in `path` (named `name`), sorted by name; a zip is opened on `stack` and read
     in place."""
@@ -249,7 +274,18 @@ def _opener(path: Path) -> Callable[[], AbstractContextManager[IO[bytes]]]:
 def _member_opener(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo
 ) -> Callable[[], AbstractContextManager[IO[bytes]]]:
-    return lambda: archive.open(info)
+    def opened() -> IO[bytes]:
+        try:
+            return archive.open(info)
+        except (RuntimeError, NotImplementedError) as error:
+            # An encrypted member, or a compression method Python cannot read.
+            raise zipfile.BadZipFile(str(error)) from error
+
+    return opened
+
+
+# What reading a damaged member of a zip raises: a bad CRC, a broken or cut-off deflate stream.
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError)
 
 
 # --- the import ---------------------------------------------------------------------------------
@@ -301,7 +337,9 @@ class _Import:
             for stage in stages.values():
                 _index_parts(stage)
             with transaction.atomic():
+                _take_turns()
                 for part, (item, reader) in enumerate(zip(planned, readers, strict=True)):
+                    assert reader is not None  # a file that could not be read refused the import
                     self.report(self.done, f"Saving {item.source.base_name}")
                     self.load(item, reader, stages[item.kind], part)
                     self.done += item.source.size
@@ -350,8 +388,11 @@ class _Import:
         if self.progress is not None:
             self.progress(done=done, total=self.total, message=message)
 
-    def read(self, part: int, item: _Planned, stage: StagingTable, vocabulary: _Vocabulary) -> _FileReader:
-        """Read and check one file, staging its rows as `part` while the import has no problem."""
+    def read(
+        self, part: int, item: _Planned, stage: StagingTable, vocabulary: _Vocabulary
+    ) -> _FileReader | None:
+        """Read and check one file, staging its rows as `part` while the import has no problem;
+        None if it cannot be read from its zip, with that its one problem noted."""
         start = self.done
         message = f"Reading {item.source.base_name}"
 
@@ -359,16 +400,27 @@ class _Import:
             self.done += count
             self.report(self.done, message)
 
-        with item.source.open() as raw:
-            reader = _FileReader(item, raw, vocabulary, on_bytes=read, on_error=self.error)
-            rows = reader.rows()
-            # In chunks, each read in full before it is written: the progress callback (which may
-            # write the job's progress row) never runs while a COPY holds the connection. Once the
-            # import is refused, files are still checked, for the report, but not staged.
-            while chunk := list(islice(rows, STAGE_CHUNK_ROWS)):
-                if not self.errors:
-                    with transaction.atomic():
-                        stage.load([(*row, part) for row in chunk])
+        reader: _FileReader | None = None
+        listed, more = len(self.errors), self.more_errors
+        try:
+            with item.source.open() as raw:
+                reader = _FileReader(item, raw, vocabulary, on_bytes=read, on_error=self.error)
+                rows = reader.rows()
+                # In chunks, each read in full before it is written: the progress callback (which
+                # may write the job's progress row) never runs while a COPY holds the connection.
+                # Once the import is refused, files are still checked, for the report, but not
+                # staged.
+                while chunk := list(islice(rows, STAGE_CHUNK_ROWS)):
+                    if not self.errors:
+                        with transaction.atomic():
+                            stage.load([(*row, part) for row in chunk])
+        except _DAMAGED as error:
+            # The problems found in its rows came from the damage, or cannot be told from it.
+            del self.errors[listed:]
+            self.more_errors = more
+            message = f"This file cannot be read from the zip ({error}): download the zip again."
+            self.error(RowError(0, "", message, file_name=item.source.name))
+            reader = None
         self.done = start + item.source.size
         return reader
 
@@ -535,7 +587,9 @@ class _FileReader:
         """The good rows, streaming; every problem goes to `on_error`."""
         buffered = io.BufferedReader(self._bytes, buffer_size=1 << 16)
         # utf-8-sig: a byte order mark, which police.uk does not write, is not a column name.
-        text = io.TextIOWrapper(buffered, encoding="utf-8-sig", newline="")
+        # surrogateescape: a byte that is not UTF-8 is found in the value that holds it, at its
+        # line; a strict decoder would fail a buffer ahead of it, at an earlier line.
+        text = io.TextIOWrapper(buffered, encoding="utf-8-sig", errors="surrogateescape", newline="")
         reader = csv.reader(text, strict=True)
         line = 1
         try:
@@ -543,20 +597,25 @@ class _FileReader:
             if header is None:
                 self.error(1, "", "The file is empty: the first line must be the header.")
                 return
+            if (not_text := first_value_not_text(header)) is not None:
+                self.error(1, "", not_text[1])
+                return
             order = self.header_order(header)
             if order is None:
                 return
             line = reader.line_num + 1
             for values in reader:
                 self.rows_read += 1
-                row = self.check(line, values, order)
-                if row is not None:
-                    yield row
+                if (not_text := first_value_not_text(values)) is not None:
+                    index, message = not_text
+                    self.error(line, header[index] if index < len(header) else "", message)
+                else:
+                    row = self.check(line, values, order)
+                    if row is not None:
+                        yield row
                 line = reader.line_num + 1
         except csv.Error as error:
             self.error(line, "", f"This is not valid CSV here ({error}).")
-        except UnicodeDecodeError:
-            self.error(line, "", "The file is not UTF-8 text here.")
         finally:
             # Read to the end so that the hash and the progress cover the whole file.
             while buffered.read(1 << 16):
@@ -612,7 +671,7 @@ class _FileReader:
             lsoa_name,
         ) = v[:9]
 
-        if not _MONTH.match(month_text):
+        if not _MONTH.fullmatch(month_text):
             self.error(line, "Month", f"{month_text!r} is not a month: police.uk writes YYYY-MM.")
         elif month_text != self.month_text:
             self.error(
@@ -629,7 +688,7 @@ class _FileReader:
         ):
             if len(value) > _MAX_LENGTH[column]:
                 self.error(line, column, f"Longer than {_MAX_LENGTH[column]} characters.")
-        if lsoa_code and not _LSOA_CODE.match(lsoa_code):
+        if lsoa_code and not _LSOA_CODE.fullmatch(lsoa_code):
             self.error(
                 line,
                 "LSOA code",
@@ -693,7 +752,7 @@ class _FileReader:
         )
 
     def check_crime_id(self, line: int, crime_id: str) -> None:
-        if not _CRIME_ID.match(crime_id):
+        if not _CRIME_ID.fullmatch(crime_id):
             self.error(
                 line,
                 "Crime ID",
@@ -715,7 +774,7 @@ class _FileReader:
             return None, None, ""
         bad = False
         for column, value in (("Latitude", latitude), ("Longitude", longitude)):
-            if not _DEGREES.match(value):
+            if not _DEGREES.fullmatch(value):
                 self.error(line, column, f"{value!r} is not a number of degrees.")
                 bad = True
         if bad:

@@ -139,11 +139,20 @@ def another_import_writing(area: PoliceForceArea) -> Iterator[psycopg.Connection
         other.close()  # which lets the lock go
 
 
-def waiting_its_turn(area: PoliceForceArea, job: Callable[[], T], meanwhile: Callable[[], Any]) -> T:
+def waiting_its_turn(
+    area: PoliceForceArea | None,
+    job: Callable[[], T],
+    meanwhile: Callable[[], Any],
+    *,
+    keys: tuple[int, int] | None = None,
+) -> T:
     """`job`'s result when it runs in a thread of its own while another import holds `area`'s
-    lock: once the job waits for the lock, `meanwhile` runs (what the other import commits), and
-    then the lock goes (PostgreSQL only; the test must be transactional, so that the job's
-    connection sees what `meanwhile` wrote)."""
+    lock (or the advisory lock of `keys`): once the job waits for the lock, `meanwhile` runs
+    (what the other import commits), and then the lock goes (PostgreSQL only; the test must be
+    transactional, so that the job's connection sees what `meanwhile` wrote)."""
+    if keys is None:
+        assert area is not None, "give the area whose import lock is held, or the lock's keys"
+        keys = (IMPORT_LOCK, area.pk)
     other = psycopg.connect(**connection.get_connection_params(), autocommit=True)
     outcome: dict[str, Any] = {}
 
@@ -157,7 +166,7 @@ def waiting_its_turn(area: PoliceForceArea, job: Callable[[], T], meanwhile: Cal
 
     try:
         other.execute("SET lock_timeout = '10s'")
-        other.execute("SELECT pg_advisory_lock(%s, %s)", (IMPORT_LOCK, area.pk))
+        other.execute("SELECT pg_advisory_lock(%s, %s)", keys)
         thread = threading.Thread(target=in_a_thread)
         thread.start()
         for _ in range(200):  # until the job waits for the lock (at most 20 s)
@@ -169,9 +178,9 @@ def waiting_its_turn(area: PoliceForceArea, job: Callable[[], T], meanwhile: Cal
                 break
             time.sleep(0.1)
         else:
-            raise AssertionError("The job never waited for the area's import lock.")
+            raise AssertionError("The job never waited for the import lock.")
         meanwhile()
-        other.execute("SELECT pg_advisory_unlock(%s, %s)", (IMPORT_LOCK, area.pk))
+        other.execute("SELECT pg_advisory_unlock(%s, %s)", keys)
         thread.join(timeout=60)
     finally:
         other.close()

@@ -56,6 +56,8 @@ from waymark.crime.police_uk_selectors import (
     police_uk_violence_context_by_month_and_lsoa,
 )
 
+from .force_extract_support import waiting_its_turn
+
 pytestmark = pytest.mark.django_db
 
 # The real police.uk files (shared/data/police-uk/, next to the repository).
@@ -135,7 +137,8 @@ def _read(path: Path) -> list[list[str]]:
 
 def _write(path: Path, rows: list[list[str]], *, quote_all: bool = False) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as file:
+    # surrogateescape: a value may carry a byte that is not UTF-8 ("\udce9" writes 0xE9).
+    with path.open("w", encoding="utf-8", errors="surrogateescape", newline="") as file:
         csv.writer(
             file, lineterminator="\n", quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
         ).writerows(rows)
@@ -300,6 +303,62 @@ def _summary_counts(result: PoliceUkImportResult) -> tuple[int, ...]:
     )
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_import_waits_for_another_writing_and_then_sees_its_month(data: Path, tmp_path: Path) -> None:
+    """Two imports of the same new month: the second waits for the first's lock, then finds the
+    month's record it committed and replaces it, rather than create a second record and fail on
+    the unique constraint."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one transaction write at a time (begun IMMEDIATE)")
+    folder = tmp_path / "2016-07"
+    folder.mkdir()
+    shutil.copy(data / JULY_STREET, folder)
+    first: list[PoliceUkFile] = []
+    result = waiting_its_turn(
+        None,
+        lambda: import_police_uk(folder),
+        lambda: first.append(
+            PoliceUkFile.objects.create(
+                kind="street",
+                force_slug="city-of-london",
+                month=date(2016, 7, 1),
+                file_name="2016-07-city-of-london-street.csv",
+                sha256="0" * 64,
+            )
+        ),
+        keys=(police_uk.POLICE_UK_LOCK, 0),
+    )
+    assert result.files_replaced == ["2016-07-city-of-london-street.csv"]
+    assert PoliceUkFile.objects.get().pk == first[0].pk
+
+
+def _damaged_zip(data: Path, tmp_path: Path, compression: int) -> Path:
+    """July's street file in a zip whose member's bytes are then damaged in the middle."""
+    archive = tmp_path / "police-uk.zip"
+    with zipfile.ZipFile(archive, "w", compression=compression) as zipped:
+        zipped.write(data / JULY_STREET, JULY_STREET)
+    content = bytearray(archive.read_bytes())
+    middle = len(content) // 2
+    for index in range(middle, middle + 40):
+        content[index] ^= 0x5A
+    archive.write_bytes(bytes(content))
+    return archive
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_a_damaged_zip_member_is_refused_by_name(data: Path, tmp_path: Path, compression: int) -> None:
+    """Stored, the damage fails the CRC check at the member's end; deflated, the stream breaks.
+    Either stopped the import with the zip module's own error, and no list of problems. Now the
+    file's one problem is that: not the rows the damage garbled before it was found."""
+    refusal = _refusal(_damaged_zip(data, tmp_path, compression))
+
+    assert [(e.file_name, e.line) for e in refusal.errors] == [(JULY_STREET, 0)]
+    assert refusal.total == 1
+    assert refusal.errors[0].message.startswith("This file cannot be read from the zip (")
+    assert refusal.errors[0].message.endswith("download the zip again.")
+    _nothing_written()
+
+
 def test_a_changed_month_replaces_that_month_only(data: Path, tmp_path: Path) -> None:
     folder = tmp_path / "police-uk"
     shutil.copytree(data, folder)
@@ -394,6 +453,25 @@ def _crime_without_id(rows: list[list[str]]) -> None:
     rows[2][0] = ""
 
 
+def _not_utf8_far_down(rows: list[list[str]]) -> None:
+    """A Latin-1 "é" on line 200: the decoder, reading ahead, once blamed line 187."""
+    rows[199][6] = "On or near Caf\udce9 Street"
+
+
+def _zero_byte(rows: list[list[str]]) -> None:
+    """PostgreSQL cannot store it: the import stopped with a database error."""
+    rows[4][6] = "On or near\x00 Street"
+
+
+def _crime_id_with_a_line_break(rows: list[list[str]]) -> None:
+    """Quoted, the value ends in a line break: a pattern ending in `$` took it."""
+    rows[2][0] += "\n"
+
+
+def _lsoa_code_with_a_line_break(rows: list[list[str]]) -> None:
+    rows[2][7] += "\n"
+
+
 @pytest.mark.parametrize(
     ("change", "line", "column", "message"),
     [
@@ -406,6 +484,10 @@ def _crime_without_id(rows: list[list[str]]) -> None:
         (_latitude_out_of_range, 3, "Latitude", "Latitude must be between -90 and 90 degrees"),
         (_half_coordinates, 3, "Longitude", "Give both Latitude and Longitude, or neither"),
         (_crime_without_id, 3, "Crime ID", "must have a Crime ID"),
+        (_not_utf8_far_down, 200, "Location", "This value is not UTF-8 text"),
+        (_zero_byte, 5, "Location", "This value holds a zero byte (NUL)"),
+        (_crime_id_with_a_line_break, 3, "Crime ID", "is not a police.uk Crime ID"),
+        (_lsoa_code_with_a_line_break, 3, "LSOA code", "is not an LSOA code"),
     ],
 )
 def test_a_bad_street_file_is_refused_with_where_and_what(
@@ -497,7 +579,7 @@ def test_every_bad_row_is_reported(data: Path, tmp_path: Path) -> None:
         ("2016-13-city-of-london-street.csv", b"x", "The file name must be"),
         ("2016-07-city-of-london-crimes.csv", b"x", "The file name must be"),
         ("2016-07-city-of-london-street.csv", b"", "The file is empty"),
-        ("2016-07-city-of-london-street.csv", b"Crime ID,Month\n\xff\xfe", "not UTF-8"),
+        ("2016-07-city-of-london-street.csv", b"Crime \xffID,Month\n", "not UTF-8"),
     ],
 )
 def test_a_bad_file_is_refused(tmp_path: Path, name: str, content: bytes, message: str) -> None:
