@@ -1195,8 +1195,10 @@ def _load_crimes(
             sql.analyse(victims, suspects)
             first, last = sql.rows(f"SELECT MIN(recorded_on), MAX(recorded_on) FROM {crimes.name}")[0]
             # A real file's first reference ends the search; only a synthetic one is read through.
-            real = f"SELECT 1 FROM {crimes.name} WHERE crime_reference NOT LIKE %s"
-            synthetic = not sql.rows(f"SELECT EXISTS ({real})", [f"{SYNTHETIC_PREFIX}%"])[0][0]
+            # substr, not LIKE, which ignores case on SQLite: "syn-1" is not synthetic.
+            real = f"SELECT 1 FROM {crimes.name} WHERE substr(crime_reference, 1, %s) <> %s"
+            prefix = [len(SYNTHETIC_PREFIX), SYNTHETIC_PREFIX]
+            synthetic = not sql.rows(f"SELECT EXISTS ({real})", prefix)[0][0]
 
             def recheck() -> None:
                 # An events file imported since may hold an event before a new reported date.

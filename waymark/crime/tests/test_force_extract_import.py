@@ -960,8 +960,12 @@ def test_a_synthetic_extract_is_marked_and_the_figures_from_it_say_so(
     import_crimes(crimes, police_force_area=area, extracted_on=date(2024, 10, 7))
     real = write_csv(tmp_path / "real.csv", [crime_row("20/1234/24")])
     import_crimes(real, police_force_area=area, extracted_on=date(2024, 10, 7))
+    # The prefix is matched exactly, case and all, on both databases (LIKE ignores case on SQLite).
+    lower = write_csv(tmp_path / "lower.csv", [crime_row("syn-0001-24")])
+    import_crimes(lower, police_force_area=area, extracted_on=date(2024, 10, 7))
     assert list(ForceExtractImport.objects.order_by("pk").values_list("synthetic", flat=True)) == [
         True,
+        False,
         False,
     ]
 
