@@ -1,7 +1,8 @@
 """VAWG volumes and the RASSO progression and attrition metrics (M1 to M13): reads only.
 
 Everything here is counted from `<Model>.objects.visible_to(user)` (crime rows are visible to
-the OPCC's admins and analysts and the force's Victims' Code leads, to nobody else), and only
+the OPCC's admins and analysts and the force's Victims' Code leads, of their own force areas
+only, to nobody else), and only
 aggregates leave: every count goes through disclosure control (`waymark.core.disclosure`,
 operational threshold unless told otherwise) and the result carries the log of what was hidden.
 A rate is computed from the true counts and hidden when its numerator or denominator is hidden.
@@ -27,7 +28,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.db import connection
 from django.db.models import (
     Case,
@@ -1051,7 +1052,10 @@ def _day_spread(pairs: QuerySet[Any]) -> _DaySpread:
     (P * n + 99) // 100. The two agree for P in 50, 75 and 90: 0.5 and 0.75 are exact in
     binary, and 0.9 * n rounds to the exact product whenever that product is a whole number.
     """
-    sql, params = pairs.order_by().values("d_from", "d_to").query.sql_with_params()
+    try:
+        sql, params = pairs.order_by().values("d_from", "d_to").query.sql_with_params()
+    except EmptyResultSet:  # `.none()`: a user who sees no crimes; there is nothing to measure
+        return _DaySpread(cases=0, percentiles=dict.fromkeys(PERCENTILES))
     present = "s.d_from IS NOT NULL AND s.d_to IS NOT NULL"
     if connection.vendor == "postgresql":
         columns = ", ".join(
@@ -1937,11 +1941,12 @@ def _updates_in_time(
     """M13b from the force's Victims' Code duties (`CodeDuty`) of the cohort's offences.
 
     The unit is a victim of an offence (crime and pseudonymous victim id). Crime data is seen
-    force-wide by every crime-data role, but duties only in the force areas where the user
-    holds a compliance role: so the metric is given only when every offence of the cohort is in
-    such an area and a duties file of those areas has been loaded, never as a figure made of no
-    duties. The duties are judged at the earlier of the crimes' and the duties' extraction
-    dates: a duty given after the duties file was taken is not in it, and must not count late.
+    in the force areas where the user holds a crime-data role, duties in those where they hold
+    a compliance role (the same roles today, kept apart): so the metric is given only when
+    every offence of the cohort is in such an area and a duties file of those areas has been
+    loaded, never as a figure made of no duties. The duties are judged at the earlier of the
+    crimes' and the duties' extraction dates: a duty given after the duties file was taken is
+    not in it, and must not count late.
     """
     areas = police_force_area_ids_with_role(user, COMPLIANCE_ROLES)
     if not areas:

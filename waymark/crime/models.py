@@ -26,7 +26,7 @@ from typing import Any, Self
 from django.conf import settings
 from django.db import models
 
-from waymark.accounts.access import has_role
+from waymark.accounts.access import has_role, police_force_area_ids_with_role
 from waymark.accounts.roles import Role
 from waymark.core.models import TimeStampedModel
 from waymark.core.visibility import VisibleQuerySet
@@ -37,7 +37,28 @@ CRIME_DATA_ROLES: tuple[str, ...] = (Role.OPCC_ADMIN, Role.OPCC_ANALYST, Role.FO
 
 
 class CrimeDataQuerySet(VisibleQuerySet[Any]):
-    """Crime facts: every row for the roles that analyse crime data, nothing for anyone else."""
+    """A force's extract: the rows of the force areas of the organisations where the user holds
+    a crime-data role (`Organisation.police_force_area`), none otherwise. The force shares its
+    extract with its own OPCC; another force's staff, or an OPCC with no force area, see none.
+
+    A model whose rows reach their area through another row names the path in
+    `crime_area_lookup` (e.g. "crime__police_force_area").
+    """
+
+    def visible_to(self, user: Any) -> Self:
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        areas = police_force_area_ids_with_role(user, CRIME_DATA_ROLES)
+        if not areas:
+            return self.none()
+        lookup = getattr(self.model, "crime_area_lookup", "police_force_area")
+        return self.filter(**{f"{lookup}_id__in": areas})
+
+
+class OpenCrimeDataQuerySet(VisibleQuerySet[Any]):
+    """police.uk's open data (Open Government Licence): every row for the roles that analyse
+    crime data, nothing for anyone else. It is published for anyone; Waymark shows it only
+    beside the force's own figures."""
 
     def visible_to(self, user: Any) -> Self:
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -378,6 +399,7 @@ class CrimeVawgBasis(models.Model):
     basis = models.CharField(max_length=24, choices=VawgBasis.choices)
 
     objects = CrimeDataQuerySet.as_manager()
+    crime_area_lookup = "crime__police_force_area"
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["crime", "basis"], name="vawg_basis_once")]
@@ -401,6 +423,7 @@ class CrimeVictim(models.Model):
     )
 
     objects = CrimeDataQuerySet.as_manager()
+    crime_area_lookup = "crime__police_force_area"
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["crime", "victim_ref"], name="crime_victim_once")]
@@ -417,6 +440,7 @@ class CrimeSuspect(models.Model):
     suspect_ref = models.CharField(max_length=64, help_text="The force's stable pseudonymous id.")
 
     objects = CrimeDataQuerySet.as_manager()
+    crime_area_lookup = "crime__police_force_area"
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["crime", "suspect_ref"], name="crime_suspect_once")]
@@ -439,6 +463,7 @@ class CrimeOutcomeChange(models.Model):
     first_extracted_on = models.DateField(help_text="The first extract that reported this outcome.")
 
     objects = CrimeDataQuerySet.as_manager()
+    crime_area_lookup = "crime__police_force_area"
 
     class Meta:
         constraints = [
@@ -482,6 +507,7 @@ class ProgressionEvent(models.Model):
     )
 
     objects = CrimeDataQuerySet.as_manager()
+    crime_area_lookup = "crime__police_force_area"
 
     class Meta:
         constraints = [
@@ -515,7 +541,7 @@ class PoliceUkFile(TimeStampedModel):
     sha256 = models.CharField(max_length=64)
     rows = models.PositiveIntegerField(default=0)
 
-    objects = CrimeDataQuerySet.as_manager()
+    objects = OpenCrimeDataQuerySet.as_manager()
 
     class Meta:
         ordering = ["force_slug", "month", "kind"]
@@ -571,7 +597,7 @@ class PoliceUkCrime(PoliceUkLocated):
     )
     context = models.TextField(blank=True)
 
-    objects = CrimeDataQuerySet.as_manager()
+    objects = OpenCrimeDataQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["file", "line"], name="police_uk_crime_line_once")]
@@ -588,7 +614,7 @@ class PoliceUkCrime(PoliceUkLocated):
 class PoliceUkAntisocialBehaviour(PoliceUkLocated):
     """A police.uk anti-social behaviour row (no Crime ID, not a notifiable crime), kept apart."""
 
-    objects = CrimeDataQuerySet.as_manager()
+    objects = OpenCrimeDataQuerySet.as_manager()
 
     class Meta:
         verbose_name = "police.uk anti-social behaviour"
@@ -611,7 +637,7 @@ class PoliceUkOutcome(PoliceUkLocated):
         db_index=False,  # indexed in Meta, without the LIKE index Django adds to text keys
     )
 
-    objects = CrimeDataQuerySet.as_manager()
+    objects = OpenCrimeDataQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["file", "line"], name="police_uk_outcome_line_once")]

@@ -13,7 +13,10 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from waymark.accounts.models import Organisation
+from waymark.accounts.roles import Role
 from waymark.core.geography import h3_cell
+from waymark.core.testing.factories import OrganisationFactory, make_member
 from waymark.core.testing.html_tables import table_rows
 from waymark.core.testing.matrix import permission_matrix
 from waymark.crime import metrics
@@ -90,6 +93,42 @@ def test_the_dashboard_downloads_and_map(client, login_as, role, expected, extra
     assert client.get(reverse("crime:vawg_map")).status_code == expected
     assert client.get(reverse("crime:rasso_map")).status_code == expected
     assert client.get(reverse("crime:rasso_download", args=["map"])).status_code == expected
+
+
+@pytest.mark.parametrize("role", [Role.OPCC_ANALYST, Role.OPCC_ADMIN, Role.FORCE_CODE_LEAD])
+def test_another_forces_staff_see_none_of_this_forces_crime_data(client, world, extract, role):
+    """The force shares its extract with its own OPCC. Staff of another force area's OPCC or
+    force, in the same roles, see none of it: not on the pages, in the downloads, on the maps
+    or through the API, even asking for this force's area by name."""
+    elsewhere = OrganisationFactory.create(
+        name="Other OPCC", type=Organisation.Type.OPCC, police_force_area=other_force()
+    )
+    client.force_login(make_member(role=role, organisation=elsewhere))
+    for page in ("crime:vawg", "crime:rasso"):
+        assert (
+            "No force extract has been loaded for your force area yet"
+            in client.get(reverse(page)).content.decode()
+        )
+    for name, table in (("crime:vawg_download", "local_authority"), ("crime:rasso_download", "metrics")):
+        download = client.get(reverse(name, args=[table]), {"period": "fy:2024/25"})
+        assert download.status_code in (400, 404) or "R0" not in download.content.decode()
+    for name in ("crime:vawg_map", "crime:rasso_map"):
+        response = client.get(reverse(name), {"period": "fy:2024/25"})
+        assert response.status_code != 200 or not json.loads(response.content)["features"]
+    for period in (
+        {"financial_year": "2024/25"},
+        {"financial_year": "2024/25", "police_force_area": "E23000014"},
+    ):
+        volumes = client.get("/api/v1/crime/vawg-volumes", period).json()
+        assert volumes["total"] == 0
+        rasso = client.get("/api/v1/crime/rasso-metrics", period).json()
+        assert next(m for m in rasso["metrics"] if m["id"] == "M1")["value"] == 0
+        assert client.get("/api/v1/crime/vawg-map", period).json()["cells"] == []
+    # What the West Midlands' own analyst sees of the same requests.
+    client.force_login(world.member("opcc_analyst"))
+    assert client.get("/api/v1/crime/vawg-volumes", {"financial_year": "2024/25"}).json()["total"] == 14
+    assert client.get("/api/v1/crime/vawg-map", {"financial_year": "2024/25"}).json()["cells"]
+    assert json.loads(client.get(reverse("crime:vawg_map"), {"period": "fy:2024/25"}).content)["features"]
 
 
 def test_periods_offered_are_those_the_data_covers() -> None:
@@ -356,7 +395,7 @@ def test_pages_say_so_when_no_extract_is_loaded(client, world):
     client.force_login(world.member("opcc_analyst"))
     for name in ("crime:vawg", "crime:rasso"):
         page = client.get(reverse(name)).content.decode()
-        assert "No force extract has been loaded yet" in page
+        assert "No force extract has been loaded for your force area yet" in page
 
 
 def test_police_uk_counts_are_context_only(client, world, extract):

@@ -195,7 +195,8 @@ def test_without_code_duties_m13b_says_none_are_loaded(world):
 
 
 def test_a_user_who_does_not_see_the_forces_code_evidence_gets_no_figure(world, duties):
-    """An analyst of an OPCC with no force area sees crime data but not the duties."""
+    """An analyst of an OPCC with no force area sees neither the force's crimes nor its duties:
+    no figure, and why."""
     unplaced = OrganisationFactory.create(name="Unplaced OPCC", type=Organisation.Type.OPCC)
 
     result = m13b(make_member(role=Role.OPCC_ANALYST, organisation=unplaced))
@@ -207,9 +208,9 @@ def test_a_user_who_does_not_see_the_forces_code_evidence_gets_no_figure(world, 
 
 
 def test_another_forces_analyst_gets_no_figure_for_these_offences(world, duties):
-    """Crime data is force-wide, duties are not. The other force has adult rape offences and
-    duties of its own; its analyst is given no M13b for the West Midlands' offences, nor for all
-    forces together, and the figure for their own force counts only their own duties: X, late."""
+    """Crime data and duties are each seen in the user's own force area only. The other force
+    has adult rape offences and duties of its own; its analyst sees none of the West Midlands'
+    offences (no M1, no M13b for them), and all forces together is their own force: X, late."""
     elsewhere = OrganisationFactory.create(
         name="Other OPCC", type=Organisation.Type.OPCC, police_force_area=other_force()
     )
@@ -226,15 +227,15 @@ def test_another_forces_analyst_gets_no_figure_for_these_offences(world, duties)
     recompute()
     analyst = make_member(role=Role.OPCC_ANALYST, organisation=elsewhere)
 
-    for filters in (FY, CrimeFilters.for_financial_year("2023/24", police_force_area=WEST_MIDLANDS)):
-        refused = m13b(analyst, filters)
-        assert not refused.available
-        assert refused.numerator is None
-        assert refused.denominator is None
-        assert "your own force area" in refused.note
+    home = CrimeFilters.for_financial_year("2023/24", police_force_area=WEST_MIDLANDS)
+    theirs_seen = rasso_metrics(user=analyst, filters=home, extracted_on=EXTRACTED, threshold=1)
+    assert theirs_seen.metric("M1").value == 0
+    refused = theirs_seen.metric("M13b")
+    assert not refused.available
+    assert (refused.numerator, refused.denominator) == (None, None)
     own = m13b(analyst, CrimeFilters.for_financial_year("2023/24", police_force_area=other_force().code))
     assert (own.numerator, own.denominator) == (0, 1)
-    home = CrimeFilters.for_financial_year("2023/24", police_force_area=WEST_MIDLANDS)
+    assert (m13b(analyst, FY).numerator, m13b(analyst, FY).denominator) == (0, 1)
     west_midlands = m13b(world.member("opcc_analyst"), home)
     assert (west_midlands.numerator, west_midlands.denominator) == (2, 8)
 
@@ -253,5 +254,5 @@ def test_the_page_and_the_api_give_m13b_and_say_why_when_there_is_none(client, w
     unplaced = OrganisationFactory.create(name="Unplaced OPCC", type=Organisation.Type.OPCC)
     client.force_login(make_member(role=Role.OPCC_ANALYST, organisation=unplaced))
     page = client.get(reverse("crime:rasso"), {"period": "fy:2023/24"}).content.decode()
-    assert "Shown to those who see the force&#39;s Victims&#39; Code evidence" in page
+    assert "No force extract has been loaded for your force area yet" in page
     assert "victims given every update within its time limit" not in page
