@@ -351,72 +351,48 @@ def test_a_second_correction_asked_for_before_the_first_ran_is_refused(
     assert april.extracted_on == RIGHT
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_correction_whose_asker_may_no_longer_import_fails_and_changes_nothing(
-    client: Client,
-    world: World,
-    two_files: tuple[ForceExtractImport, ForceExtractImport],
-    run_worker: Callable[[], None],
-) -> None:
-    analyst = world.member("opcc_analyst")
-    client.force_login(analyst)
-    client.post(redate_url(two_files[1]), date_parts("extracted_on", RIGHT))
+def _lose_the_role(analyst: Any, file: ForceExtractImport) -> None:
     analyst.memberships.update(role=Role.CASEWORKER)
-    before = snapshot()
-    run_worker()
-    job = JobProgress.objects.get(name__startswith=REDATE_JOB_NAME)
-    assert job.status == JobProgress.Status.FAILED
-    assert job.message == (
-        "Not corrected: the person who asked may no longer import files of this kind. Nothing changed."
-    )
-    assert snapshot() == before
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_correction_whose_asker_was_deactivated_says_so_and_changes_nothing(
-    client: Client,
-    world: World,
-    two_files: tuple[ForceExtractImport, ForceExtractImport],
-    run_worker: Callable[[], None],
-) -> None:
-    """The person's role still allows it; their account does not: the message says which, so
-    that they know to ask whoever manages accounts, not whoever grants roles."""
-    analyst = world.member("opcc_analyst")
-    client.force_login(analyst)
-    client.post(redate_url(two_files[1]), date_parts("extracted_on", RIGHT))
+def _deactivate(analyst: Any, file: ForceExtractImport) -> None:
     analyst.is_active = False
     analyst.save(update_fields=["is_active"])
-    before = snapshot()
-    run_worker()
-    job = JobProgress.objects.get(name__startswith=REDATE_JOB_NAME)
-    assert job.status == JobProgress.Status.FAILED
-    assert job.refused
-    assert (
-        job.message
-        == "Not corrected: the account of the person who asked is no longer active. Nothing changed."
-    )
-    assert snapshot() == before
+
+
+def _delete_the_record(analyst: Any, file: ForceExtractImport) -> None:
+    file.delete()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_correction_whose_file_record_was_deleted_says_so_and_changes_nothing(
+@pytest.mark.parametrize(
+    ("meanwhile", "why"),
+    [
+        (_lose_the_role, "the person who asked may no longer import files of this kind."),
+        # Each says which went, so that the person knows whom to ask: whoever grants roles,
+        # manages accounts, or deleted the record.
+        (_deactivate, "the account of the person who asked is no longer active."),
+        (_delete_the_record, "the file's import record was deleted after the correction was asked for."),
+    ],
+)
+def test_a_correction_refused_for_what_changed_since_it_was_asked_says_which_and_changes_nothing(
     client: Client,
     world: World,
     two_files: tuple[ForceExtractImport, ForceExtractImport],
     run_worker: Callable[[], None],
+    meanwhile: Callable[[Any, ForceExtractImport], None],
+    why: str,
 ) -> None:
-    client.force_login(world.member("opcc_analyst"))
+    analyst = world.member("opcc_analyst")
+    client.force_login(analyst)
     client.post(redate_url(two_files[1]), date_parts("extracted_on", RIGHT))
-    two_files[1].delete()
+    meanwhile(analyst, two_files[1])
     before = snapshot()
     run_worker()
     job = JobProgress.objects.get(name__startswith=REDATE_JOB_NAME)
     assert job.status == JobProgress.Status.FAILED
     assert job.refused
-    assert job.message == (
-        "Not corrected: the file's import record was deleted after the correction was asked for."
-        " Nothing changed."
-    )
+    assert job.message == f"Not corrected: {why} Nothing changed."
     assert snapshot() == before
 
 
