@@ -30,5 +30,7 @@ def bench_analyst(**organisation: Any) -> Any:
     opcc = Organisation.objects.filter(name="Bench OPCC").first() or OrganisationFactory.create(
         name="Bench OPCC", type=Organisation.Type.OPCC, **organisation
     )
+    if organisation:  # a database kept from a run before the organisation's fields were given
+        Organisation.objects.filter(pk=opcc.pk).update(**organisation)
     kept = Membership.objects.filter(organisation=opcc, role=Role.OPCC_ANALYST).select_related("user").first()
     return kept.user if kept else make_member(role=Role.OPCC_ANALYST, organisation=opcc)

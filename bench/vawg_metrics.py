@@ -394,6 +394,7 @@ def main() -> None:
     django_on_postgresql()
     from django.db import connection
 
+    from waymark.core.models import PoliceForceArea
     from waymark.crime.models import Crime, ForceExtractImport
 
     temporary = None
@@ -424,7 +425,8 @@ def main() -> None:
                 log("reusing the crimes already loaded")
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-            user = bench_analyst()
+            # Crime data is seen in the analyst's own force area only (`CrimeDataQuerySet`).
+            user = bench_analyst(police_force_area=PoliceForceArea.objects.get(code=AREA))
             codes = adult_rape_codes()
             adult_rape = Crime.objects.filter(is_adult_rape=True).count()
             log(f"{adult_rape:,} adult rape crimes (codes {', '.join(codes)}) of {args.crimes:,}")
