@@ -67,6 +67,7 @@ from waymark.core.periods import FinancialQuarter, FinancialYear
 from waymark.victims_code.models import COMPLIANCE_ROLES, CodeDuty
 
 from .models import (
+    CRIME_DATA_ROLES,
     Crime,
     CrimeOutcomeChange,
     CrimeSuspect,
@@ -486,11 +487,14 @@ def crime_rounding_base(rounding_base: int | None = None) -> int:
     return rounding_base
 
 
-def _crimes_files(filters: CrimeFilters) -> QuerySet[ForceExtractImport]:
-    """The crimes files loaded (for the filters' force area) that hold crimes recorded in the
-    filters' period; a file recorded before its span of recorded dates was kept counts as
-    covering any period."""
-    imports = ForceExtractImport.objects.filter(kind=ForceExtractImport.Kind.CRIMES).filter(
+def _crimes_files(filters: CrimeFilters, user: Any) -> QuerySet[ForceExtractImport]:
+    """The crimes files loaded (for the filters' force area, of those `user` sees crimes of)
+    that hold crimes recorded in the filters' period; a file recorded before its span of
+    recorded dates was kept counts as covering any period."""
+    seen = police_force_area_ids_with_role(user, CRIME_DATA_ROLES)
+    imports = ForceExtractImport.objects.filter(
+        kind=ForceExtractImport.Kind.CRIMES, police_force_area_id__in=seen
+    ).filter(
         Q(first_recorded_on__isnull=True)
         | Q(first_recorded_on__lte=filters.end, last_recorded_on__gte=filters.start)
     )
@@ -505,19 +509,19 @@ SYNTHETIC_NOTE = (
 )
 
 
-def synthetic_data_in(filters: CrimeFilters) -> bool:
-    """Whether a crimes file behind the period's figures is synthetic (`ForceExtractImport.synthetic`):
-    pages, downloads and the API then say so (`SYNTHETIC_NOTE`)."""
-    return _crimes_files(filters).filter(synthetic=True).exists()
+def synthetic_data_in(filters: CrimeFilters, *, user: Any) -> bool:
+    """Whether a crimes file behind the period's figures `user` sees is synthetic
+    (`ForceExtractImport.synthetic`): pages, downloads and the API then say so (`SYNTHETIC_NOTE`)."""
+    return _crimes_files(filters, user).filter(synthetic=True).exists()
 
 
 def latest_extraction(*, user: Any, filters: CrimeFilters) -> date | None:
     """The extraction date figures for `filters` are as at, for a figure (such as a map) that is
     not part of a result that carries one."""
-    return _latest_extraction(filters.apply(Crime.objects.visible_to(user), user=user), filters)
+    return _latest_extraction(filters.apply(Crime.objects.visible_to(user), user=user), filters, user)
 
 
-def _latest_extraction(crimes: QuerySet[Crime], filters: CrimeFilters) -> date | None:
+def _latest_extraction(crimes: QuerySet[Crime], filters: CrimeFilters, user: Any) -> date | None:
     """The extraction date of the newest crimes file loaded (for the filters' force area) that
     holds crimes recorded in the filters' period, else the newest `extracted_on` of the crimes in
     scope (crimes loaded without an import record).
@@ -527,7 +531,7 @@ def _latest_extraction(crimes: QuerySet[Crime], filters: CrimeFilters) -> date |
     A newer file of other periods only (a force may send a year at a time) says nothing of this
     one. A file recorded before its span of recorded dates was kept counts as covering any period.
     """
-    latest = _crimes_files(filters).aggregate(latest=Max("extracted_on"))["latest"]
+    latest = _crimes_files(filters, user).aggregate(latest=Max("extracted_on"))["latest"]
     if latest is not None:
         return latest
     return crimes.aggregate(latest=Max("extracted_on"))["latest"]
@@ -692,7 +696,7 @@ def vawg_volumes(
     )
     crimes = scoped.filter(filters.in_period("recorded_on"))
     counts = _VolumeCounts.of(crimes)
-    extracted_on = _latest_extraction(scoped, filters)
+    extracted_on = _latest_extraction(scoped, filters, user)
     tables = [
         _volume_by_local_authority(counts.local_authority, filters, disclosure),
         _volume_by_basis(crimes, counts.total, user, disclosure),
@@ -708,7 +712,7 @@ def vawg_volumes(
         rounding_base=disclosure.rounding_base,
         tables=tuple(tables),
         hidden=tuple(disclosure.hidden),
-        synthetic=synthetic_data_in(filters),
+        synthetic=synthetic_data_in(filters, user=user),
         year_earlier=year_earlier,
     )
 
@@ -1193,7 +1197,7 @@ def rasso_metrics(
     disclosure = _Disclosure(resolve_threshold(threshold, audience), crime_rounding_base(rounding_base))
     scoped = filters.apply(Crime.objects.visible_to(user).filter(is_adult_rape=True), user=user)
     recorded = scoped.filter(record_status=RECORDED)
-    as_at = extracted_on or _latest_extraction(scoped, filters)
+    as_at = extracted_on or _latest_extraction(scoped, filters, user)
     cut = as_at or date.max
     end = min(filters.end, cut)
     # Every event known by the extraction date; `events` only those of the crimes in scope.
@@ -1427,7 +1431,7 @@ def rasso_metrics(
         metrics=tuple(metrics),
         funnel=funnel,
         hidden=tuple(disclosure.hidden),
-        synthetic=synthetic_data_in(filters),
+        synthetic=synthetic_data_in(filters, user=user),
     )
 
 
@@ -2194,7 +2198,7 @@ def map_csv_rows(hex_map: HexMap, *, user: Any, filters: CrimeFilters) -> Iterat
         latest_extraction(user=user, filters=filters),
         hex_map.threshold,
         hex_map.rounding_base or 1,
-        synthetic_data_in(filters),
+        synthetic_data_in(filters, user=user),
     )
     yield []
     yield list(hex_map.csv_header())

@@ -462,7 +462,7 @@ def crime_map_out(hex_map: HexMap, *, user: Any, filters: CrimeFilters) -> dict[
         "extracted_on": latest_extraction(user=user, filters=filters),
         "threshold": hex_map.threshold,
         "rounding_base": hex_map.rounding_base or 1,
-        "synthetic": synthetic_data_in(filters),
+        "synthetic": synthetic_data_in(filters, user=user),
         "title": hex_map.title,
         "value_label": hex_map.value_label,
         "h3_resolution": MAP_RESOLUTION,

@@ -21,7 +21,7 @@ from waymark.core.testing.html_tables import table_rows
 from waymark.core.testing.matrix import permission_matrix
 from waymark.crime import metrics
 from waymark.crime.dashboards import period_choices
-from waymark.crime.models import Crime, PoliceUkCrime, PoliceUkFile
+from waymark.crime.models import Crime, ForceExtractImport, PoliceUkCrime, PoliceUkFile
 from waymark.crime.violence_context import OPEN_GOVERNMENT_LICENCE_URL
 
 from .metric_fixtures import COVENTRY, EXTRACTED, event, make_crime, other_force, police_uk_street_file
@@ -99,7 +99,16 @@ def test_the_dashboard_downloads_and_map(client, login_as, role, expected, extra
 def test_another_forces_staff_see_none_of_this_forces_crime_data(client, world, extract, role):
     """The force shares its extract with its own OPCC. Staff of another force area's OPCC or
     force, in the same roles, see none of it: not on the pages, in the downloads, on the maps
-    or through the API, even asking for this force's area by name."""
+    or through the API, even asking for this force's area by name; nor its file's extraction
+    date, nor that it is synthetic."""
+    ForceExtractImport.objects.create(
+        police_force_area=Crime.objects.first().police_force_area,
+        kind=ForceExtractImport.Kind.CRIMES,
+        file_name="synthetic.csv",
+        sha256="0" * 64,
+        extracted_on=EXTRACTED,
+        synthetic=True,
+    )
     elsewhere = OrganisationFactory.create(
         name="Other OPCC", type=Organisation.Type.OPCC, police_force_area=other_force()
     )
@@ -110,25 +119,29 @@ def test_another_forces_staff_see_none_of_this_forces_crime_data(client, world, 
             in client.get(reverse(page)).content.decode()
         )
     for name, table in (("crime:vawg_download", "local_authority"), ("crime:rasso_download", "metrics")):
-        download = client.get(reverse(name, args=[table]), {"period": "fy:2024/25"})
-        assert download.status_code in (400, 404) or "R0" not in download.content.decode()
-    for name in ("crime:vawg_map", "crime:rasso_map"):
-        response = client.get(reverse(name), {"period": "fy:2024/25"})
-        assert response.status_code != 200 or not json.loads(response.content)["features"]
+        assert client.get(reverse(name, args=[table]), {"period": "fy:2024/25"}).status_code == 404
     for period in (
         {"financial_year": "2024/25"},
         {"financial_year": "2024/25", "police_force_area": "E23000014"},
     ):
         volumes = client.get("/api/v1/crime/vawg-volumes", period).json()
-        assert volumes["total"] == 0
+        assert (volumes["total"], volumes["extracted_on"], volumes["synthetic"]) == (0, None, False)
         rasso = client.get("/api/v1/crime/rasso-metrics", period).json()
         assert next(m for m in rasso["metrics"] if m["id"] == "M1")["value"] == 0
-        assert client.get("/api/v1/crime/vawg-map", period).json()["cells"] == []
+        assert (rasso["extracted_on"], rasso["synthetic"]) == (None, False)
+        vawg_map = client.get("/api/v1/crime/vawg-map", period).json()
+        assert (vawg_map["cells"], vawg_map["extracted_on"], vawg_map["synthetic"]) == ([], None, False)
     # What the West Midlands' own analyst sees of the same requests.
     client.force_login(world.member("opcc_analyst"))
-    assert client.get("/api/v1/crime/vawg-volumes", {"financial_year": "2024/25"}).json()["total"] == 14
+    volumes = client.get("/api/v1/crime/vawg-volumes", {"financial_year": "2024/25"}).json()
+    assert (volumes["total"], volumes["extracted_on"], volumes["synthetic"]) == (
+        14,
+        EXTRACTED.isoformat(),
+        True,
+    )
     assert client.get("/api/v1/crime/vawg-map", {"financial_year": "2024/25"}).json()["cells"]
-    assert json.loads(client.get(reverse("crime:vawg_map"), {"period": "fy:2024/25"}).content)["features"]
+    download = client.get(reverse("crime:vawg_download", args=["local_authority"]), {"period": "fy:2024/25"})
+    assert download.status_code == 200
 
 
 def test_periods_offered_are_those_the_data_covers() -> None:
