@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from waymark.accounts.models import User
 from waymark.core.imports import (
@@ -358,11 +358,11 @@ def import_code_duties(
             with transaction.atomic():
                 # One import of the area's extract writes at a time (docs/formats/force-extract.md).
                 take_turns(police_force_area)
-                if connection.vendor == "postgresql" and (earlier := same_file.first()) is not None:
+                # On both databases: SQLite's transaction is begun IMMEDIATE, so it holds the
+                # write lock from its start and reads what was committed before it.
+                if (earlier := same_file.first()) is not None:
                     # The same file, imported by another job while this one was checking it.
                     return _already_imported(earlier, name)
-                # Recorded first, so that on SQLite the transaction holds the write lock from
-                # its start (as the extract's import does).
                 extract = ForceExtractImport.objects.create(
                     police_force_area=police_force_area,
                     kind=CODE_DUTIES_KIND,

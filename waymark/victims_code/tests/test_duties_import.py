@@ -138,6 +138,32 @@ def test_a_duties_import_waits_its_turn_behind_another_import_of_the_area(area: 
     assert import_code_duties(SAMPLE_DUTIES, police_force_area=area, extracted_on=EXTRACTED).new == 18
 
 
+def test_the_same_duties_file_recorded_while_it_was_checked_changes_nothing(area: PoliceForceArea) -> None:
+    """On both databases: another job records the very file between this one's check and its
+    write. On SQLite the check was not made again, and the record failed its unique constraint."""
+    recorded: list[ForceExtractImport] = []
+
+    def progress(*, done: int, total: int, message: str = "") -> None:
+        if message.startswith("Checked.") and not recorded:
+            recorded.append(
+                ForceExtractImport.objects.create(
+                    police_force_area=area,
+                    kind=CODE_DUTIES_KIND,
+                    file_name=SAMPLE_DUTIES.name,
+                    sha256=file_sha256(SAMPLE_DUTIES),
+                    extracted_on=EXTRACTED,
+                )
+            )
+
+    result = import_code_duties(
+        SAMPLE_DUTIES, police_force_area=area, extracted_on=EXTRACTED, progress=progress
+    )
+
+    assert result.already_imported
+    assert result.extract_id == recorded[0].pk
+    assert not CodeDuty.objects.exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_same_duties_file_imported_by_another_job_meanwhile_changes_nothing(
     area: PoliceForceArea,
@@ -146,7 +172,8 @@ def test_the_same_duties_file_imported_by_another_job_meanwhile_changes_nothing(
     finds the file recorded once it has the lock and reports it as imported before, rather than
     failing on the record's unique constraint."""
     if connection.vendor != "postgresql":
-        pytest.skip("SQLite lets one transaction write at a time: the second job sees the first's record")
+        # The same moment on SQLite: test_the_same_duties_file_recorded_while_it_was_checked_changes_nothing.
+        pytest.skip("two jobs waiting on the area's lock need PostgreSQL's advisory lock")
     recorded: list[ForceExtractImport] = []
 
     def first_job_commits() -> None:  # as far as the second job can tell: the file's record
