@@ -61,7 +61,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, PermissionDenied
 from django.db import connections, transaction
 from django.db.models import (
     BooleanField,
@@ -761,7 +761,10 @@ def _grouped_set_rows(
     breakdown a row is of; elsewhere in one GROUP BY per breakdown."""
     connection = connections[rows.db]
     quote = connection.ops.quote_name
-    inner, params = rows.query.sql_with_params()
+    try:
+        inner, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # `.none()`: a user who sees no force area's evidence
+        return
     every = list(dict.fromkeys(alias for names in aliases.values() for alias in names))
     status = [quote(name) for name in status]
 

@@ -16,7 +16,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from waymark.accounts.models import Organisation
+from waymark.accounts.roles import Role
 from waymark.audit.models import AccessLog
+from waymark.core.testing.factories import OrganisationFactory, make_member
 from waymark.core.testing.matrix import permission_matrix
 
 from .metric_support import duty, recompute, referral
@@ -281,3 +284,19 @@ def test_the_metric_page_lists_the_actions_that_address_it(client, login_as, wor
     assert "Brief officers on the 1 working-day update" in actions
     assert "(overdue)" in actions
     assert "Offer the VPS" not in actions
+
+
+@pytest.mark.parametrize(
+    "name", ["victims_code:overview", "victims_code:equity", "victims_code:quarterly_return"]
+)
+def test_an_opcc_with_no_force_area_sees_pages_with_nothing_in_them(
+    client: Any, world: Any, name: str
+) -> None:
+    """Its analyst holds a compliance role but sees no force area's evidence: the pages show no
+    figures, not a server error (the counting query was built from nothing)."""
+    duty("R3.WRITTEN_CONFIRMATION", triggered=date(2024, 5, 1), delivered=date(2024, 5, 2))
+    recompute()
+    unplaced = OrganisationFactory.create(name="Unplaced OPCC", type=Organisation.Type.OPCC)
+    client.force_login(make_member(role=Role.OPCC_ANALYST, organisation=unplaced))
+    response = client.get(reverse(name))
+    assert response.status_code == 200
