@@ -102,7 +102,7 @@ def test_another_forces_staff_see_none_of_this_forces_crime_data(client, world, 
     or through the API, even asking for this force's area by name; nor its file's extraction
     date, nor that it is synthetic."""
     ForceExtractImport.objects.create(
-        police_force_area=Crime.objects.first().police_force_area,
+        police_force_area=extract[0].police_force_area,
         kind=ForceExtractImport.Kind.CRIMES,
         file_name="synthetic.csv",
         sha256="0" * 64,
