@@ -94,9 +94,10 @@ STOP_AND_SEARCH = "stop-and-search"
 ANTISOCIAL_BEHAVIOUR = "Anti-social behaviour"
 H3_RESOLUTION = 8
 
-# `2016-07-city-of-london-street.csv`: the month, the force's slug, the kind of file.
+# `2016-07-city-of-london-street.csv`: the month (1900 to 2099, the years a date may be typed
+# in; year 0 would crash), the force's slug, the kind of file.
 FILE_NAME = re.compile(
-    r"^(?P<month>\d{4}-(?:0[1-9]|1[0-2]))-(?P<force>[a-z0-9]+(?:-[a-z0-9]+)*)"
+    r"^(?P<month>(?:19|20)[0-9]{2}-(?:0[1-9]|1[0-2]))-(?P<force>[a-z0-9]+(?:-[a-z0-9]+)*)"
     r"-(?P<kind>street|outcomes|stop-and-search)\.csv$"
 )
 FILE_NAME_HELP = (

@@ -577,6 +577,9 @@ def test_every_bad_row_is_reported(data: Path, tmp_path: Path) -> None:
     [
         ("city-of-london-street.csv", b"x", "The file name must be YYYY-MM-<force>-street.csv"),
         ("2016-13-city-of-london-street.csv", b"x", "The file name must be"),
+        # Year 0 crashed the import; another script's digits were taken as a month.
+        ("0000-07-city-of-london-street.csv", b"x", "The file name must be"),
+        ("\u0662\u0660\u0661\u0666-07-city-of-london-street.csv", b"x", "The file name must be"),
         ("2016-07-city-of-london-crimes.csv", b"x", "The file name must be"),
         ("2016-07-city-of-london-street.csv", b"", "The file is empty"),
         ("2016-07-city-of-london-street.csv", b"Crime \xffID,Month\n", "not UTF-8"),
