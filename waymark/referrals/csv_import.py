@@ -21,7 +21,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from waymark.accounts.models import Organisation, Service
-from waymark.core.imports import RowError
+from waymark.core.imports import RowError, first_value_not_text
 
 from .models import ContactMethod, Person, Referral
 from .services import (
@@ -238,6 +238,10 @@ def police_batch_check(*, force: Organisation, file: IO[bytes]) -> list[RowError
                 return [*errors, RowError(line, "", f"The file has more than {MAX_ROWS} rows: split it.")]
             if None in row:
                 errors.append(RowError(line, "", "This row has more values than the header has columns."))
+                continue
+            # A zero byte is not text: PostgreSQL cannot store it, and the import failed on it.
+            if (not_text := first_value_not_text([value or "" for value in row.values()])) is not None:
+                errors.append(RowError(line, list(row)[not_text[0]].strip(), not_text[1]))
                 continue
             _, row_errors = parser.parse(row, line)
             errors.extend(row_errors)

@@ -95,6 +95,20 @@ def test_not_utf8_is_reported(world):
     assert "UTF-8" in result.errors[0].message
 
 
+@pytest.mark.parametrize("column", ["external_reference", "full_name"])
+def test_a_zero_byte_is_refused_at_its_line_and_column(world, column):
+    """PostgreSQL cannot store it: in the reference the import failed, in a name it was kept."""
+    values = {"external_reference": "Z-1", "full_name": "Fakey"}
+    values[column] += "\x00"
+    row = f"{values['external_reference']},Home Service,given,{values['full_name']},,,\n"
+    result = police_batch_import(
+        by=world.member("force_code_lead"), force=world.force, file=_file(HEADER + row)
+    )
+    assert [(e.line, e.column) for e in result.errors] == [(2, column)]
+    assert "zero byte (NUL)" in result.errors[0].message
+    assert not Referral.objects.exists()
+
+
 @permission_matrix({"force_code_lead": 200, "anonymous": 302}, default=403)
 def test_upload_page_permissions(client, world, login_as, role, expected):
     login_as(role)
