@@ -55,7 +55,7 @@ from waymark.accounts.models import Organisation
 from waymark.audit.models import AccessLog
 from waymark.audit.services import access_log_record_many
 from waymark.core.csv_download import workbook_bytes
-from waymark.core.imports import ImportRefusedError, RowError
+from waymark.core.imports import ImportRefusedError, RowError, first_value_not_text
 from waymark.core.models import LocalAuthority
 from waymark.core.permissions import ensure_can
 
@@ -297,6 +297,10 @@ def _table(sheet: str, rows: Iterable[Iterable[object]], errors: list[SheetRowEr
             continue
         if len(values) > len(header) and any(values[len(header) :]):
             errors.append(SheetRowError(line, "", "The row has more cells than the header.", sheet=sheet))
+            continue
+        # A zero byte is not text: PostgreSQL cannot store it, and the import failed on it.
+        if (not_text := first_value_not_text(values[: len(header)])) is not None:
+            errors.append(SheetRowError(line, header[not_text[0]], not_text[1], sheet=sheet))
             continue
         table.append(
             _Row(line, {name: (values[i] if i < len(values) else "") for i, name in enumerate(header)})

@@ -220,6 +220,9 @@ BAD_ROWS = [
     ("awards", 1, "stated_total", "12.345", "more than two decimal places"),
     ("awards", 1, "status", "live", "not a valid award status"),
     ("awards", 2, "reference", "AW-IDVA", "already on line 2"),
+    # PostgreSQL cannot store a zero byte: in a reference the import failed, in a title it passed.
+    ("awards", 1, "reference", "AW-\x00", "holds a zero byte (NUL)"),
+    ("awards", 1, "title", "IDVA\x00 service", "holds a zero byte (NUL)"),
     ("awards", 1, "awarded_on", "March 2021", "is not a date"),
     ("funding_lines", 1, "funding_source", "Lottery", "no funding source called 'Lottery'"),
     ("funding_lines", 1, "financial_year", "2021-22", "write it as 2021/22"),
